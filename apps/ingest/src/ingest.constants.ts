@@ -1,0 +1,2 @@
+export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
+export const KAFKA = Symbol('KAFKA');

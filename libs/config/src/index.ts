@@ -1,0 +1,5 @@
+export * from './config.error';
+export * from './env-fields';
+export * from './kafka-config.schema';
+export * from './load-config';
+export * from './redis-config.schema';

@@ -1,0 +1,5 @@
+export * from './event-decoder';
+export * from './favourite-event.schema';
+export * from './ingest-event';
+export * from './rating-event.schema';
+export * from './topics';

@@ -1,0 +1,12 @@
+import { type FavouriteAddedEvent } from './favourite-event.schema';
+import { type RatingEvent } from './rating-event.schema';
+
+/** A validated event, tagged with its kind so the store can switch over it exhaustively. */
+export type IngestEvent =
+  | ({ kind: 'rating' } & RatingEvent)
+  | ({ kind: 'favourite' } & FavouriteAddedEvent);
+
+export type EventKind = IngestEvent['kind'];
+
+/** A rating at or above this counts as a favourite, as an explicit favourite-added event does. */
+export const FAVOURITE_MIN_RATING = 4;

@@ -1,0 +1,17 @@
+import { type EventKind } from './ingest-event';
+
+/** Default topic names; deployments may rename them (see KAFKA_*_TOPIC). */
+export const DEFAULT_TOPICS: Readonly<Record<EventKind, string>> = {
+  rating: 'ratings',
+  favourite: 'favourites',
+};
+
+export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
+
+/** Headers set on every dead-lettered message, beside the original key, value and headers. */
+export const DLQ_HEADERS = {
+  reason: 'dlq-reason',
+  sourceTopic: 'dlq-source-topic',
+  sourcePartition: 'dlq-source-partition',
+  sourceOffset: 'dlq-source-offset',
+} as const;

@@ -1,0 +1,60 @@
+import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+
+/**
+ * Publishes JSON events keyed by user, so one user's events stay in order on one partition.
+ * Up to `maxInFlight` batches are in flight at once; `flush` waits for all of them.
+ */
+export class EventPublisher {
+  private readonly producer: Producer;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private pending: Message[] = [];
+  private failure: unknown;
+
+  constructor(
+    kafka: Kafka,
+    private readonly topic: string,
+    private readonly batchSize = 5_000,
+    private readonly maxInFlight = 4,
+  ) {
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  async publish(userId: number, event: object): Promise<void> {
+    this.pending.push({ key: String(userId), value: JSON.stringify(event) });
+    if (this.pending.length >= this.batchSize) await this.send();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length > 0) await this.send();
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  private async send(): Promise<void> {
+    this.throwIfFailed();
+    const messages = this.pending;
+    this.pending = [];
+    const sent = this.producer
+      .send({ topic: this.topic, acks: -1, messages })
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => this.inFlight.delete(sent));
+    this.inFlight.add(sent);
+    if (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) {
+      throw new Error(`publishing to ${this.topic} failed`, { cause: this.failure });
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './committing-consumer';
+export * from './dead-letter.publisher';
+export * from './kafka-client';
+export * from './event-publisher';

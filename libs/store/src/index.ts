@@ -1,0 +1,4 @@
+export * from './lua-script';
+export * from './ratings.repository';
+export * from './redis-client';
+export * from './redis-keys';

@@ -1,0 +1,265 @@
+import { type RedisConfig } from '@app/config';
+import { FAVOURITE_MIN_RATING, type IngestEvent } from '@app/events';
+import calculateSlot from 'cluster-key-slot';
+import { ackOutboxScript } from './ack-outbox.script';
+import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
+import { applyUserEventsScript } from './apply-user-events.script';
+import { type RedisClient } from './lua-script';
+import { createRedisClient } from './redis-client';
+import { RedisKeys } from './redis-keys';
+
+export interface StoredRating {
+  rating: number;
+  timestamp: number;
+}
+
+export interface ClusterAggregates {
+  /** movieId -> number of the cluster's users who favourite it. */
+  favourites: Map<number, number>;
+  /** movieId -> sum of the cluster's ratings. */
+  ratingSums: Map<number, number>;
+  /** movieId -> number of the cluster's ratings. */
+  ratingCounts: Map<number, number>;
+}
+
+export interface ApplyResult {
+  users: number;
+  events: number;
+  clusterUpdates: number;
+}
+
+/** [movieId -> [sum2 delta, count delta, favourite delta]] as written by apply-user-events. */
+type OutboxEntry = [seq: number, targets: [version: number, cluster: number][], deltas: unknown];
+
+/**
+ * The one door to Redis for ratings, favourites, cluster assignments and cluster aggregates.
+ *
+ * Writes go through three idempotent Lua scripts, each confined to one hash slot, so a batch can
+ * be replayed any number of times after a failure and Redis ends in the same state.
+ */
+export class RatingsRepository {
+  readonly keys: RedisKeys;
+  private readonly client: RedisClient;
+
+  constructor(
+    private readonly config: RedisConfig,
+    client?: RedisClient,
+  ) {
+    this.keys = new RedisKeys(config.keyPrefix);
+    this.client = client ?? createRedisClient(config);
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.client.quit();
+  }
+
+  /** Versions whose cluster aggregates ingestion keeps up to date. */
+  async activeModelVersions(): Promise<number[]> {
+    const current = await this.client.get(this.keys.currentModel());
+    return current === null ? [] : [Number(current)];
+  }
+
+  async setCurrentModelVersion(version: number): Promise<void> {
+    await this.client.set(this.keys.currentModel(), String(version));
+  }
+
+  async assignClusters(version: number, assignments: ReadonlyMap<number, number>): Promise<void> {
+    const field = this.keys.userMetaClusterField(version);
+    await Promise.all(
+      [...assignments].map(([userId, cluster]) =>
+        this.client.hset(this.keys.userMeta(userId), field, String(cluster)),
+      ),
+    );
+  }
+
+  /**
+   * Applies validated events in order. Resolves only when every write, including the cluster
+   * aggregates of the given model versions, is in Redis.
+   */
+  async applyEvents(events: readonly IngestEvent[], versions: readonly number[]): Promise<ApplyResult> {
+    const byUser = new Map<number, IngestEvent[]>();
+    for (const event of events) {
+      const list = byUser.get(event.userId);
+      if (list) list.push(event);
+      else byUser.set(event.userId, [event]);
+    }
+    const userIds = [...byUser.keys()];
+    if (userIds.length === 0) return { users: 0, events: 0, clusterUpdates: 0 };
+
+    const [, outboxes] = await Promise.all([
+      this.client.sadd(this.keys.users(), ...userIds.map(String)),
+      this.applyUserEvents(userIds, byUser, versions),
+    ]);
+
+    const clusterUpdates = await this.applyClusterDeltas(outboxes);
+    await this.acknowledge(outboxes);
+    return { users: userIds.length, events: events.length, clusterUpdates };
+  }
+
+  private async applyUserEvents(
+    userIds: readonly number[],
+    byUser: ReadonlyMap<number, IngestEvent[]>,
+    versions: readonly number[],
+  ): Promise<Map<number, OutboxEntry[]>> {
+    const groups = this.group(userIds, (userId) => this.keys.userTag(userId));
+    const replies = await Promise.all(
+      groups.map((group) => {
+        const keys = group.flatMap((userId) => [
+          this.keys.userRatings(userId),
+          this.keys.userExplicitFavourites(userId),
+          this.keys.userMeta(userId),
+          this.keys.userOutbox(userId),
+        ]);
+        const users = group.map((userId) => (byUser.get(userId) ?? []).map(toScriptEvent));
+        return applyUserEventsScript.run(this.client, keys, [JSON.stringify({ versions, users })]);
+      }),
+    );
+    const outboxes = new Map<number, OutboxEntry[]>();
+    groups.forEach((group, g) => {
+      const perUser = replies[g] as string[][];
+      group.forEach((userId, i) => {
+        const entries = perUser[i] ?? [];
+        if (entries.length > 0) {
+          outboxes.set(
+            userId,
+            entries.map((raw) => JSON.parse(raw) as OutboxEntry),
+          );
+        }
+      });
+    });
+    return outboxes;
+  }
+
+  private async applyClusterDeltas(outboxes: ReadonlyMap<number, OutboxEntry[]>): Promise<number> {
+    const byCluster = new Map<string, { version: number; cluster: number; entries: unknown[] }>();
+    for (const [userId, entries] of outboxes) {
+      for (const [seq, targets, deltas] of entries) {
+        for (const [version, cluster] of targets) {
+          const id = `${version}:${cluster}`;
+          let target = byCluster.get(id);
+          if (!target) {
+            target = { version, cluster, entries: [] };
+            byCluster.set(id, target);
+          }
+          target.entries.push([String(userId), seq, deltas]);
+        }
+      }
+    }
+    const targets = [...byCluster.values()];
+    const groups = this.group(targets, (t) => this.keys.clusterTag(t.version, t.cluster));
+    await Promise.all(
+      groups.map((group) => {
+        const keys = group.flatMap(({ version, cluster }) => [
+          this.keys.clusterFavourites(version, cluster),
+          this.keys.clusterRatingSums(version, cluster),
+          this.keys.clusterRatingCounts(version, cluster),
+          this.keys.clusterApplied(version, cluster),
+        ]);
+        const payload = JSON.stringify(group.map((t) => t.entries));
+        return applyClusterDeltasScript.run(this.client, keys, [payload]);
+      }),
+    );
+    return targets.length;
+  }
+
+  private async acknowledge(outboxes: ReadonlyMap<number, OutboxEntry[]>): Promise<void> {
+    const userIds = [...outboxes.keys()];
+    const groups = this.group(userIds, (userId) => this.keys.userTag(userId));
+    await Promise.all(
+      groups.map((group) =>
+        ackOutboxScript.run(
+          this.client,
+          group.map((userId) => this.keys.userOutbox(userId)),
+          group.map((userId) => {
+            const entries = outboxes.get(userId) ?? [];
+            return String(Math.max(...entries.map(([seq]) => seq)));
+          }),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Splits items into script calls: by hash slot on Redis Cluster (a script may only touch one
+   * slot), and in every case into chunks small enough not to stall Redis for other clients.
+   */
+  private group<T>(items: readonly T[], tagOf: (item: T) => string): T[][] {
+    const buckets = new Map<number, T[]>();
+    for (const item of items) {
+      const slot = this.config.cluster ? calculateSlot(tagOf(item)) : 0;
+      const bucket = buckets.get(slot);
+      if (bucket) bucket.push(item);
+      else buckets.set(slot, [item]);
+    }
+    const size = this.config.scriptBatchUsers;
+    const chunks: T[][] = [];
+    for (const bucket of buckets.values()) {
+      for (let i = 0; i < bucket.length; i += size) chunks.push(bucket.slice(i, i + size));
+    }
+    return chunks;
+  }
+
+  async getUserRatings(userId: number): Promise<Map<number, StoredRating>> {
+    const raw = await this.client.hgetall(this.keys.userRatings(userId));
+    const ratings = new Map<number, StoredRating>();
+    for (const [movie, value] of Object.entries(raw)) {
+      const [rating2, timestamp] = value.split(':');
+      ratings.set(Number(movie), { rating: Number(rating2) / 2, timestamp: Number(timestamp) });
+    }
+    return ratings;
+  }
+
+  /** Favourites: movies rated FAVOURITE_MIN_RATING or more, and movies explicitly favourited. */
+  async getUserFavourites(userId: number): Promise<Set<number>> {
+    const [ratings, explicit] = await Promise.all([
+      this.getUserRatings(userId),
+      this.client.smembers(this.keys.userExplicitFavourites(userId)),
+    ]);
+    const favourites = new Set(explicit.map(Number));
+    for (const [movie, { rating }] of ratings) {
+      if (rating >= FAVOURITE_MIN_RATING) favourites.add(movie);
+    }
+    return favourites;
+  }
+
+  async getUserIds(): Promise<number[]> {
+    const members = await this.client.smembers(this.keys.users());
+    return members.map(Number).sort((a, b) => a - b);
+  }
+
+  async getClusterAggregates(version: number, cluster: number): Promise<ClusterAggregates> {
+    const [favourites, sums, counts] = await Promise.all([
+      this.client.zrange(this.keys.clusterFavourites(version, cluster), '0', '-1', 'WITHSCORES'),
+      this.client.hgetall(this.keys.clusterRatingSums(version, cluster)),
+      this.client.hgetall(this.keys.clusterRatingCounts(version, cluster)),
+    ]);
+    const favouriteCounts = new Map<number, number>();
+    for (let i = 0; i < favourites.length; i += 2) {
+      favouriteCounts.set(Number(favourites[i]), Number(favourites[i + 1]));
+    }
+    return {
+      favourites: favouriteCounts,
+      ratingSums: new Map(Object.entries(sums).map(([m, s]) => [Number(m), Number(s) / 2])),
+      ratingCounts: new Map(Object.entries(counts).map(([m, c]) => [Number(m), Number(c)])),
+    };
+  }
+}
+
+type ScriptEvent = [kind: 'r' | 'f', movieId: string, rating2: number, timestamp: number];
+
+function toScriptEvent(event: IngestEvent): ScriptEvent {
+  switch (event.kind) {
+    case 'rating':
+      return ['r', String(event.movieId), Math.round(event.rating * 2), event.timestamp];
+    case 'favourite':
+      return ['f', String(event.movieId), 0, event.timestamp];
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event kind in ${JSON.stringify(unknown)}`);
+    }
+  }
+}

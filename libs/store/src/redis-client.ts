@@ -1,0 +1,31 @@
+import { type RedisConfig } from '@app/config';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { type RedisClient } from './lua-script';
+
+/**
+ * Builds the ioredis client for a validated config. Commands issued in the same tick are sent as
+ * one pipeline (auto-pipelining), per node on Redis Cluster.
+ */
+export function createRedisClient(config: RedisConfig): RedisClient {
+  const url = new URL(config.url);
+  const options: RedisOptions = {
+    enableAutoPipelining: true,
+    // Callers retry whole idempotent batches; a command should fail rather than wait forever.
+    maxRetriesPerRequest: 2,
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  if (config.cluster) {
+    return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+      enableAutoPipelining: true,
+      redisOptions: options,
+    });
+  }
+  return new Redis({
+    ...options,
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+  });
+}
