@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     throw new UsageError('expected exactly one ratings file');
   }
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
-  if (!(limit > 0)) throw new UsageError(`--limit must be a positive number, got "${values.limit}"`);
+  if (!(limit > 0))
+    throw new UsageError(`--limit must be a positive number, got "${values.limit}"`);
 
   const config = loadConfig(loaderEnvSchema, process.env);
   const topic = values.topic ?? config.kafka.topics.rating;

@@ -8,7 +8,10 @@ export const envInt = (defaultValue: number, { min = 0, max = Number.MAX_SAFE_IN
     .transform((raw, ctx) => {
       const value = Number(raw);
       if (!Number.isInteger(value) || value < min || value > max) {
-        ctx.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max}, got "${raw}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected an integer from ${min} to ${max}, got "${raw}"`,
+        });
         return z.NEVER;
       }
       return value;

@@ -88,7 +88,9 @@ export class CommittingConsumer {
         try {
           await heartbeat();
         } catch (heartbeatError) {
-          this.logger.warn(`heartbeat failed, leaving the batch: ${(heartbeatError as Error).message}`);
+          this.logger.warn(
+            `heartbeat failed, leaving the batch: ${(heartbeatError as Error).message}`,
+          );
           return;
         }
       }
@@ -96,7 +98,11 @@ export class CommittingConsumer {
 
     resolveOffset(last.offset);
     await consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: (BigInt(last.offset) + 1n).toString(),
+      },
     ]);
   }
 }

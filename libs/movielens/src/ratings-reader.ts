@@ -61,7 +61,11 @@ export async function* readRatings(
     }
     first = false;
     if (fields.length < 4) {
-      throw new RatingsFileError(path, number, `expected 4 fields, found ${fields.length}: "${text}"`);
+      throw new RatingsFileError(
+        path,
+        number,
+        `expected 4 fields, found ${fields.length}: "${text}"`,
+      );
     }
     const parsed = ratingEventSchema.safeParse({
       userId: toNumber(fields[0]),

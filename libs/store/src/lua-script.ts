@@ -5,7 +5,7 @@ export type RedisClient = Redis | Cluster;
 
 /** A Lua script sent by SHA, loaded on first use (and again after a server restart). */
 export class LuaScript {
-  private readonly sha: string;
+  readonly sha: string;
 
   constructor(
     readonly name: string,
@@ -14,7 +14,11 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: RedisClient, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  async run(
+    client: RedisClient,
+    keys: readonly string[],
+    args: readonly string[],
+  ): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {

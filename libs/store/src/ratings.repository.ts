@@ -80,7 +80,10 @@ export class RatingsRepository {
    * Applies validated events in order. Resolves only when every write, including the cluster
    * aggregates of the given model versions, is in Redis.
    */
-  async applyEvents(events: readonly IngestEvent[], versions: readonly number[]): Promise<ApplyResult> {
+  async applyEvents(
+    events: readonly IngestEvent[],
+    versions: readonly number[],
+  ): Promise<ApplyResult> {
     const byUser = new Map<number, IngestEvent[]>();
     for (const event of events) {
       const list = byUser.get(event.userId);

@@ -1,0 +1,200 @@
+import { type RedisConfig } from '@app/config';
+import { type IngestEvent } from '@app/events';
+import {
+  aFavourite,
+  aRating,
+  computeExpectedState,
+  generateEvents,
+  isolatedEnvironment,
+  readState,
+} from '@app/testing';
+import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
+import { type RedisClient } from './lua-script';
+import { createRedisClient } from './redis-client';
+import { RatingsRepository } from './ratings.repository';
+
+const VERSION = 1;
+const clusterOf = (userId: number): number | undefined =>
+  userId % 4 === 0 ? undefined : userId % 3;
+
+// With `cluster: true` scripts are grouped by hash slot as on Redis Cluster; a standalone client
+// runs them, which proves each group's keys and results line up.
+const repositoryFor = (redis: RedisConfig, cluster: boolean, client?: RedisClient) =>
+  new RatingsRepository(
+    { ...redis, cluster },
+    client ?? createRedisClient({ ...redis, cluster: false }),
+  );
+
+describe.each([
+  { mode: 'one group', cluster: false },
+  { mode: 'grouped by hash slot', cluster: true },
+])(`${RatingsRepository.name} ($mode)`, ({ cluster }) => {
+  let sut: RatingsRepository;
+
+  beforeEach(async () => {
+    const { redis } = isolatedEnvironment();
+    sut = repositoryFor(redis, cluster);
+    await sut.setCurrentModelVersion(VERSION);
+  });
+
+  afterEach(() => sut.close());
+
+  const assign = async (userIds: Iterable<number>): Promise<Map<number, number>> => {
+    const assignments = new Map<number, number>();
+    for (const userId of userIds) {
+      const c = clusterOf(userId);
+      if (c !== undefined) assignments.set(userId, c);
+    }
+    await sut.assignClusters(VERSION, assignments);
+    return assignments;
+  };
+
+  const expectStateMatches = async (
+    events: readonly IngestEvent[],
+    assignments: Map<number, number>,
+  ) => {
+    const expected = computeExpectedState(events, assignments);
+    const actual = await readState(sut, VERSION, expected.users.keys(), [0, 1, 2]);
+    expect(actual).toEqual(expected);
+  };
+
+  it('creates an unknown user from their first event', async () => {
+    await sut.applyEvents([aRating({ userId: 77, movieId: 5, rating: 3.5 })], []);
+
+    expect(await sut.getUserIds()).toEqual([77]);
+    expect(await sut.getUserRatings(77)).toEqual(new Map([[5, { rating: 3.5, timestamp: 1_000 }]]));
+  });
+
+  it('changes nothing when a batch is delivered twice', async () => {
+    const assignments = await assign([1, 2, 3]);
+    const events = [
+      aRating({ userId: 1, movieId: 10, rating: 5 }),
+      aRating({ userId: 2, movieId: 10, rating: 2 }),
+      aFavourite({ userId: 3, movieId: 11 }),
+    ];
+
+    await sut.applyEvents(events, [VERSION]);
+    await sut.applyEvents(events, [VERSION]);
+
+    await expectStateMatches(events, assignments);
+    const aggregates = await sut.getClusterAggregates(VERSION, 1);
+    expect(aggregates.ratingCounts.get(10)).toBe(1);
+    expect(aggregates.favourites.get(10)).toBe(1);
+  });
+
+  it('replaces a re-rating and moves every count and sum with it', async () => {
+    const assignments = await assign([1]);
+    await sut.applyEvents(
+      [aRating({ userId: 1, movieId: 10, rating: 5, timestamp: 100 })],
+      [VERSION],
+    );
+    await sut.applyEvents(
+      [aRating({ userId: 1, movieId: 10, rating: 2, timestamp: 200 })],
+      [VERSION],
+    );
+
+    const aggregates = await sut.getClusterAggregates(VERSION, assignments.get(1)!);
+    expect(aggregates.ratingSums.get(10)).toBe(2);
+    expect(aggregates.ratingCounts.get(10)).toBe(1);
+    expect(aggregates.favourites.has(10)).toBe(false);
+    expect(await sut.getUserFavourites(1)).toEqual(new Set());
+  });
+
+  it('keeps the newer rating when an older one arrives late', async () => {
+    await assign([1]);
+    await sut.applyEvents(
+      [aRating({ userId: 1, movieId: 10, rating: 2, timestamp: 200 })],
+      [VERSION],
+    );
+    await sut.applyEvents(
+      [aRating({ userId: 1, movieId: 10, rating: 5, timestamp: 100 })],
+      [VERSION],
+    );
+
+    expect(await sut.getUserRatings(1)).toEqual(new Map([[10, { rating: 2, timestamp: 200 }]]));
+  });
+
+  it('counts a favourite added twice once, and a favourite by rating and event once', async () => {
+    const assignments = await assign([1]);
+    const events = [
+      aFavourite({ userId: 1, movieId: 10 }),
+      aFavourite({ userId: 1, movieId: 10, timestamp: 2_000 }),
+      aRating({ userId: 1, movieId: 11, rating: 4.5 }),
+      aFavourite({ userId: 1, movieId: 11 }),
+    ];
+
+    await sut.applyEvents(events, [VERSION]);
+
+    const aggregates = await sut.getClusterAggregates(VERSION, assignments.get(1)!);
+    expect(aggregates.favourites).toEqual(
+      new Map([
+        [10, 1],
+        [11, 1],
+      ]),
+    );
+  });
+
+  it('keeps aggregates only for users who have a cluster', async () => {
+    await sut.applyEvents([aRating({ userId: 4, movieId: 10, rating: 5 })], [VERSION]);
+
+    for (const c of [0, 1, 2]) {
+      expect((await sut.getClusterAggregates(VERSION, c)).ratingCounts.size).toBe(0);
+    }
+  });
+
+  it('equals a from-scratch computation over a long mixed stream applied in batches', async () => {
+    const events = generateEvents(600, { seed: 7, users: 25, movies: 15 });
+    const assignments = await assign(new Set(events.map((e) => e.userId)));
+
+    for (let i = 0; i < events.length; i += 50) {
+      await sut.applyEvents(events.slice(i, i + 50), [VERSION]);
+    }
+
+    await expectStateMatches(events, assignments);
+  });
+
+  it('repairs a crash between the user update and the cluster update when the batch is replayed', async () => {
+    const { redis } = isolatedEnvironment();
+    const crashing = failingOnce(
+      createRedisClient({ ...redis, cluster: false }),
+      applyClusterDeltasScript.sha,
+    );
+    const broken = repositoryFor(redis, cluster, crashing);
+    const healthy = repositoryFor(redis, cluster);
+    try {
+      await healthy.setCurrentModelVersion(VERSION);
+      const userIds = [1, 2, 3, 5];
+      const assignments = new Map(userIds.map((u) => [u, clusterOf(u)!]));
+      await healthy.assignClusters(VERSION, assignments);
+      const events = generateEvents(80, { seed: 3, users: 5, movies: 6 }).filter((e) =>
+        userIds.includes(e.userId),
+      );
+
+      await expect(broken.applyEvents(events, [VERSION])).rejects.toThrow('injected failure');
+      await healthy.applyEvents(events, [VERSION]);
+
+      const expected = computeExpectedState(events, assignments);
+      expect(await readState(healthy, VERSION, expected.users.keys(), [0, 1, 2])).toEqual(expected);
+    } finally {
+      await Promise.all([broken.close(), healthy.close()]);
+    }
+  });
+});
+
+/** A client whose first call of the given script fails, as if the process died right there. */
+function failingOnce(client: RedisClient, sha: string): RedisClient {
+  let failed = false;
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== 'evalsha' || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (!failed && args[0] === sha) {
+          failed = true;
+          return Promise.reject(new Error('injected failure'));
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}

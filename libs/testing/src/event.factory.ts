@@ -1,0 +1,60 @@
+import { type IngestEvent } from '@app/events';
+
+export type RatingInput = Extract<IngestEvent, { kind: 'rating' }>;
+export type FavouriteInput = Extract<IngestEvent, { kind: 'favourite' }>;
+
+export const aRating = (overrides: Partial<RatingInput> = {}): RatingInput => ({
+  kind: 'rating',
+  userId: 1,
+  movieId: 10,
+  rating: 4,
+  timestamp: 1_000,
+  ...overrides,
+});
+
+export const aFavourite = (overrides: Partial<FavouriteInput> = {}): FavouriteInput => ({
+  kind: 'favourite',
+  userId: 1,
+  movieId: 10,
+  timestamp: 1_000,
+  ...overrides,
+});
+
+/** The wire form of an event: what a producer puts in the message value. */
+export const toWire = ({ kind: _kind, ...event }: IngestEvent): string => JSON.stringify(event);
+
+/** A small seeded generator (mulberry32), so every generated data set is repeatable. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * A seeded stream of valid events with the hard cases mixed in: re-ratings (later and earlier
+ * timestamps), explicit favourites of rated and unrated movies, and favourites added twice.
+ */
+export function generateEvents(
+  count: number,
+  { seed = 1, users = 20, movies = 30 }: { seed?: number; users?: number; movies?: number } = {},
+): IngestEvent[] {
+  const random = seededRandom(seed);
+  const pick = (n: number): number => 1 + Math.floor(random() * n);
+  const events: IngestEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const userId = pick(users);
+    const movieId = pick(movies);
+    const timestamp = 1_000 + Math.floor(random() * 500);
+    if (random() < 0.2) {
+      events.push({ kind: 'favourite', userId, movieId, timestamp });
+    } else {
+      events.push({ kind: 'rating', userId, movieId, rating: pick(10) / 2, timestamp });
+    }
+  }
+  return events;
+}

@@ -1,0 +1,83 @@
+import { type Kafka, type KafkaMessage, Partitioners } from 'kafkajs';
+
+export interface WireMessage {
+  key: string | null;
+  value: Buffer | string | null;
+}
+
+export async function produce(kafka: Kafka, topic: string, messages: WireMessage[]): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Messages not yet committed by the group, summed over the topics' partitions. */
+export async function uncommitted(
+  kafka: Kafka,
+  groupId: string,
+  topics: string[],
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    let lag = 0;
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const groupTopic = committed.find((c) => c.topic === topic);
+      for (const { partition, high } of ends) {
+        const offset =
+          groupTopic?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+        const done = Number(offset) < 0 ? 0 : Number(offset);
+        lag += Number(high) - done;
+      }
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads every message a topic holds now, from the beginning. */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  timeoutMs = 30_000,
+): Promise<KafkaMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const count = ends.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+  if (count === 0) return [];
+
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Error(`read ${messages.length} of ${count} messages of ${topic} in ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      void consumer.run({
+        eachMessage: ({ message }) => {
+          messages.push(message);
+          if (messages.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}

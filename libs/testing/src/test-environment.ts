@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { type KafkaConfig, type RedisConfig } from '@app/config';
+
+/** A fresh namespace per test: unique topics, consumer group and Redis key prefix. */
+export function isolatedEnvironment(): { kafka: KafkaConfig; redis: RedisConfig; groupId: string } {
+  const id = randomUUID().slice(0, 8);
+  const brokers = process.env.KAFKA_BROKERS;
+  const redisUrl = process.env.REDIS_URL;
+  if (!brokers || !redisUrl) {
+    throw new Error(
+      'KAFKA_BROKERS and REDIS_URL must be set (the integration global setup does it)',
+    );
+  }
+  return {
+    kafka: {
+      brokers: brokers.split(','),
+      clientId: `test-${id}`,
+      topicPartitions: 3,
+      topics: { rating: `ratings-${id}`, favourite: `favourites-${id}` },
+    },
+    redis: { url: redisUrl, keyPrefix: `test-${id}`, cluster: false, scriptBatchUsers: 7 },
+    groupId: `ingest-${id}`,
+  };
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 60_000, intervalMs = 200, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
