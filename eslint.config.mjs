@@ -18,7 +18,12 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-extraneous-class': ['error', { allowWithDecorator: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // Nest takes its options as classes; object literals for them are the documented usage.
+      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
       'import-x/order': [
         'error',
         {
@@ -31,7 +36,14 @@ export default tseslint.config(
       ],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../../*', '**/libs/*/src/*'], message: 'Import libs through their @app/* alias.' }] },
+        {
+          patterns: [
+            {
+              group: ['../../*', '**/libs/*/src/*'],
+              message: 'Import libs through their @app/* alias.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -19,8 +19,8 @@ export default async function globalSetup(): Promise<void> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   for (const line of output.split('\n')) {
-    const match = /^(KAFKA_BROKERS|REDIS_URL)=(.+)$/.exec(line.trim());
-    if (match) process.env[match[1]!] = match[2];
+    const [name, value] = line.trim().split('=', 2);
+    if ((name === 'KAFKA_BROKERS' || name === 'REDIS_URL') && value) process.env[name] = value;
   }
 }
 

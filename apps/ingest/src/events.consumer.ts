@@ -1,7 +1,3 @@
-import { deadLetterTopic } from '@app/events';
-import { IngestBatchHandler } from '@app/ingest';
-import { CommittingConsumer, DeadLetterPublisher, ensureTopics } from '@app/kafka';
-import { RatingsRepository } from '@app/store';
 import {
   Inject,
   Injectable,
@@ -10,6 +6,10 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
+import { deadLetterTopic } from '@app/events';
+import { IngestBatchHandler } from '@app/ingest';
+import { CommittingConsumer, DeadLetterPublisher, ensureTopics } from '@app/kafka';
+import { RatingsRepository } from '@app/store';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
 

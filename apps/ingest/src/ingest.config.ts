@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   envInt,
   type KafkaConfig,
@@ -7,7 +8,6 @@ import {
   toKafkaConfig,
   toRedisConfig,
 } from '@app/config';
-import { z } from 'zod';
 
 export const ingestEnvSchema = z
   .object({

@@ -1,3 +1,6 @@
+import { type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type Kafka } from 'kafkajs';
 import { DLQ_HEADERS, deadLetterTopic, type IngestEvent } from '@app/events';
 import { createKafka } from '@app/kafka';
 import { RatingsRepository } from '@app/store';
@@ -14,9 +17,6 @@ import {
   waitFor,
   type WireMessage,
 } from '@app/testing';
-import { type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { type Kafka } from 'kafkajs';
 import { type IngestConfig } from './ingest.config';
 import { IngestModule } from './ingest.module';
 

@@ -1,7 +1,7 @@
-import { createKafka, DeadLetterPublisher } from '@app/kafka';
-import { RatingsRepository } from '@app/store';
 import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { type Kafka } from 'kafkajs';
+import { createKafka, DeadLetterPublisher } from '@app/kafka';
+import { RatingsRepository } from '@app/store';
 import { EventsConsumer } from './events.consumer';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';

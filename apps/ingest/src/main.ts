@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@app/config';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '@app/config';
 import { ingestEnvSchema } from './ingest.config';
 import { IngestModule } from './ingest.module';
 

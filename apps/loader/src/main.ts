@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
 import { ConfigError, loadConfig } from '@app/config';
 import { createKafka, ensureTopics, EventPublisher } from '@app/kafka';
 import { inspectRatingsFile, RatingsFileError, readRatings } from '@app/movielens';
-import { Presets, SingleBar } from 'cli-progress';
 import { loaderEnvSchema } from './loader.config';
 
 const USAGE = `Usage: npm run load -- <ratings-file> [--topic NAME] [--limit N]
@@ -62,8 +62,10 @@ async function main(): Promise<void> {
   const rate = (): number => Math.round(published / ((performance.now() - started) / 1000 || 1));
   bar.start(bytes, 0, { published: 0, rate: 0 });
   try {
-    for await (const { line: _line, ...event } of readRatings(path, {
-      onProgress: (read) => bar.update(read, { published, rate: rate() }),
+    for await (const { line: _, ...event } of readRatings(path, {
+      onProgress: (read) => {
+        bar.update(read, { published, rate: rate() });
+      },
     })) {
       await publisher.publish(event.userId, event);
       if (++published >= limit) break;

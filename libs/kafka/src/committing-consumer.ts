@@ -62,13 +62,13 @@ export class CommittingConsumer {
   }
 
   private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+    const { batch } = payload;
     const last = batch.messages.at(-1);
     if (last === undefined) return;
 
     let delay = this.options.retryInitialMs;
     for (let attempt = 1; ; attempt++) {
-      if (!isRunning() || isStale()) return;
+      if (!payload.isRunning() || payload.isStale()) return;
       try {
         await this.handler.handle({
           topic: batch.topic,
@@ -86,7 +86,7 @@ export class CommittingConsumer {
         // Keeps the partition assigned to us while we wait; if the group is rebalancing the
         // batch is left uncommitted for the next owner.
         try {
-          await heartbeat();
+          await payload.heartbeat();
         } catch (heartbeatError) {
           this.logger.warn(
             `heartbeat failed, leaving the batch: ${(heartbeatError as Error).message}`,
@@ -96,7 +96,7 @@ export class CommittingConsumer {
       }
     }
 
-    resolveOffset(last.offset);
+    payload.resolveOffset(last.offset);
     await consumer.commitOffsets([
       {
         topic: batch.topic,

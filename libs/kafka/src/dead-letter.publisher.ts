@@ -1,5 +1,5 @@
+import { type Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
 import { DLQ_HEADERS, deadLetterTopic } from '@app/events';
-import { type IHeaders, type Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
 
 export interface DeadLetter {
   topic: string;
@@ -36,7 +36,7 @@ export class DeadLetterPublisher {
           key: message.key,
           value: message.value,
           headers: {
-            ...(message.headers as IHeaders | undefined),
+            ...message.headers,
             [DLQ_HEADERS.reason]: reason,
             [DLQ_HEADERS.sourceTopic]: source,
             [DLQ_HEADERS.sourcePartition]: String(partition),

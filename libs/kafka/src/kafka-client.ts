@@ -1,6 +1,6 @@
-import { type KafkaConfig } from '@app/config';
 import { Logger } from '@nestjs/common';
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { type KafkaConfig } from '@app/config';
 
 const logger = new Logger('kafkajs');
 

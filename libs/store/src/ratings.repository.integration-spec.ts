@@ -10,8 +10,8 @@ import {
 } from '@app/testing';
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
 import { type RedisClient } from './lua-script';
-import { createRedisClient } from './redis-client';
 import { RatingsRepository } from './ratings.repository';
+import { createRedisClient } from './redis-client';
 
 const VERSION = 1;
 const clusterOf = (userId: number): number | undefined =>

@@ -1,6 +1,6 @@
+import calculateSlot from 'cluster-key-slot';
 import { type RedisConfig } from '@app/config';
 import { FAVOURITE_MIN_RATING, type IngestEvent } from '@app/events';
-import calculateSlot from 'cluster-key-slot';
 import { ackOutboxScript } from './ack-outbox.script';
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
 import { applyUserEventsScript } from './apply-user-events.script';

@@ -1,5 +1,5 @@
-import { type RedisConfig } from '@app/config';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { type RedisConfig } from '@app/config';
 import { type RedisClient } from './lua-script';
 
 /**

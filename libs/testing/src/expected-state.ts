@@ -22,13 +22,14 @@ export function computeExpectedState(
   const ratings = new Map<number, Map<number, StoredRating>>();
   const explicit = new Map<number, Set<number>>();
   for (const event of events) {
-    if (!ratings.has(event.userId)) ratings.set(event.userId, new Map());
-    if (!explicit.has(event.userId)) explicit.set(event.userId, new Set());
+    const userRatings = ratings.get(event.userId) ?? new Map<number, StoredRating>();
+    const userExplicit = explicit.get(event.userId) ?? new Set<number>();
+    ratings.set(event.userId, userRatings);
+    explicit.set(event.userId, userExplicit);
     if (event.kind === 'favourite') {
-      explicit.get(event.userId)!.add(event.movieId);
+      userExplicit.add(event.movieId);
       continue;
     }
-    const userRatings = ratings.get(event.userId)!;
     const old = userRatings.get(event.movieId);
     const newer =
       old === undefined ||

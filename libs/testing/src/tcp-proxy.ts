@@ -40,6 +40,12 @@ export class TcpProxy {
     const server = this.server;
     this.server = undefined;
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+    }
   }
 }
