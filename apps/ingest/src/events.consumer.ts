@@ -33,6 +33,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         topics,
         retryInitialMs: config.retryInitialMs,
         retryMaxMs: config.retryMaxMs,
+        partitionsConcurrently: config.partitionsConcurrently,
       },
       new IngestBatchHandler(config.kafka.topics, repository, deadLetters),
     );

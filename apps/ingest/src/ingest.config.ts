@@ -14,6 +14,7 @@ export const ingestEnvSchema = z
     INGEST_GROUP_ID: z.string().min(1).default('ingest'),
     INGEST_RETRY_INITIAL_MS: envInt(200, { min: 1, max: 60_000 }),
     INGEST_RETRY_MAX_MS: envInt(5_000, { min: 1, max: 600_000 }),
+    INGEST_PARTITIONS_CONCURRENTLY: envInt(4, { min: 1, max: 1_000 }),
   })
   .extend(kafkaEnvSchema.shape)
   .extend(redisEnvSchema.shape)
@@ -23,6 +24,7 @@ export const ingestEnvSchema = z
     groupId: env.INGEST_GROUP_ID,
     retryInitialMs: env.INGEST_RETRY_INITIAL_MS,
     retryMaxMs: env.INGEST_RETRY_MAX_MS,
+    partitionsConcurrently: env.INGEST_PARTITIONS_CONCURRENTLY,
   }));
 
 export interface IngestConfig {
@@ -31,4 +33,5 @@ export interface IngestConfig {
   groupId: string;
   retryInitialMs: number;
   retryMaxMs: number;
+  partitionsConcurrently: number;
 }

@@ -40,6 +40,7 @@ async function harness(users: number, redisUrl?: string): Promise<Harness> {
     groupId: env.groupId,
     retryInitialMs: 50,
     retryMaxMs: 400,
+    partitionsConcurrently: 2,
   };
   const repository = new RatingsRepository(env.redis);
   const assignments = new Map<number, number>();
@@ -47,7 +48,7 @@ async function harness(users: number, redisUrl?: string): Promise<Harness> {
     const cluster = clusterOf(userId);
     if (cluster !== undefined) assignments.set(userId, cluster);
   }
-  await repository.setCurrentModelVersion(VERSION);
+  await repository.setCurrentModel({ version: VERSION, clusters: CLUSTERS.length });
   await repository.assignClusters(VERSION, assignments);
   return { config, kafka: createKafka(env.kafka), repository, assignments };
 }

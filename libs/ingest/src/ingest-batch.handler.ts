@@ -42,9 +42,9 @@ export class IngestBatchHandler implements BatchHandler {
       else rejected.push({ topic, partition, message, reason: result.reason });
     }
 
-    const versions = await this.repository.activeModelVersions();
+    const models = await this.repository.activeModels();
     await Promise.all([
-      this.repository.applyEvents(events, versions),
+      this.repository.applyEvents(events, models),
       this.deadLetters.publish(rejected),
     ]);
     this.stats.applied += events.length;

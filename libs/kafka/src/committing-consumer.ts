@@ -20,6 +20,11 @@ export interface CommittingConsumerOptions {
   retryMaxMs: number;
   /** Upper bound on bytes fetched per partition; bounds one batch's size. */
   maxBytesPerPartition?: number;
+  /**
+   * Batches of different partitions handled at once, so decoding one batch overlaps another's
+   * Redis round trip. Order within a partition is kept.
+   */
+  partitionsConcurrently?: number;
 }
 
 /**
@@ -49,6 +54,7 @@ export class CommittingConsumer {
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.onBatch(consumer, payload),
     });

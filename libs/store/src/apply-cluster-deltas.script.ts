@@ -1,17 +1,18 @@
+import { LUA_FUNCTIONS } from './lua-snippets';
 import { LuaScript } from './lua-script';
 
 /**
- * Applies users' outbox deltas to cluster aggregates, each at most once.
+ * Redis Cluster path, step 2 of 3: applies users' outbox deltas to cluster aggregates, each at
+ * most once.
  *
  * KEYS: 4 per cluster: favourites zset, rating sums (half stars), rating counts, applied.
- * ARGV[1]: JSON, per cluster: [[userId, seq, {movieId: [sum2, count, favourites]}], ...] in seq
+ * ARGV[1]: JSON, per cluster: [[userId, seq, {movieId: [sum2, count, favourite]}], ...] in seq
  *   order per user. An entry is skipped when the cluster has already applied that user's seq,
- *   which makes a replayed batch a no-op. Entries that reach zero are removed, so the aggregates
- *   equal a from-scratch computation key for key.
+ *   which makes a replayed batch a no-op.
  */
 export const applyClusterDeltasScript = new LuaScript(
   'apply-cluster-deltas',
-  `
+  `${LUA_FUNCTIONS}
 local input = cjson.decode(ARGV[1])
 for i, entries in ipairs(input) do
   local base = (i - 1) * 4
@@ -22,16 +23,7 @@ for i, entries in ipairs(input) do
     local last = done[user]
     if last == nil then last = tonumber(redis.call('HGET', applied, user) or '0') end
     if seq > last then
-      for movie, d in pairs(deltas) do
-        if d[1] ~= 0 then redis.call('HINCRBY', sums, movie, d[1]) end
-        if d[2] ~= 0 and redis.call('HINCRBY', counts, movie, d[2]) <= 0 then
-          redis.call('HDEL', counts, movie)
-          redis.call('HDEL', sums, movie)
-        end
-        if d[3] ~= 0 and tonumber(redis.call('ZINCRBY', favs, d[3], movie)) <= 0 then
-          redis.call('ZREM', favs, movie)
-        end
-      end
+      for movie, d in pairs(deltas) do applyDelta(favs, sums, counts, movie, d) end
       last = seq
     end
     done[user] = last

@@ -9,11 +9,13 @@ import {
   readState,
 } from '@app/testing';
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
+import { applyEventsScript } from './apply-events.script';
 import { type RedisClient } from './lua-script';
 import { RatingsRepository } from './ratings.repository';
 import { createRedisClient } from './redis-client';
 
 const VERSION = 1;
+const MODEL = { version: VERSION, clusters: 3 };
 const clusterOf = (userId: number): number | undefined =>
   userId % 4 === 0 ? undefined : userId % 3;
 
@@ -25,16 +27,18 @@ const repositoryFor = (redis: RedisConfig, cluster: boolean, client?: RedisClien
     client ?? createRedisClient({ ...redis, cluster: false }),
   );
 
+// Where a crash hurts most: in the single-node path after some chunks were applied, in the
+// Redis Cluster path after the user updates and before the cluster updates.
 describe.each([
-  { mode: 'one group', cluster: false },
-  { mode: 'grouped by hash slot', cluster: true },
-])(`${RatingsRepository.name} ($mode)`, ({ cluster }) => {
+  { mode: 'single node', cluster: false, crashAt: { script: applyEventsScript, call: 2 } },
+  { mode: 'Redis Cluster', cluster: true, crashAt: { script: applyClusterDeltasScript, call: 1 } },
+])(`${RatingsRepository.name} ($mode)`, ({ cluster, crashAt }) => {
   let sut: RatingsRepository;
 
   beforeEach(async () => {
     const { redis } = isolatedEnvironment();
     sut = repositoryFor(redis, cluster);
-    await sut.setCurrentModelVersion(VERSION);
+    await sut.setCurrentModel(MODEL);
   });
 
   afterEach(() => sut.close());
@@ -59,7 +63,7 @@ describe.each([
   };
 
   it('creates an unknown user from their first event', async () => {
-    await sut.applyEvents([aRating({ userId: 77, movieId: 5, rating: 3.5 })], []);
+    await sut.applyEvents([aRating({ userId: 77, movieId: 5, rating: 3.5 })], [MODEL]);
 
     expect(await sut.getUserIds()).toEqual([77]);
     expect(await sut.getUserRatings(77)).toEqual(new Map([[5, { rating: 3.5, timestamp: 1_000 }]]));
@@ -73,8 +77,8 @@ describe.each([
       aFavourite({ userId: 3, movieId: 11 }),
     ];
 
-    await sut.applyEvents(events, [VERSION]);
-    await sut.applyEvents(events, [VERSION]);
+    await sut.applyEvents(events, [MODEL]);
+    await sut.applyEvents(events, [MODEL]);
 
     await expectStateMatches(events, assignments);
     const aggregates = await sut.getClusterAggregates(VERSION, 1);
@@ -86,11 +90,11 @@ describe.each([
     const assignments = await assign([1]);
     await sut.applyEvents(
       [aRating({ userId: 1, movieId: 10, rating: 5, timestamp: 100 })],
-      [VERSION],
+      [MODEL],
     );
     await sut.applyEvents(
       [aRating({ userId: 1, movieId: 10, rating: 2, timestamp: 200 })],
-      [VERSION],
+      [MODEL],
     );
 
     const aggregates = await sut.getClusterAggregates(VERSION, assignments.get(1)!);
@@ -104,11 +108,11 @@ describe.each([
     await assign([1]);
     await sut.applyEvents(
       [aRating({ userId: 1, movieId: 10, rating: 2, timestamp: 200 })],
-      [VERSION],
+      [MODEL],
     );
     await sut.applyEvents(
       [aRating({ userId: 1, movieId: 10, rating: 5, timestamp: 100 })],
-      [VERSION],
+      [MODEL],
     );
 
     expect(await sut.getUserRatings(1)).toEqual(new Map([[10, { rating: 2, timestamp: 200 }]]));
@@ -123,7 +127,7 @@ describe.each([
       aFavourite({ userId: 1, movieId: 11 }),
     ];
 
-    await sut.applyEvents(events, [VERSION]);
+    await sut.applyEvents(events, [MODEL]);
 
     const aggregates = await sut.getClusterAggregates(VERSION, assignments.get(1)!);
     expect(aggregates.favourites).toEqual(
@@ -135,7 +139,7 @@ describe.each([
   });
 
   it('keeps aggregates only for users who have a cluster', async () => {
-    await sut.applyEvents([aRating({ userId: 4, movieId: 10, rating: 5 })], [VERSION]);
+    await sut.applyEvents([aRating({ userId: 4, movieId: 10, rating: 5 })], [MODEL]);
 
     for (const c of [0, 1, 2]) {
       expect((await sut.getClusterAggregates(VERSION, c)).ratingCounts.size).toBe(0);
@@ -147,31 +151,33 @@ describe.each([
     const assignments = await assign(new Set(events.map((e) => e.userId)));
 
     for (let i = 0; i < events.length; i += 50) {
-      await sut.applyEvents(events.slice(i, i + 50), [VERSION]);
+      await sut.applyEvents(events.slice(i, i + 50), [MODEL]);
     }
 
     await expectStateMatches(events, assignments);
   });
 
-  it('repairs a crash between the user update and the cluster update when the batch is replayed', async () => {
+  it('repairs a batch that failed part-way when the batch is replayed', async () => {
     const { redis } = isolatedEnvironment();
     const crashing = failingOnce(
       createRedisClient({ ...redis, cluster: false }),
-      applyClusterDeltasScript.sha,
+      crashAt.script.sha,
+      crashAt.call,
     );
     const broken = repositoryFor(redis, cluster, crashing);
     const healthy = repositoryFor(redis, cluster);
     try {
-      await healthy.setCurrentModelVersion(VERSION);
-      const userIds = [1, 2, 3, 5];
-      const assignments = new Map(userIds.map((u) => [u, clusterOf(u)!]));
+      await healthy.setCurrentModel(MODEL);
+      const events = generateEvents(300, { seed: 3, users: 30, movies: 8 });
+      const assignments = new Map<number, number>();
+      for (const { userId } of events) {
+        const c = clusterOf(userId);
+        if (c !== undefined) assignments.set(userId, c);
+      }
       await healthy.assignClusters(VERSION, assignments);
-      const events = generateEvents(80, { seed: 3, users: 5, movies: 6 }).filter((e) =>
-        userIds.includes(e.userId),
-      );
 
-      await expect(broken.applyEvents(events, [VERSION])).rejects.toThrow('injected failure');
-      await healthy.applyEvents(events, [VERSION]);
+      await expect(broken.applyEvents(events, [MODEL])).rejects.toThrow('injected failure');
+      await healthy.applyEvents(events, [MODEL]);
 
       const expected = computeExpectedState(events, assignments);
       expect(await readState(healthy, VERSION, expected.users.keys(), [0, 1, 2])).toEqual(expected);
@@ -181,16 +187,15 @@ describe.each([
   });
 });
 
-/** A client whose first call of the given script fails, as if the process died right there. */
-function failingOnce(client: RedisClient, sha: string): RedisClient {
-  let failed = false;
+/** A client whose n-th call of the given script fails, as if the process died right there. */
+function failingOnce(client: RedisClient, sha: string, n: number): RedisClient {
+  let calls = 0;
   return new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (property !== 'evalsha' || typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        if (!failed && args[0] === sha) {
-          failed = true;
+        if (args[0] === sha && ++calls === n) {
           return Promise.reject(new Error('injected failure'));
         }
         return (value as (...a: unknown[]) => unknown).apply(target, args);

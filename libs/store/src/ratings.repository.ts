@@ -3,6 +3,7 @@ import { type RedisConfig } from '@app/config';
 import { FAVOURITE_MIN_RATING, type IngestEvent } from '@app/events';
 import { ackOutboxScript } from './ack-outbox.script';
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
+import { applyEventsScript } from './apply-events.script';
 import { applyUserEventsScript } from './apply-user-events.script';
 import { type RedisClient } from './lua-script';
 import { createRedisClient } from './redis-client';
@@ -25,7 +26,12 @@ export interface ClusterAggregates {
 export interface ApplyResult {
   users: number;
   events: number;
-  clusterUpdates: number;
+}
+
+/** A model version whose cluster aggregates ingestion maintains, and its number of clusters. */
+export interface ActiveModel {
+  version: number;
+  clusters: number;
 }
 
 /** [movieId -> [sum2 delta, count delta, favourite delta]] as written by apply-user-events. */
@@ -57,13 +63,18 @@ export class RatingsRepository {
     await this.client.quit();
   }
 
-  /** Versions whose cluster aggregates ingestion keeps up to date. */
-  async activeModelVersions(): Promise<number[]> {
+  /** Models whose cluster aggregates ingestion keeps up to date. */
+  async activeModels(): Promise<ActiveModel[]> {
     const current = await this.client.get(this.keys.currentModel());
-    return current === null ? [] : [Number(current)];
+    if (current === null) return [];
+    const version = Number(current);
+    const clusters = await this.client.get(this.keys.modelClusterCount(version));
+    if (clusters === null) throw new Error(`model ${version} has no cluster count`);
+    return [{ version, clusters: Number(clusters) }];
   }
 
-  async setCurrentModelVersion(version: number): Promise<void> {
+  async setCurrentModel({ version, clusters }: ActiveModel): Promise<void> {
+    await this.client.set(this.keys.modelClusterCount(version), String(clusters));
     await this.client.set(this.keys.currentModel(), String(version));
   }
 
@@ -78,36 +89,85 @@ export class RatingsRepository {
 
   /**
    * Applies validated events in order. Resolves only when every write, including the cluster
-   * aggregates of the given model versions, is in Redis.
+   * aggregates of the given models, is in Redis; any replay of the same events changes nothing.
    */
   async applyEvents(
     events: readonly IngestEvent[],
-    versions: readonly number[],
+    models: readonly ActiveModel[],
   ): Promise<ApplyResult> {
-    const byUser = new Map<number, IngestEvent[]>();
+    const byUser = new Map<number, ScriptEvent[]>();
     for (const event of events) {
       const list = byUser.get(event.userId);
-      if (list) list.push(event);
-      else byUser.set(event.userId, [event]);
+      if (list) list.push(toScriptEvent(event));
+      else byUser.set(event.userId, [toScriptEvent(event)]);
     }
+    if (byUser.size === 0) return { users: 0, events: 0 };
     const userIds = [...byUser.keys()];
-    if (userIds.length === 0) return { users: 0, events: 0, clusterUpdates: 0 };
-
-    const [, outboxes] = await Promise.all([
+    await Promise.all([
       this.client.sadd(this.keys.users(), ...userIds.map(String)),
-      this.applyUserEvents(userIds, byUser, versions),
+      this.config.cluster
+        ? this.applyThroughOutboxes(userIds, byUser, models)
+        : this.applyAtomically(userIds, byUser, models),
     ]);
-
-    const clusterUpdates = await this.applyClusterDeltas(outboxes);
-    await this.acknowledge(outboxes);
-    return { users: userIds.length, events: events.length, clusterUpdates };
+    return { users: userIds.length, events: events.length };
   }
 
-  private async applyUserEvents(
+  /** Single node: users and cluster aggregates are written by one atomic script per chunk. */
+  private async applyAtomically(
     userIds: readonly number[],
-    byUser: ReadonlyMap<number, IngestEvent[]>,
-    versions: readonly number[],
+    byUser: ReadonlyMap<number, ScriptEvent[]>,
+    models: readonly ActiveModel[],
+  ): Promise<void> {
+    const targets = models.flatMap(({ version, clusters }) =>
+      Array.from({ length: clusters }, (_, cluster) => ({ version, cluster })),
+    );
+    const targetKeys = targets.flatMap(({ version, cluster }) => [
+      this.keys.clusterFavourites(version, cluster),
+      this.keys.clusterRatingSums(version, cluster),
+      this.keys.clusterRatingCounts(version, cluster),
+    ]);
+    const payloadHead = JSON.stringify({
+      versions: models.map((m) => m.version),
+      targets: targets.map(({ version, cluster }) => `${version}:${cluster}`),
+    }).slice(0, -1);
+    await Promise.all(
+      this.group(userIds, (userId) => this.keys.userTag(userId)).map((group) => {
+        const keys = group.flatMap((userId) => [
+          this.keys.userRatings(userId),
+          this.keys.userExplicitFavourites(userId),
+          this.keys.userMeta(userId),
+        ]);
+        const users = JSON.stringify(group.map((userId) => byUser.get(userId) ?? []));
+        return applyEventsScript.run(
+          this.client,
+          [...keys, ...targetKeys],
+          [`${payloadHead},"users":${users}}`],
+        );
+      }),
+    );
+  }
+
+  /**
+   * Redis Cluster: a user's keys and a cluster's keys sit on different slots, so the effect on
+   * clusters travels through the user's outbox: record (atomic with the user update), apply
+   * (deduplicated per user and sequence number), acknowledge.
+   */
+  private async applyThroughOutboxes(
+    userIds: readonly number[],
+    byUser: ReadonlyMap<number, ScriptEvent[]>,
+    models: readonly ActiveModel[],
+  ): Promise<void> {
+    const outboxes = await this.recordInOutboxes(userIds, byUser, models);
+    await this.applyClusterDeltas(outboxes);
+    await this.acknowledge(outboxes);
+  }
+
+  private async recordInOutboxes(
+    userIds: readonly number[],
+    byUser: ReadonlyMap<number, ScriptEvent[]>,
+    models: readonly ActiveModel[],
   ): Promise<Map<number, OutboxEntry[]>> {
+    const versions = models.map((m) => m.version);
     const groups = this.group(userIds, (userId) => this.keys.userTag(userId));
     const replies = await Promise.all(
       groups.map((group) => {
@@ -117,7 +177,7 @@ export class RatingsRepository {
           this.keys.userMeta(userId),
           this.keys.userOutbox(userId),
         ]);
-        const users = group.map((userId) => (byUser.get(userId) ?? []).map(toScriptEvent));
+        const users = group.map((userId) => byUser.get(userId) ?? []);
         return applyUserEventsScript.run(this.client, keys, [JSON.stringify({ versions, users })]);
       }),
     );
@@ -137,7 +197,7 @@ export class RatingsRepository {
     return outboxes;
   }
 
-  private async applyClusterDeltas(outboxes: ReadonlyMap<number, OutboxEntry[]>): Promise<number> {
+  private async applyClusterDeltas(outboxes: ReadonlyMap<number, OutboxEntry[]>): Promise<void> {
     const byCluster = new Map<string, { version: number; cluster: number; entries: unknown[] }>();
     for (const [userId, entries] of outboxes) {
       for (const [seq, targets, deltas] of entries) {
@@ -152,8 +212,9 @@ export class RatingsRepository {
         }
       }
     }
-    const targets = [...byCluster.values()];
-    const groups = this.group(targets, (t) => this.keys.clusterTag(t.version, t.cluster));
+    const groups = this.group([...byCluster.values()], (t) =>
+      this.keys.clusterTag(t.version, t.cluster),
+    );
     await Promise.all(
       groups.map((group) => {
         const keys = group.flatMap(({ version, cluster }) => [
@@ -166,12 +227,10 @@ export class RatingsRepository {
         return applyClusterDeltasScript.run(this.client, keys, [payload]);
       }),
     );
-    return targets.length;
   }
 
   private async acknowledge(outboxes: ReadonlyMap<number, OutboxEntry[]>): Promise<void> {
-    const userIds = [...outboxes.keys()];
-    const groups = this.group(userIds, (userId) => this.keys.userTag(userId));
+    const groups = this.group([...outboxes.keys()], (userId) => this.keys.userTag(userId));
     await Promise.all(
       groups.map((group) =>
         ackOutboxScript.run(

@@ -42,6 +42,11 @@ export class RedisKeys {
     return `${this.prefix}:model:current`;
   }
 
+  /** String: the number of clusters in a model version. */
+  modelClusterCount(version: number): string {
+    return `${this.prefix}:model:${version}:clusters`;
+  }
+
   clusterTag(version: number, cluster: number): string {
     return `{c:${version}:${cluster}}`;
   }

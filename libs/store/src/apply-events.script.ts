@@ -1,0 +1,55 @@
+import { LUA_FUNCTIONS } from './lua-snippets';
+import { LuaScript } from './lua-script';
+
+/**
+ * Single-node path: applies events to a group of users and to the cluster aggregates of the
+ * active model versions in one atomic call. Atomicity is what makes it idempotent: a replayed
+ * event finds the user's state already changed, yields no delta, and so adds nothing twice.
+ *
+ * KEYS: 3 per user (ratings, explicit favourites, meta), then 3 per target cluster (favourites,
+ *   rating sums, rating counts) in the order of ARGV's targets.
+ * ARGV[1]: JSON {"versions": [v...], "targets": ["v:c", ...], "users": [[event, ...], ...]}.
+ * Deltas are summed per cluster and movie before they are written.
+ */
+export const applyEventsScript = new LuaScript(
+  'apply-events',
+  `${LUA_FUNCTIONS}
+local input = cjson.decode(ARGV[1])
+local targetBase = {}
+local userKeys = #input.users * 3
+for t, target in ipairs(input.targets) do targetBase[target] = userKeys + (t - 1) * 3 end
+-- Every user's clusters are looked up before anything is written: a script that fails midway
+-- keeps what it wrote, so it must fail before its first write.
+local userTargets = {}
+for i = 1, #input.users do
+  local targets = {}
+  for _, v in ipairs(input.versions) do
+    local c = redis.call('HGET', KEYS[(i - 1) * 3 + 3], 'c:' .. v)
+    if c then
+      local tb = targetBase[v .. ':' .. c]
+      if tb == nil then return redis.error_reply('cluster ' .. c .. ' is outside model ' .. v) end
+      table.insert(targets, tb)
+    end
+  end
+  userTargets[i] = targets
+end
+local pending = {}
+for i, events in ipairs(input.users) do
+  local base = (i - 1) * 3
+  local deltas = userDeltas(KEYS[base + 1], KEYS[base + 2], events)
+  for _, tb in ipairs(userTargets[i]) do
+    local acc = pending[tb] or {}
+    for movie, d in pairs(deltas) do
+      local a = acc[movie] or {0, 0, 0}
+      a[1], a[2], a[3] = a[1] + d[1], a[2] + d[2], a[3] + d[3]
+      acc[movie] = a
+    end
+    pending[tb] = acc
+  end
+end
+for tb, acc in pairs(pending) do
+  for movie, d in pairs(acc) do applyDelta(KEYS[tb + 1], KEYS[tb + 2], KEYS[tb + 3], movie, d) end
+end
+return 0
+`,
+);

@@ -1,0 +1,61 @@
+import { FAVOURITE_MIN_RATING } from '@app/events';
+
+/**
+ * Lua shared by the ingest scripts, so the rules live in one place.
+ *
+ * userDeltas(ratings, explicit, events) applies events to one user's ratings hash and explicit
+ * favourites set and returns {movieId: {sum2, count, favourite}} deltas for cluster aggregates.
+ * Ratings are last-writer-wins by (timestamp, rating): a replayed, duplicated or late event
+ * leaves the state as it is and yields no delta. An event is [kind, movieId, rating2, timestamp]
+ * with kind "r" (rating) or "f" (favourite added); rating2 is the rating in half stars.
+ *
+ * applyDelta(favs, sums, counts, movie, d) adds one delta to a cluster's aggregates and drops
+ * entries that reach zero, so the aggregates equal a from-scratch computation key for key.
+ */
+export const LUA_FUNCTIONS = `
+local FAV2 = ${FAVOURITE_MIN_RATING * 2}
+
+local function userDeltas(ratings, explicit, events)
+  local deltas = {}
+  for _, ev in ipairs(events) do
+    local kind, movie, rating2, ts = ev[1], ev[2], ev[3], ev[4]
+    local old = redis.call('HGET', ratings, movie)
+    local oldRating2, oldTs = nil, nil
+    if old then
+      local sep = string.find(old, ':', 1, true)
+      oldRating2 = tonumber(string.sub(old, 1, sep - 1))
+      oldTs = tonumber(string.sub(old, sep + 1))
+    end
+    local oldIsFavRating = oldRating2 ~= nil and oldRating2 >= FAV2
+    if kind == 'r' then
+      if oldTs == nil or ts > oldTs or (ts == oldTs and rating2 > oldRating2) then
+        redis.call('HSET', ratings, movie, rating2 .. ':' .. ts)
+        local d = deltas[movie] or {0, 0, 0}
+        d[1] = d[1] + rating2 - (oldRating2 or 0)
+        if oldRating2 == nil then d[2] = d[2] + 1 end
+        local newIsFavRating = rating2 >= FAV2
+        if newIsFavRating ~= oldIsFavRating and redis.call('SISMEMBER', explicit, movie) == 0 then
+          d[3] = d[3] + (newIsFavRating and 1 or -1)
+        end
+        deltas[movie] = d
+      end
+    elseif redis.call('SADD', explicit, movie) == 1 and not oldIsFavRating then
+      local d = deltas[movie] or {0, 0, 0}
+      d[3] = d[3] + 1
+      deltas[movie] = d
+    end
+  end
+  return deltas
+end
+
+local function applyDelta(favs, sums, counts, movie, d)
+  if d[1] ~= 0 then redis.call('HINCRBY', sums, movie, d[1]) end
+  if d[2] ~= 0 and redis.call('HINCRBY', counts, movie, d[2]) <= 0 then
+    redis.call('HDEL', counts, movie)
+    redis.call('HDEL', sums, movie)
+  end
+  if d[3] ~= 0 and tonumber(redis.call('ZINCRBY', favs, d[3], movie)) <= 0 then
+    redis.call('ZREM', favs, movie)
+  end
+end
+`;
