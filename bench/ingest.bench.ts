@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Presets, SingleBar } from 'cli-progress';
 import { type Kafka } from 'kafkajs';
 import { z } from 'zod';
+import { progressBar, runCli } from '@app/cli';
 import {
   kafkaEnvSchema,
   loadConfig,
@@ -290,19 +290,4 @@ async function cleanUp(
   await client.quit();
 }
 
-const progressBar = (label: string): SingleBar =>
-  new SingleBar(
-    {
-      format: `${label.padEnd(12)} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}`,
-      stream: process.stderr,
-      hideCursor: true,
-    },
-    Presets.shades_classic,
-  );
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+runCli(main, USAGE);

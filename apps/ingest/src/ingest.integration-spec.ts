@@ -2,7 +2,7 @@ import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type Kafka } from 'kafkajs';
 import { DLQ_HEADERS, deadLetterTopic, type IngestEvent } from '@app/events';
-import { createKafka } from '@app/kafka';
+import { consumerGroupLag, createKafka } from '@app/kafka';
 import { RatingsRepository } from '@app/store';
 import {
   computeExpectedState,
@@ -13,7 +13,6 @@ import {
   readTopic,
   TcpProxy,
   toWire,
-  uncommitted,
   waitFor,
   type WireMessage,
 } from '@app/testing';
@@ -79,7 +78,7 @@ async function publishEvents(
 }
 
 const allCommitted = (h: Harness) => async () =>
-  (await uncommitted(h.kafka, h.config.groupId, Object.values(h.config.kafka.topics))) === 0
+  (await consumerGroupLag(h.kafka, h.config.groupId, Object.values(h.config.kafka.topics))) === 0
     ? true
     : undefined;
 
@@ -191,9 +190,9 @@ describe('ingest service', () => {
 
     await proxy.cut();
     await publishEvents(h.kafka, h.config, events.slice(150));
-    const backlog = await uncommitted(h.kafka, h.config.groupId, topics);
+    const backlog = await consumerGroupLag(h.kafka, h.config.groupId, topics);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(await uncommitted(h.kafka, h.config.groupId, topics)).toBe(backlog);
+    expect(await consumerGroupLag(h.kafka, h.config.groupId, topics)).toBe(backlog);
     expect(backlog).toBeGreaterThan(0);
 
     await proxy.start();

@@ -1,15 +1,17 @@
 import { parseArgs } from 'node:util';
-import { Presets, SingleBar } from 'cli-progress';
-import { ConfigError, loadConfig } from '@app/config';
+import { progressBar, runCli, UsageError } from '@app/cli';
+import { loadConfig } from '@app/config';
+import { publishRatingsFile } from '@app/ingest';
 import { createKafka, ensureTopics, EventPublisher } from '@app/kafka';
-import { inspectRatingsFile, RatingsFileError, readRatings } from '@app/movielens';
+import { inspectRatingsFile, RatingsFileError } from '@app/movielens';
 import { loaderEnvSchema } from './loader.config';
 
 const USAGE = `Usage: npm run load -- <ratings-file> [--topic NAME] [--limit N]
 
 Publishes a MovieLens ratings file to Kafka, one rating event per line, keyed by user.
 The layout is detected from the content: ml-latest(-small) ratings.csv, ml-100k u.data
-(or its u1.base..ub.test splits) and ml-1m/ml-10m ratings.dat.
+(or its u1.base..ub.test splits) and ml-1m/ml-10m ratings.dat. A line that is not a rating
+stops the load with its line number.
 
 Options:
   --topic NAME   topic to publish to (default: KAFKA_RATINGS_TOPIC, "ratings")
@@ -41,59 +43,40 @@ async function main(): Promise<void> {
     throw new UsageError(`--limit must be a positive number, got "${values.limit}"`);
 
   const config = loadConfig(loaderEnvSchema, process.env);
+  // Fails on an unreadable or unknown file before anything connects to Kafka.
+  await inspectRatingsFile(path);
   const topic = values.topic ?? config.kafka.topics.rating;
-  const { format, bytes } = await inspectRatingsFile(path);
-
   const kafka = createKafka(config.kafka);
   await ensureTopics(kafka, [topic], config.kafka.topicPartitions);
   const publisher = new EventPublisher(kafka, topic);
   await publisher.connect();
 
-  const bar = new SingleBar(
-    {
-      format: `${format} {bar} {percentage}% | {published} ratings | {rate} ratings/s | ETA {eta_formatted}`,
-      stream: process.stderr,
-      hideCursor: true,
-    },
-    Presets.shades_classic,
-  );
   const started = performance.now();
-  let published = 0;
-  const rate = (): number => Math.round(published / ((performance.now() - started) / 1000 || 1));
-  bar.start(bytes, 0, { published: 0, rate: 0 });
+  const bar = progressBar('load', ' bytes | {published} ratings');
+  bar.start(1, 0, { published: 0 });
   try {
-    for await (const { line: _, ...event } of readRatings(path, {
-      onProgress: (read) => {
-        bar.update(read, { published, rate: rate() });
+    const { format, published } = await publishRatingsFile(publisher, path, {
+      limit,
+      onProgress: ({ bytesRead, bytes, published }) => {
+        bar.setTotal(bytes);
+        bar.update(bytesRead, { published });
       },
-    })) {
-      await publisher.publish(event.userId, event);
-      if (++published >= limit) break;
-    }
-    await publisher.flush();
-    bar.update(bytes, { published, rate: rate() });
+    });
+    bar.stop();
+    const seconds = (performance.now() - started) / 1000;
+    const summary = {
+      file: path,
+      format,
+      topic,
+      published,
+      seconds: Math.round(seconds * 1000) / 1000,
+      eventsPerSec: Math.round(published / seconds),
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {
     bar.stop();
     await publisher.close();
   }
-  const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(
-    `${JSON.stringify({ file: path, format, topic, published, seconds: round(seconds), eventsPerSec: rate() })}\n`,
-  );
 }
 
-const round = (value: number): number => Math.round(value * 1000) / 1000;
-
-class UsageError extends Error {}
-
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (error instanceof RatingsFileError || error instanceof ConfigError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-});
+runCli(main, USAGE, [RatingsFileError]);

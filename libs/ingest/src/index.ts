@@ -1,1 +1,2 @@
 export * from './ingest-batch.handler';
+export * from './ratings-file.publisher';

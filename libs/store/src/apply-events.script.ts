@@ -1,5 +1,5 @@
-import { LUA_FUNCTIONS } from './lua-snippets';
 import { LuaScript } from './lua-script';
+import { LUA_FUNCTIONS } from './lua-snippets';
 
 /**
  * Single-node path: applies events to a group of users and to the cluster aggregates of the

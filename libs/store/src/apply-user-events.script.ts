@@ -1,5 +1,5 @@
-import { LUA_FUNCTIONS } from './lua-snippets';
 import { LuaScript } from './lua-script';
+import { LUA_FUNCTIONS } from './lua-snippets';
 
 /**
  * Redis Cluster path, step 1 of 3: applies events to a group of users on one hash slot and

@@ -15,33 +15,6 @@ export async function produce(kafka: Kafka, topic: string, messages: WireMessage
   }
 }
 
-/** Messages not yet committed by the group, summed over the topics' partitions. */
-export async function uncommitted(
-  kafka: Kafka,
-  groupId: string,
-  topics: string[],
-): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    let lag = 0;
-    const committed = await admin.fetchOffsets({ groupId, topics });
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const groupTopic = committed.find((c) => c.topic === topic);
-      for (const { partition, high } of ends) {
-        const offset =
-          groupTopic?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-        const done = Number(offset) < 0 ? 0 : Number(offset);
-        lag += Number(high) - done;
-      }
-    }
-    return lag;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** Reads every message a topic holds now, from the beginning. */
 export async function readTopic(
   kafka: Kafka,

@@ -1,0 +1,3 @@
+export * from './cli-error';
+export * from './progress-bar';
+export * from './run-cli';

@@ -1,0 +1,27 @@
+import { ConfigError } from '@app/config';
+import { UsageError } from './cli-error';
+
+/**
+ * Runs a command's main function: usage mistakes exit 2 with the usage text, expected failures
+ * (bad configuration, unreadable input) exit 1 with their message and no stack trace.
+ */
+export function runCli(
+  main: () => Promise<void>,
+  usage: string,
+  expected: readonly (abstract new (...args: never[]) => Error)[] = [],
+): void {
+  main().catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
+      process.exit(2);
+    }
+    if (error instanceof ConfigError || expected.some((type) => error instanceof type)) {
+      process.stderr.write(`error: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}
