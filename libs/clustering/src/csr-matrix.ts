@@ -1,0 +1,51 @@
+/**
+ * A sparse matrix in compressed sparse row form: row r's entries are
+ * colIndices[rowPtr[r] .. rowPtr[r + 1]) with values at the same positions, columns ascending.
+ * The arrays may sit on SharedArrayBuffers so worker threads read them without copies.
+ * Up to 2^31 - 1 non-zeros (the Netflix Prize matrix has 100,480,507).
+ */
+export interface CsrMatrix {
+  rows: number;
+  cols: number;
+  rowPtr: Int32Array;
+  colIndices: Int32Array;
+  values: Float32Array;
+}
+
+export const nonZeros = (matrix: CsrMatrix): number => matrix.rowPtr[matrix.rows] ?? 0;
+
+/** Allocates the arrays of a CSR matrix on shared memory. */
+export function allocateCsr(rows: number, cols: number, nnz: number): CsrMatrix {
+  return {
+    rows,
+    cols,
+    rowPtr: new Int32Array(new SharedArrayBuffer(4 * (rows + 1))),
+    colIndices: new Int32Array(new SharedArrayBuffer(4 * nnz)),
+    values: new Float32Array(new SharedArrayBuffer(4 * nnz)),
+  };
+}
+
+/** Squared Euclidean norm of every row. */
+export function rowSquaredNorms(matrix: CsrMatrix): Float64Array {
+  const norms = new Float64Array(matrix.rows);
+  const { rowPtr, values } = matrix;
+  for (let r = 0; r < matrix.rows; r++) {
+    let sum = 0;
+    for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) sum += values[p]! * values[p]!;
+    norms[r] = sum;
+  }
+  return norms;
+}
+
+/** Dense copy, for small matrices in tests and for ml-kmeans. */
+export function toDense(matrix: CsrMatrix): number[][] {
+  const dense: number[][] = [];
+  for (let r = 0; r < matrix.rows; r++) {
+    const row = new Array<number>(matrix.cols).fill(0);
+    for (let p = matrix.rowPtr[r]!; p < matrix.rowPtr[r + 1]!; p++) {
+      row[matrix.colIndices[p]!] = matrix.values[p]!;
+    }
+    dense.push(row);
+  }
+  return dense;
+}

@@ -1,0 +1,5 @@
+export * from './csr-matrix';
+export * from './rating-matrix';
+export * from './seeded-random';
+export * from './sparse-kmeans';
+export * from './synthetic-ratings';
