@@ -49,3 +49,30 @@ export function toDense(matrix: CsrMatrix): number[][] {
   }
   return dense;
 }
+
+/** The entries of a matrix whose values pass a test, on the same rows and columns. */
+export function selectEntries(matrix: CsrMatrix, keep: (value: number) => boolean): CsrMatrix {
+  let count = 0;
+  for (let p = 0; p < nonZeros(matrix); p++) if (keep(matrix.values[p]!)) count++;
+  const result = allocateCsr(matrix.rows, matrix.cols, count);
+  let w = 0;
+  for (let r = 0; r < matrix.rows; r++) {
+    result.rowPtr[r] = w;
+    for (let p = matrix.rowPtr[r]!; p < matrix.rowPtr[r + 1]!; p++) {
+      if (!keep(matrix.values[p]!)) continue;
+      result.colIndices[w] = matrix.colIndices[p]!;
+      result.values[w++] = matrix.values[p]!;
+    }
+  }
+  result.rowPtr[matrix.rows] = w;
+  return result;
+}
+
+/** A copy whose arrays are its own (for transforming one matrix two ways). */
+export function cloneCsr(matrix: CsrMatrix): CsrMatrix {
+  const copy = allocateCsr(matrix.rows, matrix.cols, nonZeros(matrix));
+  copy.rowPtr.set(matrix.rowPtr);
+  copy.colIndices.set(matrix.colIndices.subarray(0, nonZeros(matrix)));
+  copy.values.set(matrix.values.subarray(0, nonZeros(matrix)));
+  return copy;
+}

@@ -41,6 +41,9 @@ function samePartition(a: Int32Array, b: Int32Array): boolean {
   return true;
 }
 
+// Threaded runs start worker threads that compile their TypeScript on start-up.
+jest.setTimeout(30_000);
+
 describe(sparseKMeans.name, () => {
   it.each([1, 2])('recovers planted clusters with %i thread(s)', async (threads) => {
     const { matrix, truth } = plantedMatrix(5, 40, 3);

@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { runCli, UsageError } from '@app/cli';
+import { buildRatingMatrix, elbowK, type KScore, scoreKs } from '@app/clustering';
+import { RatingsFileError, readRatingColumns } from '@app/movielens';
+
+const USAGE = `Usage: npm run choose-k -- --ratings FILE [--k-range A:B] [options]
+
+Clusters the users of a MovieLens ratings file for every k in a range and scores each k by
+inertia (for the elbow) and by the silhouette of a seeded sample of users.
+
+Options:
+  --ratings FILE     ratings.csv, u.data or ratings.dat
+  --k-range A:B      the ks to try, inclusive (default 2:30)
+  --values V         centred | raw | binary | favourites (default centred)
+  --seed S           seed (default 1)
+  --restarts N       k-means++ starts per k (default 3)
+  --sample N         users in the silhouette sample (default 1000)
+  -h, --help         show this help
+
+A table goes to stderr; the last stdout line is JSON {scores: [{k, inertia, silhouette}],
+elbowK, bestSilhouetteK}.`;
+
+const argsSchema = z.object({
+  ratings: z.string({ error: '--ratings FILE is required' }),
+  'k-range': z
+    .string()
+    .regex(/^\d+:\d+$/, 'expected A:B')
+    .default('2:30')
+    .transform((range) => range.split(':').map(Number) as [number, number])
+    .refine(([a, b]) => a >= 1 && a <= b, 'expected 1 <= A <= B'),
+  values: z.enum(['centred', 'raw', 'binary', 'favourites']).default('centred'),
+  seed: z.coerce.number().int().nonnegative().default(1),
+  restarts: z.coerce.number().int().positive().default(3),
+  sample: z.coerce.number().int().min(2).default(1000),
+});
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      ratings: { type: 'string' },
+      'k-range': { type: 'string' },
+      values: { type: 'string' },
+      seed: { type: 'string' },
+      restarts: { type: 'string' },
+      sample: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) {
+    throw new UsageError(
+      parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  const args = parsed.data;
+  const { matrix } = buildRatingMatrix(await readRatingColumns(args.ratings), {
+    values: args.values,
+  });
+  const [from, to] = args['k-range'];
+  const ks = Array.from({ length: to - from + 1 }, (_, i) => from + i).filter(
+    (k) => k <= matrix.rows,
+  );
+
+  process.stderr.write('   k        inertia  silhouette  seconds\n');
+  const scores = await scoreKs(matrix, ks, {
+    seed: args.seed,
+    restarts: args.restarts,
+    silhouetteSample: args.sample,
+    onScore: ({ k, inertia, silhouette, seconds }: KScore) =>
+      process.stderr.write(
+        `${String(k).padStart(4)} ${inertia.toFixed(1).padStart(14)} ${silhouette.toFixed(4).padStart(11)} ${seconds.toFixed(2).padStart(8)}\n`,
+      ),
+  });
+  const best = scores.reduce<KScore | undefined>(
+    (a, s) => (a === undefined || s.silhouette > a.silhouette ? s : a),
+    undefined,
+  );
+  const result = {
+    scores: scores.map(({ k, inertia, silhouette }) => ({ k, inertia, silhouette })),
+    elbowK: elbowK(scores),
+    bestSilhouetteK: best?.k,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+runCli(main, USAGE, [RatingsFileError]);
