@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { type Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { progressBar, runCli } from '@app/cli';
+import { seededRandom } from '@app/clustering';
 import {
   kafkaEnvSchema,
   loadConfig,
@@ -23,7 +24,7 @@ import {
   type MessageBatch,
 } from '@app/kafka';
 import { createRedisClient, RatingsRepository } from '@app/store';
-import { seededRandom } from '@app/testing';
+import { publishModel } from '@app/testing';
 
 const USAGE = `Usage: npm run bench:ingest -- [--events N] [--users N] [--movies N] [--seed S] [--clusters K] [--concurrency N]
 
@@ -146,8 +147,7 @@ async function assignClusters(
   for (let userId = 1; userId <= users; userId++) {
     assignments.set(userId, Math.floor(random() * clusters));
   }
-  await repository.setCurrentModel({ version: 1, clusters });
-  await repository.assignClusters(1, assignments);
+  await publishModel(repository, { clusters, assignments });
 }
 
 async function publish(

@@ -9,6 +9,7 @@ import {
   generateEvents,
   isolatedEnvironment,
   produce,
+  publishModel,
   readState,
   readTopic,
   TcpProxy,
@@ -19,7 +20,7 @@ import {
 import { type IngestConfig } from './ingest.config';
 import { IngestModule } from './ingest.module';
 
-const VERSION = 3;
+const VERSION = 1;
 const CLUSTERS = [0, 1, 2];
 const clusterOf = (userId: number): number | undefined =>
   userId % 5 === 0 ? undefined : userId % 3;
@@ -47,8 +48,7 @@ async function harness(users: number, redisUrl?: string): Promise<Harness> {
     const cluster = clusterOf(userId);
     if (cluster !== undefined) assignments.set(userId, cluster);
   }
-  await repository.setCurrentModel({ version: VERSION, clusters: CLUSTERS.length });
-  await repository.assignClusters(VERSION, assignments);
+  expect(await publishModel(repository, { clusters: CLUSTERS.length, assignments })).toBe(VERSION);
   return { config, kafka: createKafka(env.kafka), repository, assignments };
 }
 

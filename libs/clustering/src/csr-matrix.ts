@@ -76,3 +76,21 @@ export function cloneCsr(matrix: CsrMatrix): CsrMatrix {
   copy.values.set(matrix.values.subarray(0, nonZeros(matrix)));
   return copy;
 }
+
+/** The transpose, on shared memory; each of its rows lists row indices in ascending order. */
+export function transpose(matrix: CsrMatrix): CsrMatrix {
+  const nnz = nonZeros(matrix);
+  const result = allocateCsr(matrix.cols, matrix.rows, nnz);
+  const { rowPtr, colIndices, values } = matrix;
+  for (let p = 0; p < nnz; p++) result.rowPtr[colIndices[p]! + 1]!++;
+  for (let c = 0; c < matrix.cols; c++) result.rowPtr[c + 1]! += result.rowPtr[c]!;
+  const next = result.rowPtr.slice(0, matrix.cols);
+  for (let r = 0; r < matrix.rows; r++) {
+    for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
+      const q = next[colIndices[p]!]!++;
+      result.colIndices[q] = r;
+      result.values[q] = values[p]!;
+    }
+  }
+  return result;
+}

@@ -6,6 +6,8 @@ import { type CsrMatrix } from './csr-matrix';
  */
 export interface KMeansBuffers {
   matrix: CsrMatrix;
+  /** The transpose (movie x user), for k-means++ candidate dots. */
+  columns: CsrMatrix;
   k: number;
   maxCandidates: number;
   /** ||x||^2 per row. */
@@ -20,15 +22,12 @@ export interface KMeansBuffers {
   /** k-means++: squared distances of each row to each candidate centre, candidate-major. */
   candidateSquaredDistances: Float64Array;
   /** Centres, column-major (centres[col * k + c]) so one row's dots with all k are one sweep. */
-  centres: Float64Array;
+  centres: Float32Array;
   centreNorms: Float64Array;
   /** Half the distance from each centre to its nearest other centre. */
   halfNearest: Float64Array;
   /** How far each centre moved in the last update. */
   shifts: Float64Array;
-  /** k-means++ candidates, column-major like centres (maxCandidates of them). */
-  candidates: Float64Array;
-  candidateNorms: Float64Array;
 }
 
 export interface ShardRange {
@@ -42,6 +41,18 @@ export interface ShardRange {
 export interface FarRow {
   row: number;
   distance: number;
+}
+
+/** First position in sorted[from, to) holding a value >= target (binary search). */
+function firstAtLeast(sorted: Int32Array, from: number, to: number, target: number): number {
+  let low = from;
+  let high = to;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < target) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /**
@@ -60,7 +71,7 @@ export class KMeansShard {
     private readonly b: KMeansBuffers,
     private readonly range: ShardRange,
   ) {
-    this.dots = new Float64Array(Math.max(b.k, b.maxCandidates));
+    this.dots = new Float64Array(b.k);
   }
 
   resetRun(): void {
@@ -73,22 +84,42 @@ export class KMeansShard {
     this.range.counts.fill(0);
   }
 
-  /** For each of m candidates: the k-means++ potential (sum of min distances) if it were chosen. */
-  candidatePotentials(m: number): number[] {
-    const { matrix, rowNorms, minSquaredDistances, candidates, candidateNorms } = this.b;
+  /**
+   * For each candidate row: the k-means++ potential (sum of min squared distances) if it were
+   * chosen. Dots with the candidate come from the column view: only the columns the candidate
+   * has are visited, a small fraction of the matrix (as a sparse product would).
+   */
+  candidatePotentials(candidateRows: number[]): number[] {
+    const { matrix, columns, rowNorms, minSquaredDistances } = this.b;
     const { candidateSquaredDistances: out } = this.b;
+    const { start, end } = this.range;
     const n = matrix.rows;
-    const potentials = new Array<number>(m).fill(0);
-    for (let r = this.range.start; r < this.range.end; r++) {
-      this.dotsWith(r, candidates, m);
-      const best = minSquaredDistances[r]!;
-      for (let i = 0; i < m; i++) {
-        const d2 = Math.max(0, rowNorms[r]! - 2 * this.dots[i]! + candidateNorms[i]!);
-        out[i * n + r] = d2;
-        potentials[i]! += d2 < best ? d2 : best;
+    return candidateRows.map((candidate, i) => {
+      const offset = i * n;
+      out.fill(0, offset + start, offset + end);
+      for (let p = matrix.rowPtr[candidate]!; p < matrix.rowPtr[candidate + 1]!; p++) {
+        const v = matrix.values[p]!;
+        const col = matrix.colIndices[p]!;
+        const colEnd = columns.rowPtr[col + 1]!;
+        for (
+          let q = firstAtLeast(columns.colIndices, columns.rowPtr[col]!, colEnd, start);
+          q < colEnd;
+          q++
+        ) {
+          const r = columns.colIndices[q]!;
+          if (r >= end) break;
+          out[offset + r]! += v * columns.values[q]!;
+        }
       }
-    }
-    return potentials;
+      const candidateNorm = rowNorms[candidate]!;
+      let potential = 0;
+      for (let r = start; r < end; r++) {
+        const d2 = Math.max(0, rowNorms[r]! - 2 * out[offset + r]! + candidateNorm);
+        out[offset + r] = d2;
+        potential += d2 < minSquaredDistances[r]! ? d2 : minSquaredDistances[r]!;
+      }
+      return potential;
+    });
   }
 
   /** Makes candidate i a centre: min distances take its distances into account. Returns the sum. */
@@ -216,7 +247,7 @@ export class KMeansShard {
   }
 
   /** dots[i] = row r . centre i, for m column-major centres. */
-  private dotsWith(r: number, centresColMajor: Float64Array, m: number): void {
+  private dotsWith(r: number, centresColMajor: Float32Array, m: number): void {
     const { rowPtr, colIndices, values } = this.b.matrix;
     const dots = this.dots;
     dots.fill(0, 0, m);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type CsrMatrix, nonZeros, rowSquaredNorms } from './csr-matrix';
+import { type CsrMatrix, nonZeros, rowSquaredNorms, transpose } from './csr-matrix';
 import { type KMeansBuffers, KMeansShard, type ShardRange } from './kmeans-shard';
 import { type ShardReply, type ShardRequest } from './kmeans.worker';
 import { seededRandom } from './seeded-random';
@@ -125,6 +125,7 @@ function allocateBuffers(matrix: CsrMatrix, k: number, maxCandidates: number): K
   norms.set(rowSquaredNorms(matrix));
   return {
     matrix,
+    columns: transpose(matrix),
     k,
     maxCandidates,
     rowNorms: norms,
@@ -133,12 +134,10 @@ function allocateBuffers(matrix: CsrMatrix, k: number, maxCandidates: number): K
     lower: shared(Float64Array, 8 * n),
     minSquaredDistances: shared(Float64Array, 8 * n),
     candidateSquaredDistances: shared(Float64Array, 8 * n * maxCandidates),
-    centres: shared(Float64Array, 8 * k * matrix.cols),
+    centres: shared(Float32Array, 4 * k * matrix.cols),
     centreNorms: shared(Float64Array, 8 * k),
     halfNearest: shared(Float64Array, 8 * k),
     shifts: shared(Float64Array, 8 * k),
-    candidates: shared(Float64Array, 8 * maxCandidates * matrix.cols),
-    candidateNorms: shared(Float64Array, 8 * maxCandidates),
   };
 }
 
@@ -248,8 +247,7 @@ async function seedCentres(
 ): Promise<void> {
   const { matrix, k } = b;
   const chosen: number[] = [Math.floor(random() * matrix.rows)];
-  loadCandidates(b, chosen);
-  await Promise.all(shards.map((s) => s.call('candidatePotentials', 1)));
+  await Promise.all(shards.map((s) => s.call('candidatePotentials', chosen)));
   let shardSums = await Promise.all(shards.map((s) => s.call('commitCandidate', 0)));
   while (chosen.length < k) {
     const total = shardSums.reduce((a, x) => a + x, 0);
@@ -261,9 +259,8 @@ async function seedCentres(
           : Math.floor(random() * matrix.rows),
       );
     }
-    loadCandidates(b, candidates);
     const perShard = await Promise.all(
-      shards.map((s) => s.call('candidatePotentials', candidates.length)),
+      shards.map((s) => s.call('candidatePotentials', candidates)),
     );
     let bestTrial = 0;
     let bestPotential = Infinity;
@@ -290,11 +287,6 @@ async function sampleRow(shards: Shard[], shardSums: number[], target: number): 
   throw new Error('unreachable: no shards');
 }
 
-/** Writes rows as dense column-major candidates (stride = number of rows given). */
-function loadCandidates(b: KMeansBuffers, rows: number[]): void {
-  scatterRows(b.matrix, rows, b.candidates, b.candidateNorms);
-}
-
 function loadRowsAsCentres(b: KMeansBuffers, rows: number[]): void {
   scatterRows(b.matrix, rows, b.centres, b.centreNorms);
 }
@@ -302,7 +294,7 @@ function loadRowsAsCentres(b: KMeansBuffers, rows: number[]): void {
 function scatterRows(
   matrix: CsrMatrix,
   rows: number[],
-  target: Float64Array,
+  target: Float32Array,
   norms: Float64Array,
 ): void {
   const m = rows.length;
@@ -405,7 +397,8 @@ function updateCentres(b: KMeansBuffers, shards: Shard[]): number {
     for (let j = 0; j < cols; j++) {
       let s = 0;
       for (const { range } of shards) s += range.sums[c * cols + j]!;
-      const value = s / counts[c]!;
+      // Centres are stored as float32; norms and shifts use the stored values.
+      const value = Math.fround(s / counts[c]!);
       const delta = value - centres[j * k + c]!;
       shift2 += delta * delta;
       norm += value * value;
@@ -477,7 +470,7 @@ export function meanColumnVariance(matrix: CsrMatrix): number {
   return total / matrix.cols;
 }
 
-function toRowMajor(colMajor: Float64Array, k: number, cols: number): Float64Array {
+function toRowMajor(colMajor: Float32Array, k: number, cols: number): Float64Array {
   const out = new Float64Array(k * cols);
   for (let j = 0; j < cols; j++)
     for (let c = 0; c < k; c++) out[c * cols + j] = colMajor[j * k + c]!;

@@ -39,11 +39,7 @@ for i, events in ipairs(input.users) do
   local deltas = userDeltas(KEYS[base + 1], KEYS[base + 2], events)
   for _, tb in ipairs(userTargets[i]) do
     local acc = pending[tb] or {}
-    for movie, d in pairs(deltas) do
-      local a = acc[movie] or {0, 0, 0}
-      a[1], a[2], a[3] = a[1] + d[1], a[2] + d[2], a[3] + d[3]
-      acc[movie] = a
-    end
+    addDeltas(acc, deltas)
     pending[tb] = acc
   end
 end

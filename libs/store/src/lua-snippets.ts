@@ -9,6 +9,11 @@ import { FAVOURITE_MIN_RATING } from '@app/events';
  * leaves the state as it is and yields no delta. An event is [kind, movieId, rating2, timestamp]
  * with kind "r" (rating) or "f" (favourite added); rating2 is the rating in half stars.
  *
+ * userContribution(ratings, explicit) is everything one user adds to a cluster's aggregates,
+ * as deltas of the same shape: what a user brings when they join a cluster.
+ *
+ * addDeltas(acc, deltas) sums deltas into an accumulator of the same shape.
+ *
  * applyDelta(favs, sums, counts, movie, d) adds one delta to a cluster's aggregates and drops
  * entries that reach zero, so the aggregates equal a from-scratch computation key for key.
  */
@@ -46,6 +51,33 @@ local function userDeltas(ratings, explicit, events)
     end
   end
   return deltas
+end
+
+local function userContribution(ratings, explicit)
+  local deltas = {}
+  local flat = redis.call('HGETALL', ratings)
+  for i = 1, #flat, 2 do
+    local value = flat[i + 1]
+    local rating2 = tonumber(string.sub(value, 1, string.find(value, ':', 1, true) - 1))
+    deltas[flat[i]] = {rating2, 1, rating2 >= FAV2 and 1 or 0}
+  end
+  for _, movie in ipairs(redis.call('SMEMBERS', explicit)) do
+    local d = deltas[movie]
+    if d == nil then
+      deltas[movie] = {0, 0, 1}
+    else
+      d[3] = 1
+    end
+  end
+  return deltas
+end
+
+local function addDeltas(acc, deltas)
+  for movie, d in pairs(deltas) do
+    local a = acc[movie] or {0, 0, 0}
+    a[1], a[2], a[3] = a[1] + d[1], a[2] + d[2], a[3] + d[3]
+    acc[movie] = a
+  end
 end
 
 local function applyDelta(favs, sums, counts, movie, d)

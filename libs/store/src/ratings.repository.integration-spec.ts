@@ -6,6 +6,7 @@ import {
   computeExpectedState,
   generateEvents,
   isolatedEnvironment,
+  publishModel,
   readState,
 } from '@app/testing';
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
@@ -38,7 +39,6 @@ describe.each([
   beforeEach(async () => {
     const { redis } = isolatedEnvironment();
     sut = repositoryFor(redis, cluster);
-    await sut.setCurrentModel(MODEL);
   });
 
   afterEach(() => sut.close());
@@ -49,7 +49,7 @@ describe.each([
       const c = clusterOf(userId);
       if (c !== undefined) assignments.set(userId, c);
     }
-    await sut.assignClusters(VERSION, assignments);
+    expect(await publishModel(sut, { clusters: MODEL.clusters, assignments })).toBe(VERSION);
     return assignments;
   };
 
@@ -167,14 +167,13 @@ describe.each([
     const broken = repositoryFor(redis, cluster, crashing);
     const healthy = repositoryFor(redis, cluster);
     try {
-      await healthy.setCurrentModel(MODEL);
       const events = generateEvents(300, { seed: 3, users: 30, movies: 8 });
       const assignments = new Map<number, number>();
       for (const { userId } of events) {
         const c = clusterOf(userId);
         if (c !== undefined) assignments.set(userId, c);
       }
-      await healthy.assignClusters(VERSION, assignments);
+      await publishModel(healthy, { clusters: MODEL.clusters, assignments });
 
       await expect(broken.applyEvents(events, [MODEL])).rejects.toThrow('injected failure');
       await healthy.applyEvents(events, [MODEL]);

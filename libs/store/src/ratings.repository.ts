@@ -4,9 +4,11 @@ import { FAVOURITE_MIN_RATING, type IngestEvent } from '@app/events';
 import { ackOutboxScript } from './ack-outbox.script';
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
 import { applyEventsScript } from './apply-events.script';
+import { assignUsersScript, assignUsersToOutboxScript } from './assign-users.script';
 import { applyUserEventsScript } from './apply-user-events.script';
 import { type RedisClient } from './lua-script';
 import { createRedisClient } from './redis-client';
+import { acquireLockScript, releaseLockScript, switchModelScript } from './switch-model.script';
 import { RedisKeys } from './redis-keys';
 
 export interface StoredRating {
@@ -27,6 +29,38 @@ export interface ApplyResult {
   users: number;
   events: number;
 }
+
+/** A model as stored: its centres over its movie columns, and a description. */
+export interface StoredModel {
+  version: number;
+  clusters: number;
+  /** Cluster-major centres: centroids[c * movieIds.length + column]. */
+  centroids: Float32Array;
+  movieIds: Int32Array;
+  info: Record<string, string | number>;
+}
+
+/** All stored ratings (ratings on the 0.5-5 scale) and explicit favourites, as parallel lists. */
+export interface RatingsSnapshot {
+  userIds: number[];
+  movieIds: number[];
+  ratings: number[];
+  favouriteUserIds: number[];
+  favouriteMovieIds: number[];
+}
+
+/** The recluster lock expired or was taken before the run could publish. */
+export class LockLostError extends Error {
+  readonly code = 'LOCK_LOST';
+
+  constructor(cause: unknown) {
+    super('the recluster lock was lost before the model could be published', { cause });
+    this.name = 'LockLostError';
+  }
+}
+
+const toStrings = (record: Record<string, string | number>): Record<string, string> =>
+  Object.fromEntries(Object.entries(record).map(([key, value]) => [key, String(value)]));
 
 /** A model version whose cluster aggregates ingestion maintains, and its number of clusters. */
 export interface ActiveModel {
@@ -63,28 +97,262 @@ export class RatingsRepository {
     await this.client.quit();
   }
 
-  /** Models whose cluster aggregates ingestion keeps up to date. */
+  /**
+   * Models whose cluster aggregates ingestion keeps up to date: the current one and, while a
+   * recluster is publishing, the next one.
+   */
   async activeModels(): Promise<ActiveModel[]> {
+    const [current, next] = await Promise.all([
+      this.client.get(this.keys.currentModel()),
+      this.client.get(this.keys.nextModel()),
+    ]);
+    const versions = [...new Set([current, next].filter((v) => v !== null).map(Number))];
+    return Promise.all(
+      versions.map(async (version) => {
+        const clusters = await this.client.get(this.keys.modelClusterCount(version));
+        if (clusters === null) throw new Error(`model ${version} has no cluster count`);
+        return { version, clusters: Number(clusters) };
+      }),
+    );
+  }
+
+  async currentModelVersion(): Promise<number | undefined> {
     const current = await this.client.get(this.keys.currentModel());
-    if (current === null) return [];
-    const version = Number(current);
-    const clusters = await this.client.get(this.keys.modelClusterCount(version));
-    if (clusters === null) throw new Error(`model ${version} has no cluster count`);
-    return [{ version, clusters: Number(clusters) }];
+    return current === null ? undefined : Number(current);
   }
 
-  async setCurrentModel({ version, clusters }: ActiveModel): Promise<void> {
-    await this.client.set(this.keys.modelClusterCount(version), String(clusters));
-    await this.client.set(this.keys.currentModel(), String(version));
+  /** A fresh model version number. */
+  async newModelVersion(): Promise<number> {
+    return this.client.incr(this.keys.modelSequence());
   }
 
-  async assignClusters(version: number, assignments: ReadonlyMap<number, number>): Promise<void> {
-    const field = this.keys.userMetaClusterField(version);
-    await Promise.all(
-      [...assignments].map(([userId, cluster]) =>
-        this.client.hset(this.keys.userMeta(userId), field, String(cluster)),
+  /** Stores what a model version needs before users can be assigned to it. */
+  async saveModel(model: StoredModel): Promise<void> {
+    const { version, clusters, centroids, movieIds, info } = model;
+    await Promise.all([
+      this.client.set(this.keys.modelClusterCount(version), String(clusters)),
+      this.client.set(
+        this.keys.modelCentroids(version),
+        Buffer.from(centroids.buffer, centroids.byteOffset, centroids.byteLength),
+      ),
+      this.client.set(
+        this.keys.modelMovies(version),
+        Buffer.from(movieIds.buffer, movieIds.byteOffset, movieIds.byteLength),
+      ),
+      this.client.hset(this.keys.modelInfo(version), toStrings({ ...info, version, clusters })),
+    ]);
+  }
+
+  async loadModel(version: number): Promise<StoredModel | undefined> {
+    const [clusters, centroids, movies, info] = await Promise.all([
+      this.client.get(this.keys.modelClusterCount(version)),
+      this.client.getBuffer(this.keys.modelCentroids(version)),
+      this.client.getBuffer(this.keys.modelMovies(version)),
+      this.client.hgetall(this.keys.modelInfo(version)),
+    ]);
+    if (clusters === null || centroids === null || movies === null) return undefined;
+    return {
+      version,
+      clusters: Number(clusters),
+      centroids: new Float32Array(
+        centroids.buffer.slice(centroids.byteOffset, centroids.byteOffset + centroids.byteLength),
+      ),
+      movieIds: new Int32Array(
+        movies.buffer.slice(movies.byteOffset, movies.byteOffset + movies.byteLength),
+      ),
+      info,
+    };
+  }
+
+  /** Published versions, oldest first, with their descriptions. */
+  async modelHistory(): Promise<{ version: number; info: Record<string, string> }[]> {
+    const versions = (await this.client.lrange(this.keys.modelVersions(), 0, -1)).map(Number);
+    return Promise.all(
+      versions.map(async (version) => ({
+        version,
+        info: await this.client.hgetall(this.keys.modelInfo(version)),
+      })),
+    );
+  }
+
+  /** Makes ingestion maintain this version's aggregates from now on, beside the current one. */
+  async setNextModel(version: number): Promise<void> {
+    await this.client.set(this.keys.nextModel(), String(version));
+  }
+
+  /**
+   * Puts users in their clusters of a version, each together with everything they rated so far
+   * (see assign-users.script). Users already in a cluster of that version keep it.
+   */
+  async assignUsers(
+    version: number,
+    clusters: number,
+    assignments: ReadonlyMap<number, number>,
+  ): Promise<number> {
+    const userIds = [...assignments.keys()];
+    const groups = this.group(userIds, (userId) => this.keys.userTag(userId));
+    if (this.config.cluster) {
+      const replies = await Promise.all(
+        groups.map((group) =>
+          assignUsersToOutboxScript.run(
+            this.client,
+            group.flatMap((userId) => this.userKeys(userId, true)),
+            [String(version), JSON.stringify(group.map((userId) => assignments.get(userId)))],
+          ),
+        ),
+      );
+      const outboxes = this.parseOutboxes(groups, replies);
+      await this.applyClusterDeltas(outboxes);
+      await this.acknowledge(outboxes);
+      return outboxes.size;
+    }
+    const clusterKeys = this.clusterKeys([{ version, clusters }]);
+    const counts = await Promise.all(
+      groups.map((group) =>
+        assignUsersScript.run(
+          this.client,
+          [...group.flatMap((userId) => this.userKeys(userId, false)), ...clusterKeys],
+          [String(version), JSON.stringify(group.map((userId) => assignments.get(userId)))],
+        ),
       ),
     );
+    return counts.reduce<number>((a, n) => a + Number(n), 0);
+  }
+
+  /** For each version, the given users that have no cluster in it. */
+  async findUnassigned(
+    userIds: readonly number[],
+    versions: readonly number[],
+  ): Promise<Map<number, number[]>> {
+    const result = new Map<number, number[]>();
+    await Promise.all(
+      versions.map(async (version) => {
+        const field = this.keys.userMetaClusterField(version);
+        const clusters = await Promise.all(
+          userIds.map((userId) => this.client.hget(this.keys.userMeta(userId), field)),
+        );
+        result.set(
+          version,
+          userIds.filter((_, i) => clusters[i] === null),
+        );
+      }),
+    );
+    return result;
+  }
+
+  /**
+   * Publishes a version while the lock is still ours, and returns the versions that fell out of
+   * the kept history. Throws LockLostError when the lock expired or was taken.
+   */
+  async switchModel(lockToken: string, version: number, keep: number): Promise<number[]> {
+    try {
+      const dropped = (await switchModelScript.run(
+        this.client,
+        [
+          this.keys.reclusterLock(),
+          this.keys.currentModel(),
+          this.keys.nextModel(),
+          this.keys.modelVersions(),
+        ],
+        [lockToken, String(version), String(keep)],
+      )) as string[];
+      return dropped.map(Number);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('LOCK_LOST'))
+        throw new LockLostError(error);
+      throw error;
+    }
+  }
+
+  /** Deletes a version's aggregates, centres and description, and every user's cluster in it. */
+  async deleteModel(version: number): Promise<void> {
+    const clusters = Number((await this.client.get(this.keys.modelClusterCount(version))) ?? 0);
+    const keys = [
+      this.keys.modelClusterCount(version),
+      this.keys.modelCentroids(version),
+      this.keys.modelMovies(version),
+      this.keys.modelInfo(version),
+      ...this.clusterKeys([{ version, clusters }]),
+      ...Array.from({ length: clusters }, (_, c) => this.keys.clusterApplied(version, c)),
+    ];
+    await Promise.all(keys.map((key) => this.client.unlink(key)));
+    const field = this.keys.userMetaClusterField(version);
+    const users = await this.getUserIds();
+    for (let i = 0; i < users.length; i += 10_000) {
+      await Promise.all(
+        users
+          .slice(i, i + 10_000)
+          .map((userId) => this.client.hdel(this.keys.userMeta(userId), field)),
+      );
+    }
+  }
+
+  /** Takes (or renews) the recluster lock for `ttlMs`; false when another run holds it. */
+  async acquireReclusterLock(token: string, ttlMs: number): Promise<boolean> {
+    return (
+      (await acquireLockScript.run(
+        this.client,
+        [this.keys.reclusterLock()],
+        [token, String(ttlMs)],
+      )) === 1
+    );
+  }
+
+  async releaseReclusterLock(token: string): Promise<void> {
+    await releaseLockScript.run(this.client, [this.keys.reclusterLock()], [token]);
+  }
+
+  /** A strictly increasing fencing token for the next recluster run. */
+  async nextFencingToken(): Promise<number> {
+    return this.client.incr(this.keys.reclusterFence());
+  }
+
+  async countIngestedEvents(count: number): Promise<void> {
+    if (count > 0) await this.client.incrby(this.keys.eventsSinceRecluster(), count);
+  }
+
+  /** Events ingested since the counter was last reset; `reset` takes them off the counter. */
+  async eventsSinceRecluster({ reset = false } = {}): Promise<number> {
+    const key = this.keys.eventsSinceRecluster();
+    const count = Number((await this.client.get(key)) ?? 0);
+    if (reset && count > 0) await this.client.decrby(key, count);
+    return count;
+  }
+
+  /** Every user's ratings and explicit favourites, read in chunks. */
+  async readAllRatings(
+    onProgress?: (users: number, total: number) => void,
+  ): Promise<RatingsSnapshot> {
+    const userIds = await this.getUserIds();
+    const snapshot: RatingsSnapshot = {
+      userIds: [],
+      movieIds: [],
+      ratings: [],
+      favouriteUserIds: [],
+      favouriteMovieIds: [],
+    };
+    for (let i = 0; i < userIds.length; i += 2_000) {
+      const chunk = userIds.slice(i, i + 2_000);
+      const [ratings, favourites] = await Promise.all([
+        Promise.all(chunk.map((userId) => this.client.hgetall(this.keys.userRatings(userId)))),
+        Promise.all(
+          chunk.map((userId) => this.client.smembers(this.keys.userExplicitFavourites(userId))),
+        ),
+      ]);
+      chunk.forEach((userId, j) => {
+        for (const [movie, value] of Object.entries(ratings[j] ?? {})) {
+          snapshot.userIds.push(userId);
+          snapshot.movieIds.push(Number(movie));
+          snapshot.ratings.push(Number(value.slice(0, value.indexOf(':'))) / 2);
+        }
+        for (const movie of favourites[j] ?? []) {
+          snapshot.favouriteUserIds.push(userId);
+          snapshot.favouriteMovieIds.push(Number(movie));
+        }
+      });
+      onProgress?.(Math.min(i + chunk.length, userIds.length), userIds.length);
+    }
+    return snapshot;
   }
 
   /**
@@ -118,25 +386,16 @@ export class RatingsRepository {
     byUser: ReadonlyMap<number, ScriptEvent[]>,
     models: readonly ActiveModel[],
   ): Promise<void> {
-    const targets = models.flatMap(({ version, clusters }) =>
-      Array.from({ length: clusters }, (_, cluster) => ({ version, cluster })),
-    );
-    const targetKeys = targets.flatMap(({ version, cluster }) => [
-      this.keys.clusterFavourites(version, cluster),
-      this.keys.clusterRatingSums(version, cluster),
-      this.keys.clusterRatingCounts(version, cluster),
-    ]);
+    const targetKeys = this.clusterKeys(models);
     const payloadHead = JSON.stringify({
       versions: models.map((m) => m.version),
-      targets: targets.map(({ version, cluster }) => `${version}:${cluster}`),
+      targets: models.flatMap(({ version, clusters }) =>
+        Array.from({ length: clusters }, (_, cluster) => `${version}:${cluster}`),
+      ),
     }).slice(0, -1);
     await Promise.all(
       this.group(userIds, (userId) => this.keys.userTag(userId)).map((group) => {
-        const keys = group.flatMap((userId) => [
-          this.keys.userRatings(userId),
-          this.keys.userExplicitFavourites(userId),
-          this.keys.userMeta(userId),
-        ]);
+        const keys = group.flatMap((userId) => this.userKeys(userId, false));
         const users = JSON.stringify(group.map((userId) => byUser.get(userId) ?? []));
         return applyEventsScript.run(
           this.client,
@@ -171,30 +430,51 @@ export class RatingsRepository {
     const groups = this.group(userIds, (userId) => this.keys.userTag(userId));
     const replies = await Promise.all(
       groups.map((group) => {
-        const keys = group.flatMap((userId) => [
-          this.keys.userRatings(userId),
-          this.keys.userExplicitFavourites(userId),
-          this.keys.userMeta(userId),
-          this.keys.userOutbox(userId),
-        ]);
+        const keys = group.flatMap((userId) => this.userKeys(userId, true));
         const users = group.map((userId) => byUser.get(userId) ?? []);
         return applyUserEventsScript.run(this.client, keys, [JSON.stringify({ versions, users })]);
       }),
     );
+    return this.parseOutboxes(groups, replies);
+  }
+
+  /** Decodes the outbox entries a user-slot script returned for each user of each group. */
+  private parseOutboxes(groups: number[][], replies: unknown[]): Map<number, OutboxEntry[]> {
     const outboxes = new Map<number, OutboxEntry[]>();
     groups.forEach((group, g) => {
       const perUser = replies[g] as string[][];
       group.forEach((userId, i) => {
         const entries = perUser[i] ?? [];
-        if (entries.length > 0) {
+        if (entries.length > 0)
           outboxes.set(
             userId,
             entries.map((raw) => JSON.parse(raw) as OutboxEntry),
           );
-        }
       });
     });
     return outboxes;
+  }
+
+  /** A user's keys in script order: ratings, explicit favourites, meta (and outbox). */
+  private userKeys(userId: number, withOutbox: boolean): string[] {
+    const keys = [
+      this.keys.userRatings(userId),
+      this.keys.userExplicitFavourites(userId),
+      this.keys.userMeta(userId),
+    ];
+    if (withOutbox) keys.push(this.keys.userOutbox(userId));
+    return keys;
+  }
+
+  /** Every cluster's aggregate keys (favourites, sums, counts) of the models, in order. */
+  private clusterKeys(models: readonly ActiveModel[]): string[] {
+    return models.flatMap(({ version, clusters }) =>
+      Array.from({ length: clusters }, (_, cluster) => [
+        this.keys.clusterFavourites(version, cluster),
+        this.keys.clusterRatingSums(version, cluster),
+        this.keys.clusterRatingCounts(version, cluster),
+      ]).flat(),
+    );
   }
 
   private async applyClusterDeltas(outboxes: ReadonlyMap<number, OutboxEntry[]>): Promise<void> {

@@ -37,14 +37,67 @@ export class RedisKeys {
     return `${this.prefix}:users`;
   }
 
+  /**
+   * Model bookkeeping shares the `{model}` hash tag, so the switch script (lock check, pointer
+   * swap, version list) touches one slot.
+   */
+  private model(name: string): string {
+    return `${this.prefix}:{model}:${name}`;
+  }
+
   /** String: the model version queries and ingestion use now. */
   currentModel(): string {
-    return `${this.prefix}:model:current`;
+    return this.model('current');
+  }
+
+  /** String: the version a recluster is building; ingestion keeps its aggregates too. */
+  nextModel(): string {
+    return this.model('next');
+  }
+
+  /** Counter handing out model versions. */
+  modelSequence(): string {
+    return this.model('sequence');
+  }
+
+  /** List of published versions, oldest first (the ones kept for rollback). */
+  modelVersions(): string {
+    return this.model('versions');
+  }
+
+  /** String: token of the recluster run holding the lock (expires). */
+  reclusterLock(): string {
+    return this.model('lock');
+  }
+
+  /** Counter of fencing tokens for the recluster lock. */
+  reclusterFence(): string {
+    return this.model('fence');
+  }
+
+  /** Counter of events ingested since the last recluster started. */
+  eventsSinceRecluster(): string {
+    return this.model('events-since-recluster');
+  }
+
+  /** Hash: a model's description (k, built at, users, inertia, ...). */
+  modelInfo(version: number): string {
+    return `${this.prefix}:model:${version}:info`;
   }
 
   /** String: the number of clusters in a model version. */
   modelClusterCount(version: number): string {
     return `${this.prefix}:model:${version}:clusters`;
+  }
+
+  /** String: the model's centres, float32 little-endian, cluster-major (k x movies). */
+  modelCentroids(version: number): string {
+    return `${this.prefix}:model:${version}:centroids`;
+  }
+
+  /** String: the movie id of each centre column, int32 little-endian. */
+  modelMovies(version: number): string {
+    return `${this.prefix}:model:${version}:movies`;
   }
 
   clusterTag(version: number, cluster: number): string {

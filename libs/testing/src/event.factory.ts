@@ -1,3 +1,4 @@
+import { seededRandom } from '@app/clustering';
 import { type IngestEvent } from '@app/events';
 
 export type RatingInput = Extract<IngestEvent, { kind: 'rating' }>;
@@ -22,18 +23,6 @@ export const aFavourite = (overrides: Partial<FavouriteInput> = {}): FavouriteIn
 
 /** The wire form of an event: what a producer puts in the message value. */
 export const toWire = ({ kind: _kind, ...event }: IngestEvent): string => JSON.stringify(event);
-
-/** A small seeded generator (mulberry32), so every generated data set is repeatable. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * A seeded stream of valid events with the hard cases mixed in: re-ratings (later and earlier

@@ -4,3 +4,4 @@ export * from './redis-state';
 export * from './test-environment';
 export * from './kafka-helpers';
 export * from './tcp-proxy';
+export * from './model.fixture';
