@@ -1,5 +1,5 @@
-import { LUA_FUNCTIONS } from './lua-snippets';
 import { LuaScript } from './lua-script';
+import { LUA_FUNCTIONS } from './lua-snippets';
 
 /**
  * Single-node path: puts users in their cluster of a model version and adds each user's current

@@ -36,7 +36,7 @@ describe.each([
 ])(`${RatingsRepository.name} ($mode)`, ({ cluster, crashAt }) => {
   let sut: RatingsRepository;
 
-  beforeEach(async () => {
+  beforeEach(() => {
     const { redis } = isolatedEnvironment();
     sut = repositoryFor(redis, cluster);
   });

@@ -4,12 +4,12 @@ import { FAVOURITE_MIN_RATING, type IngestEvent } from '@app/events';
 import { ackOutboxScript } from './ack-outbox.script';
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
 import { applyEventsScript } from './apply-events.script';
-import { assignUsersScript, assignUsersToOutboxScript } from './assign-users.script';
 import { applyUserEventsScript } from './apply-user-events.script';
+import { assignUsersScript, assignUsersToOutboxScript } from './assign-users.script';
 import { type RedisClient } from './lua-script';
 import { createRedisClient } from './redis-client';
-import { acquireLockScript, releaseLockScript, switchModelScript } from './switch-model.script';
 import { RedisKeys } from './redis-keys';
+import { acquireLockScript, releaseLockScript, switchModelScript } from './switch-model.script';
 
 export interface StoredRating {
   rating: number;
