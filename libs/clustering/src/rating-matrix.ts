@@ -14,7 +14,11 @@ export interface RatingColumns {
  * - `binary`: 1 for every rated (watched) movie;
  * - `favourites`: 1 for movies rated at or above the favourite threshold, nothing otherwise.
  */
-export type MatrixValues = 'centred' | 'raw' | 'binary' | 'favourites';
+export const MATRIX_VALUES = ['centred', 'raw', 'binary', 'favourites'] as const;
+export type MatrixValues = (typeof MATRIX_VALUES)[number];
+
+export const isMatrixValues = (value: unknown): value is MatrixValues =>
+  (MATRIX_VALUES as readonly unknown[]).includes(value);
 
 export interface RatingMatrix {
   matrix: CsrMatrix;

@@ -6,6 +6,7 @@ import {
   type MessageBatch,
 } from '@app/kafka';
 import { type RatingsRepository } from '@app/store';
+import { NewUserPlacer } from './new-user.placer';
 
 export interface IngestStats {
   applied: number;
@@ -19,12 +20,14 @@ export interface IngestStats {
 export class IngestBatchHandler implements BatchHandler {
   readonly stats: IngestStats = { applied: 0, deadLettered: 0 };
   private readonly kindByTopic: Map<string, EventKind>;
+  private readonly placer: NewUserPlacer;
 
   constructor(
     topics: Readonly<Record<EventKind, string>>,
     private readonly repository: RatingsRepository,
     private readonly deadLetters: DeadLetterPublisher,
   ) {
+    this.placer = new NewUserPlacer(repository);
     this.kindByTopic = new Map(
       (Object.entries(topics) as [EventKind, string][]).map(([kind, topic]) => [topic, kind]),
     );
@@ -42,11 +45,12 @@ export class IngestBatchHandler implements BatchHandler {
       else rejected.push({ topic, partition, message, reason: result.reason });
     }
 
-    const models = await this.repository.activeModels();
-    await Promise.all([
-      this.repository.applyEvents(events, models),
+    const [applied] = await Promise.all([
+      this.repository.applyEvents(events),
       this.deadLetters.publish(rejected),
+      this.repository.countIngestedEvents(events.length),
     ]);
+    await this.placer.place(applied);
     this.stats.applied += events.length;
     this.stats.deadLettered += rejected.length;
   }

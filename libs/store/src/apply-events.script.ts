@@ -10,6 +10,9 @@ import { LUA_FUNCTIONS } from './lua-snippets';
  *   rating sums, rating counts) in the order of ARGV's targets.
  * ARGV[1]: JSON {"versions": [v...], "targets": ["v:c", ...], "users": [[event, ...], ...]}.
  * Deltas are summed per cluster and movie before they are written.
+ * Returns, for each version in order, the (1-based) indexes of the users who have no cluster in
+ * it, so the caller can place them. Fails with STALE_MODELS, having written nothing, when a user
+ * already belongs to a version newer than the given ones.
  */
 export const applyEventsScript = new LuaScript(
   'apply-events',
@@ -18,14 +21,25 @@ local input = cjson.decode(ARGV[1])
 local targetBase = {}
 local userKeys = #input.users * 3
 for t, target in ipairs(input.targets) do targetBase[target] = userKeys + (t - 1) * 3 end
+local active, newest = {}, 0
+for _, v in ipairs(input.versions) do
+  active[v] = true
+  newest = math.max(newest, v)
+end
 -- Every user's clusters are looked up before anything is written: a script that fails midway
 -- keeps what it wrote, so it must fail before its first write.
 local userTargets = {}
+local unassigned = {}
+for j = 1, #input.versions do unassigned[j] = {} end
 for i = 1, #input.users do
+  local clusters = userClusters(KEYS[(i - 1) * 3 + 3], active, newest)
+  if clusters == nil then return redis.error_reply(STALE) end
   local targets = {}
-  for _, v in ipairs(input.versions) do
-    local c = redis.call('HGET', KEYS[(i - 1) * 3 + 3], 'c:' .. v)
-    if c then
+  for j, v in ipairs(input.versions) do
+    local c = clusters[v]
+    if c == nil then
+      table.insert(unassigned[j], i)
+    else
       local tb = targetBase[v .. ':' .. c]
       if tb == nil then return redis.error_reply('cluster ' .. c .. ' is outside model ' .. v) end
       table.insert(targets, tb)
@@ -46,6 +60,6 @@ end
 for tb, acc in pairs(pending) do
   for movie, d in pairs(acc) do applyDelta(KEYS[tb + 1], KEYS[tb + 2], KEYS[tb + 3], movie, d) end
 end
-return 0
+return unassigned
 `,
 );

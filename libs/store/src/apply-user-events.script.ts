@@ -8,15 +8,36 @@ import { LUA_FUNCTIONS } from './lua-snippets';
  *
  * KEYS: 4 per user: ratings, explicit favourites, meta, outbox (all on the user's hash tag).
  * ARGV[1]: JSON {"versions": [v...], "users": [[event, ...], ...]} (events as in LUA_FUNCTIONS).
- * Returns, per user, every outbox entry not yet acknowledged: [seq, [[version, cluster]...],
- * {movieId: [sum2, count, favourite]}]. An entry stays until acknowledged, so a crash between
- * this script and the cluster update is repaired when the batch is replayed.
+ * Returns [outboxes, unassigned]: per user, every outbox entry not yet acknowledged:
+ * [seq, [[version, cluster]...], {movieId: [sum2, count, favourite]}]; and for each version in
+ * order, the (1-based) indexes of the users with no cluster in it. An entry stays until
+ * acknowledged, so a crash between this script and the cluster update is repaired when the batch
+ * is replayed. Fails with STALE_MODELS, having written nothing, when a user already belongs to a
+ * version newer than the given ones.
  */
 export const applyUserEventsScript = new LuaScript(
   'apply-user-events',
   `${LUA_FUNCTIONS}
 local input = cjson.decode(ARGV[1])
-local result = {}
+local active, newest = {}, 0
+for _, v in ipairs(input.versions) do
+  active[v] = true
+  newest = math.max(newest, v)
+end
+local userTargets = {}
+local unassigned = {}
+for j = 1, #input.versions do unassigned[j] = {} end
+for i = 1, #input.users do
+  local clusters = userClusters(KEYS[(i - 1) * 4 + 3], active, newest)
+  if clusters == nil then return redis.error_reply(STALE) end
+  local targets = {}
+  for j, v in ipairs(input.versions) do
+    local c = clusters[v]
+    if c == nil then table.insert(unassigned[j], i) else table.insert(targets, {v, c}) end
+  end
+  userTargets[i] = targets
+end
+local outboxes = {}
 for i, events in ipairs(input.users) do
   local base = (i - 1) * 4
   local meta, outbox = KEYS[base + 3], KEYS[base + 4]
@@ -28,19 +49,12 @@ for i, events in ipairs(input.users) do
       any = true
     end
   end
-  if any then
-    local targets = {}
-    for _, v in ipairs(input.versions) do
-      local c = redis.call('HGET', meta, 'c:' .. v)
-      if c then table.insert(targets, {v, tonumber(c)}) end
-    end
-    if #targets > 0 then
-      local seq = redis.call('HINCRBY', meta, 'seq', 1)
-      redis.call('RPUSH', outbox, cjson.encode({seq, targets, effective}))
-    end
+  if any and #userTargets[i] > 0 then
+    local seq = redis.call('HINCRBY', meta, 'seq', 1)
+    redis.call('RPUSH', outbox, cjson.encode({seq, userTargets[i], effective}))
   end
-  result[i] = redis.call('LRANGE', outbox, 0, -1)
+  outboxes[i] = redis.call('LRANGE', outbox, 0, -1)
 end
-return result
+return {outboxes, unassigned}
 `,
 );

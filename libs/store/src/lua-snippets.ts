@@ -16,9 +16,16 @@ import { FAVOURITE_MIN_RATING } from '@app/events';
  *
  * applyDelta(favs, sums, counts, movie, d) adds one delta to a cluster's aggregates and drops
  * entries that reach zero, so the aggregates equal a from-scratch computation key for key.
+ *
+ * userClusters(meta, active, newest) reads a user's cluster in each active model version from
+ * their meta hash, as {version: cluster}. The user's own fields decide, not the caller's view:
+ * a cluster in a version newer than \`newest\` means a model was published after the caller
+ * looked, and the function returns nil so the script can refuse before its first write.
+ * Clusters in older, inactive versions are ignored: those aggregates are no longer maintained.
  */
 export const LUA_FUNCTIONS = `
 local FAV2 = ${FAVOURITE_MIN_RATING * 2}
+local STALE = 'STALE_MODELS a model version newer than the active ones exists'
 
 local function userDeltas(ratings, explicit, events)
   local deltas = {}
@@ -78,6 +85,19 @@ local function addDeltas(acc, deltas)
     a[1], a[2], a[3] = a[1] + d[1], a[2] + d[2], a[3] + d[3]
     acc[movie] = a
   end
+end
+
+local function userClusters(meta, active, newest)
+  local clusters = {}
+  local flat = redis.call('HGETALL', meta)
+  for i = 1, #flat, 2 do
+    local version = tonumber(string.match(flat[i], '^c:(%d+)$'))
+    if version then
+      if version > newest then return nil end
+      if active[version] then clusters[version] = tonumber(flat[i + 1]) end
+    end
+  end
+  return clusters
 end
 
 local function applyDelta(favs, sums, counts, movie, d)

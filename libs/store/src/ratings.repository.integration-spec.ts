@@ -63,7 +63,7 @@ describe.each([
   };
 
   it('creates an unknown user from their first event', async () => {
-    await sut.applyEvents([aRating({ userId: 77, movieId: 5, rating: 3.5 })], [MODEL]);
+    await sut.applyEvents([aRating({ userId: 77, movieId: 5, rating: 3.5 })]);
 
     expect(await sut.getUserIds()).toEqual([77]);
     expect(await sut.getUserRatings(77)).toEqual(new Map([[5, { rating: 3.5, timestamp: 1_000 }]]));
@@ -77,8 +77,8 @@ describe.each([
       aFavourite({ userId: 3, movieId: 11 }),
     ];
 
-    await sut.applyEvents(events, [MODEL]);
-    await sut.applyEvents(events, [MODEL]);
+    await sut.applyEvents(events);
+    await sut.applyEvents(events);
 
     await expectStateMatches(events, assignments);
     const aggregates = await sut.getClusterAggregates(VERSION, 1);
@@ -88,14 +88,8 @@ describe.each([
 
   it('replaces a re-rating and moves every count and sum with it', async () => {
     const assignments = await assign([1]);
-    await sut.applyEvents(
-      [aRating({ userId: 1, movieId: 10, rating: 5, timestamp: 100 })],
-      [MODEL],
-    );
-    await sut.applyEvents(
-      [aRating({ userId: 1, movieId: 10, rating: 2, timestamp: 200 })],
-      [MODEL],
-    );
+    await sut.applyEvents([aRating({ userId: 1, movieId: 10, rating: 5, timestamp: 100 })]);
+    await sut.applyEvents([aRating({ userId: 1, movieId: 10, rating: 2, timestamp: 200 })]);
 
     const aggregates = await sut.getClusterAggregates(VERSION, assignments.get(1)!);
     expect(aggregates.ratingSums.get(10)).toBe(2);
@@ -106,14 +100,8 @@ describe.each([
 
   it('keeps the newer rating when an older one arrives late', async () => {
     await assign([1]);
-    await sut.applyEvents(
-      [aRating({ userId: 1, movieId: 10, rating: 2, timestamp: 200 })],
-      [MODEL],
-    );
-    await sut.applyEvents(
-      [aRating({ userId: 1, movieId: 10, rating: 5, timestamp: 100 })],
-      [MODEL],
-    );
+    await sut.applyEvents([aRating({ userId: 1, movieId: 10, rating: 2, timestamp: 200 })]);
+    await sut.applyEvents([aRating({ userId: 1, movieId: 10, rating: 5, timestamp: 100 })]);
 
     expect(await sut.getUserRatings(1)).toEqual(new Map([[10, { rating: 2, timestamp: 200 }]]));
   });
@@ -127,7 +115,7 @@ describe.each([
       aFavourite({ userId: 1, movieId: 11 }),
     ];
 
-    await sut.applyEvents(events, [MODEL]);
+    await sut.applyEvents(events);
 
     const aggregates = await sut.getClusterAggregates(VERSION, assignments.get(1)!);
     expect(aggregates.favourites).toEqual(
@@ -138,11 +126,49 @@ describe.each([
     );
   });
 
-  it('keeps aggregates only for users who have a cluster', async () => {
-    await sut.applyEvents([aRating({ userId: 4, movieId: 10, rating: 5 })], [MODEL]);
+  it('keeps aggregates only for users who have a cluster, and names the others', async () => {
+    await assign([1]);
 
+    const result = await sut.applyEvents([
+      aRating({ userId: 4, movieId: 10, rating: 5 }),
+      aRating({ userId: 1, movieId: 11, rating: 3 }),
+    ]);
+
+    expect(result.models).toEqual([MODEL]);
+    expect(result.unassigned).toEqual(new Map([[VERSION, [4]]]));
     for (const c of [0, 1, 2]) {
-      expect((await sut.getClusterAggregates(VERSION, c)).ratingCounts.size).toBe(0);
+      expect((await sut.getClusterAggregates(VERSION, c)).ratingCounts.has(10)).toBe(false);
+    }
+  });
+
+  it('applies events to a model published after it looked up the active models', async () => {
+    const { redis } = isolatedEnvironment();
+    const publisher = repositoryFor(redis, cluster);
+    const events = generateEvents(200, { seed: 5, users: 12, movies: 10 });
+    const assignments = new Map([...new Set(events.map((e) => e.userId))].map((u) => [u, u % 3]));
+    let published: Promise<number> | undefined;
+    // The model is published between the repository's look-up and its first script call.
+    const racing = repositoryFor(
+      redis,
+      cluster,
+      beforeFirstEval(createRedisClient({ ...redis, cluster: false }), () => {
+        published = publishModel(publisher, { clusters: MODEL.clusters, assignments });
+        return published;
+      }),
+    );
+    try {
+      await publisher.applyEvents(events.slice(0, 100));
+
+      const result = await racing.applyEvents(events.slice(100));
+
+      expect(await published).toBe(VERSION);
+      expect(result.models).toEqual([MODEL]);
+      const expected = computeExpectedState(events, assignments);
+      expect(await readState(publisher, VERSION, expected.users.keys(), [0, 1, 2])).toEqual(
+        expected,
+      );
+    } finally {
+      await Promise.all([publisher.close(), racing.close()]);
     }
   });
 
@@ -151,7 +177,7 @@ describe.each([
     const assignments = await assign(new Set(events.map((e) => e.userId)));
 
     for (let i = 0; i < events.length; i += 50) {
-      await sut.applyEvents(events.slice(i, i + 50), [MODEL]);
+      await sut.applyEvents(events.slice(i, i + 50));
     }
 
     await expectStateMatches(events, assignments);
@@ -175,8 +201,8 @@ describe.each([
       }
       await publishModel(healthy, { clusters: MODEL.clusters, assignments });
 
-      await expect(broken.applyEvents(events, [MODEL])).rejects.toThrow('injected failure');
-      await healthy.applyEvents(events, [MODEL]);
+      await expect(broken.applyEvents(events)).rejects.toThrow('injected failure');
+      await healthy.applyEvents(events);
 
       const expected = computeExpectedState(events, assignments);
       expect(await readState(healthy, VERSION, expected.users.keys(), [0, 1, 2])).toEqual(expected);
@@ -197,6 +223,22 @@ function failingOnce(client: RedisClient, sha: string, n: number): RedisClient {
         if (args[0] === sha && ++calls === n) {
           return Promise.reject(new Error('injected failure'));
         }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+/** A client that runs `first` (and waits for it) before its first script call. */
+function beforeFirstEval(client: RedisClient, first: () => Promise<unknown>): RedisClient {
+  let done: Promise<unknown> | undefined;
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== 'evalsha' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        done ??= first();
+        await done;
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },

@@ -28,6 +28,10 @@ export interface ClusterAggregates {
 export interface ApplyResult {
   users: number;
   events: number;
+  /** The model versions whose aggregates the events were applied to. */
+  models: ActiveModel[];
+  /** For each of those versions, the users of the events who have no cluster in it yet. */
+  unassigned: Map<number, number[]>;
 }
 
 /** A model as stored: its centres over its movie columns, and a description. */
@@ -58,6 +62,9 @@ export class LockLostError extends Error {
     this.name = 'LockLostError';
   }
 }
+
+/** A model switch between look-up and write is rare; more stale answers in a row mean a fault. */
+const STALE_MODEL_ATTEMPTS = 5;
 
 const toStrings = (record: Record<string, string | number>): Record<string, string> =>
   Object.fromEntries(Object.entries(record).map(([key, value]) => [key, String(value)]));
@@ -109,11 +116,17 @@ export class RatingsRepository {
     const versions = [...new Set([current, next].filter((v) => v !== null).map(Number))];
     return Promise.all(
       versions.map(async (version) => {
-        const clusters = await this.client.get(this.keys.modelClusterCount(version));
-        if (clusters === null) throw new Error(`model ${version} has no cluster count`);
-        return { version, clusters: Number(clusters) };
+        const clusters = await this.clusterCount(version);
+        if (clusters === undefined) throw new Error(`model ${version} has no cluster count`);
+        return { version, clusters };
       }),
     );
+  }
+
+  /** The number of clusters of a stored model version. */
+  async clusterCount(version: number): Promise<number | undefined> {
+    const clusters = await this.client.get(this.keys.modelClusterCount(version));
+    return clusters === null ? undefined : Number(clusters);
   }
 
   async currentModelVersion(): Promise<number | undefined> {
@@ -175,6 +188,12 @@ export class RatingsRepository {
     );
   }
 
+  /** The version a recluster is building, or one a crashed run left behind. */
+  async nextModelVersion(): Promise<number | undefined> {
+    const next = await this.client.get(this.keys.nextModel());
+    return next === null ? undefined : Number(next);
+  }
+
   /** Makes ingestion maintain this version's aggregates from now on, beside the current one. */
   async setNextModel(version: number): Promise<void> {
     await this.client.set(this.keys.nextModel(), String(version));
@@ -201,7 +220,7 @@ export class RatingsRepository {
           ),
         ),
       );
-      const outboxes = this.parseOutboxes(groups, replies);
+      const outboxes = this.parseOutboxes(groups, replies as string[][][]);
       await this.applyClusterDeltas(outboxes);
       await this.acknowledge(outboxes);
       return outboxes.size;
@@ -217,6 +236,20 @@ export class RatingsRepository {
       ),
     );
     return counts.reduce<number>((a, n) => a + Number(n), 0);
+  }
+
+  /** The cluster of each given user in a version (users without one are left out). */
+  async clustersOf(userIds: readonly number[], version: number): Promise<Map<number, number>> {
+    const field = this.keys.userMetaClusterField(version);
+    const clusters = await Promise.all(
+      userIds.map((userId) => this.client.hget(this.keys.userMeta(userId), field)),
+    );
+    const result = new Map<number, number>();
+    userIds.forEach((userId, i) => {
+      const cluster = clusters[i];
+      if (cluster !== null && cluster !== undefined) result.set(userId, Number(cluster));
+    });
+    return result;
   }
 
   /** For each version, the given users that have no cluster in it. */
@@ -264,8 +297,21 @@ export class RatingsRepository {
     }
   }
 
-  /** Deletes a version's aggregates, centres and description, and every user's cluster in it. */
+  /**
+   * Deletes a version: first every user's cluster in it, so that no ingest script writes to its
+   * aggregates any more (scripts follow the user's own fields), then its aggregates, centres and
+   * description.
+   */
   async deleteModel(version: number): Promise<void> {
+    const field = this.keys.userMetaClusterField(version);
+    const users = await this.getUserIds();
+    for (let i = 0; i < users.length; i += 10_000) {
+      await Promise.all(
+        users
+          .slice(i, i + 10_000)
+          .map((userId) => this.client.hdel(this.keys.userMeta(userId), field)),
+      );
+    }
     const clusters = Number((await this.client.get(this.keys.modelClusterCount(version))) ?? 0);
     const keys = [
       this.keys.modelClusterCount(version),
@@ -276,15 +322,6 @@ export class RatingsRepository {
       ...Array.from({ length: clusters }, (_, c) => this.keys.clusterApplied(version, c)),
     ];
     await Promise.all(keys.map((key) => this.client.unlink(key)));
-    const field = this.keys.userMetaClusterField(version);
-    const users = await this.getUserIds();
-    for (let i = 0; i < users.length; i += 10_000) {
-      await Promise.all(
-        users
-          .slice(i, i + 10_000)
-          .map((userId) => this.client.hdel(this.keys.userMeta(userId), field)),
-      );
-    }
   }
 
   /** Takes (or renews) the recluster lock for `ttlMs`; false when another run holds it. */
@@ -356,28 +393,44 @@ export class RatingsRepository {
   }
 
   /**
-   * Applies validated events in order. Resolves only when every write, including the cluster
-   * aggregates of the given models, is in Redis; any replay of the same events changes nothing.
+   * Applies validated events in order to the users and to the cluster aggregates of the active
+   * models. Resolves only when every write is in Redis; any replay of the same events changes
+   * nothing. A model published meanwhile is noticed by the scripts (a user already in a newer
+   * version), which write nothing then; the events are applied again with the models re-read.
    */
-  async applyEvents(
-    events: readonly IngestEvent[],
-    models: readonly ActiveModel[],
-  ): Promise<ApplyResult> {
+  async applyEvents(events: readonly IngestEvent[]): Promise<ApplyResult> {
     const byUser = new Map<number, ScriptEvent[]>();
     for (const event of events) {
       const list = byUser.get(event.userId);
       if (list) list.push(toScriptEvent(event));
       else byUser.set(event.userId, [toScriptEvent(event)]);
     }
-    if (byUser.size === 0) return { users: 0, events: 0 };
     const userIds = [...byUser.keys()];
-    await Promise.all([
+    if (userIds.length === 0) return { users: 0, events: 0, models: [], unassigned: new Map() };
+    const [, applied] = await Promise.all([
       this.client.sadd(this.keys.users(), ...userIds.map(String)),
-      this.config.cluster
-        ? this.applyThroughOutboxes(userIds, byUser, models)
-        : this.applyAtomically(userIds, byUser, models),
+      this.applyToActiveModels(userIds, byUser),
     ]);
-    return { users: userIds.length, events: events.length };
+    return { users: userIds.length, events: events.length, ...applied };
+  }
+
+  private async applyToActiveModels(
+    userIds: readonly number[],
+    byUser: ReadonlyMap<number, ScriptEvent[]>,
+  ): Promise<Pick<ApplyResult, 'models' | 'unassigned'>> {
+    for (let attempt = 1; ; attempt++) {
+      const models = await this.activeModels();
+      try {
+        const unassigned = this.config.cluster
+          ? await this.applyThroughOutboxes(userIds, byUser, models)
+          : await this.applyAtomically(userIds, byUser, models);
+        return { models, unassigned };
+      } catch (error) {
+        const stale = error instanceof Error && error.message.includes('STALE_MODELS');
+        if (!stale || attempt === STALE_MODEL_ATTEMPTS) throw error;
+        // Scripts that refused wrote nothing; those that ran are replays now, and change nothing.
+      }
+    }
   }
 
   /** Single node: users and cluster aggregates are written by one atomic script per chunk. */
@@ -385,7 +438,7 @@ export class RatingsRepository {
     userIds: readonly number[],
     byUser: ReadonlyMap<number, ScriptEvent[]>,
     models: readonly ActiveModel[],
-  ): Promise<void> {
+  ): Promise<Map<number, number[]>> {
     const targetKeys = this.clusterKeys(models);
     const payloadHead = JSON.stringify({
       versions: models.map((m) => m.version),
@@ -393,8 +446,9 @@ export class RatingsRepository {
         Array.from({ length: clusters }, (_, cluster) => `${version}:${cluster}`),
       ),
     }).slice(0, -1);
-    await Promise.all(
-      this.group(userIds, (userId) => this.keys.userTag(userId)).map((group) => {
+    const groups = this.group(userIds, (userId) => this.keys.userTag(userId));
+    const replies = await Promise.all(
+      groups.map((group) => {
         const keys = group.flatMap((userId) => this.userKeys(userId, false));
         const users = JSON.stringify(group.map((userId) => byUser.get(userId) ?? []));
         return applyEventsScript.run(
@@ -404,6 +458,7 @@ export class RatingsRepository {
         );
       }),
     );
+    return this.collectUnassigned(models, groups, replies as number[][][]);
   }
 
   /**
@@ -415,34 +470,53 @@ export class RatingsRepository {
     userIds: readonly number[],
     byUser: ReadonlyMap<number, ScriptEvent[]>,
     models: readonly ActiveModel[],
-  ): Promise<void> {
-    const outboxes = await this.recordInOutboxes(userIds, byUser, models);
-    await this.applyClusterDeltas(outboxes);
-    await this.acknowledge(outboxes);
-  }
-
-  private async recordInOutboxes(
-    userIds: readonly number[],
-    byUser: ReadonlyMap<number, ScriptEvent[]>,
-    models: readonly ActiveModel[],
-  ): Promise<Map<number, OutboxEntry[]>> {
+  ): Promise<Map<number, number[]>> {
     const versions = models.map((m) => m.version);
     const groups = this.group(userIds, (userId) => this.keys.userTag(userId));
-    const replies = await Promise.all(
+    const replies = (await Promise.all(
       groups.map((group) => {
         const keys = group.flatMap((userId) => this.userKeys(userId, true));
         const users = group.map((userId) => byUser.get(userId) ?? []);
         return applyUserEventsScript.run(this.client, keys, [JSON.stringify({ versions, users })]);
       }),
+    )) as [outboxes: string[][], unassigned: number[][]][];
+    const outboxes = this.parseOutboxes(
+      groups,
+      replies.map(([perUser]) => perUser),
     );
-    return this.parseOutboxes(groups, replies);
+    await this.applyClusterDeltas(outboxes);
+    await this.acknowledge(outboxes);
+    return this.collectUnassigned(
+      models,
+      groups,
+      replies.map(([, unassigned]) => unassigned),
+    );
+  }
+
+  /** Turns each group's per-version lists of 1-based user indexes into user ids per version. */
+  private collectUnassigned(
+    models: readonly ActiveModel[],
+    groups: readonly number[][],
+    perGroup: readonly number[][][],
+  ): Map<number, number[]> {
+    return new Map(
+      models.map(({ version }, j) => [
+        version,
+        groups.flatMap((group, g) =>
+          (perGroup[g]?.[j] ?? []).flatMap((index) => group.slice(index - 1, index)),
+        ),
+      ]),
+    );
   }
 
   /** Decodes the outbox entries a user-slot script returned for each user of each group. */
-  private parseOutboxes(groups: number[][], replies: unknown[]): Map<number, OutboxEntry[]> {
+  private parseOutboxes(
+    groups: readonly number[][],
+    replies: readonly string[][][],
+  ): Map<number, OutboxEntry[]> {
     const outboxes = new Map<number, OutboxEntry[]>();
     groups.forEach((group, g) => {
-      const perUser = replies[g] as string[][];
+      const perUser = replies[g] ?? [];
       group.forEach((userId, i) => {
         const entries = perUser[i] ?? [];
         if (entries.length > 0)
