@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { runCli, UsageError } from '@app/cli';
-import { buildRatingMatrix, elbowK, type KScore, scoreKs } from '@app/clustering';
+import { buildRatingMatrix, elbowK, type KScore, MATRIX_VALUES, scoreKs } from '@app/clustering';
 import { RatingsFileError, readRatingColumns } from '@app/movielens';
 
 const USAGE = `Usage: npm run choose-k -- --ratings FILE [--k-range A:B] [options]
@@ -29,7 +29,7 @@ const argsSchema = z.object({
     .default('2:30')
     .transform((range) => range.split(':').map(Number) as [number, number])
     .refine(([a, b]) => a >= 1 && a <= b, 'expected 1 <= A <= B'),
-  values: z.enum(['centred', 'raw', 'binary', 'favourites']).default('centred'),
+  values: z.enum(MATRIX_VALUES).default('centred'),
   seed: z.coerce.number().int().nonnegative().default(1),
   restarts: z.coerce.number().int().positive().default(3),
   sample: z.coerce.number().int().min(2).default(1000),

@@ -5,3 +5,6 @@ export * from './sparse-kmeans';
 export * from './synthetic-ratings';
 export * from './merge-small-clusters';
 export * from './choose-k';
+export * from './centroid-model';
+export * from './cluster-means';
+export * from './favourites-matrix';

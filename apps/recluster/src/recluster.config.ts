@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { MATRIX_VALUES } from '@app/clustering';
+import { envInt, type RedisConfig, redisEnvSchema, toRedisConfig } from '@app/config';
+import { type ReclusterSettings } from '@app/recluster';
+
+export const reclusterEnvSchema = z
+  .object({
+    RECLUSTER_K: envInt(20, { min: 1, max: 10_000 }),
+    RECLUSTER_MIN_CLUSTER_SIZE: envInt(5, { min: 1, max: 10_000_000 }),
+    RECLUSTER_VALUES: z.enum(MATRIX_VALUES).default('centred'),
+    RECLUSTER_SEED: envInt(1),
+    RECLUSTER_RESTARTS: envInt(3, { min: 1, max: 100 }),
+    RECLUSTER_KEEP_VERSIONS: envInt(3, { min: 1, max: 100 }),
+    RECLUSTER_LOCK_TTL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),
+    RECLUSTER_INTERVAL_MS: envInt(3_600_000, { min: 1_000 }),
+    RECLUSTER_AFTER_EVENTS: envInt(100_000, { min: 1 }),
+    RECLUSTER_POLL_MS: envInt(5_000, { min: 100, max: 3_600_000 }),
+    RECLUSTER_PORT: envInt(3001, { min: 0, max: 65_535 }),
+  })
+  .extend(redisEnvSchema.shape)
+  .transform((env) => ({
+    redis: toRedisConfig(env),
+    settings: {
+      k: env.RECLUSTER_K,
+      minClusterSize: env.RECLUSTER_MIN_CLUSTER_SIZE,
+      values: env.RECLUSTER_VALUES,
+      seed: env.RECLUSTER_SEED,
+      restarts: env.RECLUSTER_RESTARTS,
+      keepVersions: env.RECLUSTER_KEEP_VERSIONS,
+      lockTtlMs: env.RECLUSTER_LOCK_TTL_MS,
+    },
+    intervalMs: env.RECLUSTER_INTERVAL_MS,
+    afterEvents: env.RECLUSTER_AFTER_EVENTS,
+    pollMs: env.RECLUSTER_POLL_MS,
+    port: env.RECLUSTER_PORT,
+  }));
+
+export interface ReclusterConfig {
+  redis: RedisConfig;
+  settings: ReclusterSettings;
+  intervalMs: number;
+  afterEvents: number;
+  pollMs: number;
+  port: number;
+}

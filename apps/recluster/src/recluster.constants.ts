@@ -1,0 +1,1 @@
+export const RECLUSTER_CONFIG = Symbol('RECLUSTER_CONFIG');

@@ -1,0 +1,35 @@
+import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { RatingsRepository } from '@app/store';
+import { type ReclusterConfig } from './recluster.config';
+import { RECLUSTER_CONFIG } from './recluster.constants';
+import { ReclusterController } from './recluster.controller';
+import { ReclusterScheduler } from './recluster.scheduler';
+
+/** The Redis connection closes last, after the scheduler let its run finish. */
+class ConnectionCloser implements OnApplicationShutdown {
+  constructor(private readonly repository: RatingsRepository) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.repository.close();
+  }
+}
+
+@Module({})
+export class ReclusterModule {
+  static forRoot(config: ReclusterConfig): DynamicModule {
+    return {
+      module: ReclusterModule,
+      controllers: [ReclusterController],
+      providers: [
+        { provide: RECLUSTER_CONFIG, useValue: config },
+        { provide: RatingsRepository, useFactory: () => new RatingsRepository(config.redis) },
+        {
+          provide: ConnectionCloser,
+          useFactory: (repository: RatingsRepository) => new ConnectionCloser(repository),
+          inject: [RatingsRepository],
+        },
+        ReclusterScheduler,
+      ],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './model-builder';
+export * from './reclusterer';
