@@ -1,0 +1,3 @@
+export * from './cluster-aggregates';
+export * from './cluster-ranking';
+export * from './movie-statistics';
