@@ -12,18 +12,37 @@ const swc = [
   },
 ];
 
+// ES-module-only packages (ml-kmeans and its dependencies) are compiled to CommonJS for Jest,
+// whose module system does not load ES modules; Node itself loads them through require().
+const esmPackages = [
+  'ml-kmeans',
+  'ml-distance-euclidean',
+  'ml-nearest-vector',
+  'is-any-array',
+  'ml-array-rescale',
+  'ml-array-max',
+  'ml-array-min',
+  'ml-spectra-processing',
+];
+const esmToCommonJs = ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }];
+
 /** @type {import('jest').Config} */
 const shared = {
   rootDir: '.',
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, '^.+\\.js$': esmToCommonJs },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleNameMapper: { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src' },
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/deploy/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',

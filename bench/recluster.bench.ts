@@ -14,6 +14,7 @@ import {
   type MatrixValues,
   netflixShape,
   nonZeros,
+  normalizeRows,
   type RatingMatrix,
   sparseKMeans,
 } from '@app/clustering';
@@ -37,6 +38,7 @@ Options:
   --restarts N           k-means++ starts, best inertia kept (default 3; n_init for sklearn)
   --tolerance T          relative tolerance, as scikit-learn's tol (default 1e-4)
   --values V             centred | raw | binary | favourites (default centred)
+  --no-normalize         keep each user's row as it is (default: unit length, as the worker)
   --threads N            worker threads (default: all cores)
   --no-sklearn           skip the scikit-learn run
   -h, --help             show this help
@@ -55,6 +57,7 @@ const argsSchema = z.object({
   restarts: z.coerce.number().int().positive().default(3),
   tolerance: z.coerce.number().nonnegative().default(1e-4),
   values: z.enum(MATRIX_VALUES).default('centred'),
+  'no-normalize': z.boolean().default(false),
   threads: z.coerce.number().int().positive().optional(),
   'no-sklearn': z.boolean().default(false),
   help: z.boolean().default(false),
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
       restarts: { type: 'string' },
       tolerance: { type: 'string' },
       values: { type: 'string' },
+      'no-normalize': { type: 'boolean' },
       threads: { type: 'string' },
       'no-sklearn': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
   const { matrix } = args.ratings
     ? await fromFile(args.ratings, args.values)
     : fromSynthetic(args.scale, args.seed, args.values);
+  if (!args['no-normalize']) normalizeRows(matrix);
   const buildSeconds = (performance.now() - buildStarted) / 1000;
   log(
     `matrix ${matrix.rows} x ${matrix.cols}, ${nonZeros(matrix)} ratings, built in ${buildSeconds.toFixed(1)} s`,
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
     movies: matrix.cols,
     ratings: nonZeros(matrix),
     values: args.values,
+    normalized: !args['no-normalize'],
     k: args.k,
     restarts: args.restarts,
     tolerance: args.tolerance,

@@ -1,7 +1,14 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { runCli, UsageError } from '@app/cli';
-import { buildRatingMatrix, elbowK, type KScore, MATRIX_VALUES, scoreKs } from '@app/clustering';
+import {
+  buildRatingMatrix,
+  elbowK,
+  type KScore,
+  MATRIX_VALUES,
+  normalizeRows,
+  scoreKs,
+} from '@app/clustering';
 import { RatingsFileError, readRatingColumns } from '@app/movielens';
 
 const USAGE = `Usage: npm run choose-k -- --ratings FILE [--k-range A:B] [options]
@@ -13,6 +20,7 @@ Options:
   --ratings FILE     ratings.csv, u.data or ratings.dat
   --k-range A:B      the ks to try, inclusive (default 2:30)
   --values V         centred | raw | binary | favourites (default centred)
+  --no-normalize     keep each user's row as it is (default: unit length, as the worker)
   --seed S           seed (default 1)
   --restarts N       k-means++ starts per k (default 3)
   --sample N         users in the silhouette sample (default 1000)
@@ -30,6 +38,7 @@ const argsSchema = z.object({
     .transform((range) => range.split(':').map(Number) as [number, number])
     .refine(([a, b]) => a >= 1 && a <= b, 'expected 1 <= A <= B'),
   values: z.enum(MATRIX_VALUES).default('centred'),
+  'no-normalize': z.boolean().default(false),
   seed: z.coerce.number().int().nonnegative().default(1),
   restarts: z.coerce.number().int().positive().default(3),
   sample: z.coerce.number().int().min(2).default(1000),
@@ -41,6 +50,7 @@ async function main(): Promise<void> {
       ratings: { type: 'string' },
       'k-range': { type: 'string' },
       values: { type: 'string' },
+      'no-normalize': { type: 'boolean' },
       seed: { type: 'string' },
       restarts: { type: 'string' },
       sample: { type: 'string' },
@@ -61,6 +71,7 @@ async function main(): Promise<void> {
   const { matrix } = buildRatingMatrix(await readRatingColumns(args.ratings), {
     values: args.values,
   });
+  if (!args['no-normalize']) normalizeRows(matrix);
   const [from, to] = args['k-range'];
   const ks = Array.from({ length: to - from + 1 }, (_, i) => from + i).filter(
     (k) => k <= matrix.rows,

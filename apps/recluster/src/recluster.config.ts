@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MATRIX_VALUES } from '@app/clustering';
-import { envInt, type RedisConfig, redisEnvSchema, toRedisConfig } from '@app/config';
+import { envBool, envInt, type RedisConfig, redisEnvSchema, toRedisConfig } from '@app/config';
 import { type ReclusterSettings } from '@app/recluster';
 
 export const reclusterEnvSchema = z
@@ -8,8 +8,10 @@ export const reclusterEnvSchema = z
     RECLUSTER_K: envInt(20, { min: 1, max: 10_000 }),
     RECLUSTER_MIN_CLUSTER_SIZE: envInt(5, { min: 1, max: 10_000_000 }),
     RECLUSTER_VALUES: z.enum(MATRIX_VALUES).default('centred'),
+    RECLUSTER_NORMALIZE_ROWS: envBool(true),
     RECLUSTER_SEED: envInt(1),
     RECLUSTER_RESTARTS: envInt(3, { min: 1, max: 100 }),
+    RECLUSTER_DEMOGRAPHIC_K: envInt(8, { min: 1, max: 1_000 }),
     RECLUSTER_KEEP_VERSIONS: envInt(3, { min: 1, max: 100 }),
     RECLUSTER_LOCK_TTL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),
     RECLUSTER_INTERVAL_MS: envInt(3_600_000, { min: 1_000 }),
@@ -24,8 +26,10 @@ export const reclusterEnvSchema = z
       k: env.RECLUSTER_K,
       minClusterSize: env.RECLUSTER_MIN_CLUSTER_SIZE,
       values: env.RECLUSTER_VALUES,
+      normalize: env.RECLUSTER_NORMALIZE_ROWS,
       seed: env.RECLUSTER_SEED,
       restarts: env.RECLUSTER_RESTARTS,
+      demographicK: env.RECLUSTER_DEMOGRAPHIC_K,
       keepVersions: env.RECLUSTER_KEEP_VERSIONS,
       lockTtlMs: env.RECLUSTER_LOCK_TTL_MS,
     },

@@ -1,4 +1,4 @@
-import { type MatrixValues } from './rating-matrix';
+import { isMatrixValues, type MatrixValues } from './rating-matrix';
 
 /**
  * A clustering model's centres over its movie columns, for placing a user who was not clustered:
@@ -14,6 +14,8 @@ export class CentroidModel {
     private readonly centroids: Float32Array,
     readonly movieIds: Int32Array,
     private readonly values: MatrixValues = 'centred',
+    /** Whether the clustered rows were scaled to unit length (normalizeRows). */
+    private readonly normalize = false,
     private readonly favouriteMinRating = 4,
   ) {
     movieIds.forEach((movie, col) => this.column.set(movie, col));
@@ -23,6 +25,22 @@ export class CentroidModel {
       for (let j = 0; j < cols; j++) norm += centroids[c * cols + j]! ** 2;
       return norm;
     });
+  }
+
+  /**
+   * The centres of a stored model, whose description (`info`) says how ratings became matrix
+   * values: `values` (default centred) and `normalize` ("true" when rows had unit length).
+   */
+  static fromStored(model: {
+    clusters: number;
+    centroids: Float32Array;
+    movieIds: Int32Array;
+    info: Readonly<Record<string, string | number>>;
+  }): CentroidModel {
+    const values = model.info.values ?? 'centred';
+    if (!isMatrixValues(values)) throw new Error(`unknown matrix values "${values}"`);
+    const normalize = String(model.info.normalize) === 'true';
+    return new CentroidModel(model.clusters, model.centroids, model.movieIds, values, normalize);
   }
 
   /** The nearest cluster to a user with these (movieId, rating) pairs; ties go to the lower id. */
@@ -46,6 +64,13 @@ export class CentroidModel {
   }
 
   private toValues(ratings: (readonly [number, number])[]): (readonly [number, number])[] {
+    const values = this.rawValues(ratings);
+    if (!this.normalize) return values;
+    const norm = Math.sqrt(values.reduce((a, [, x]) => a + x * x, 0));
+    return norm === 0 ? values : values.map(([movie, x]) => [movie, x / norm] as const);
+  }
+
+  private rawValues(ratings: (readonly [number, number])[]): (readonly [number, number])[] {
     switch (this.values) {
       case 'raw':
         return ratings;

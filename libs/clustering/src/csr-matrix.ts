@@ -37,6 +37,40 @@ export function rowSquaredNorms(matrix: CsrMatrix): Float64Array {
   return norms;
 }
 
+/**
+ * Scales every non-empty row to unit length, in place. Squared distances between unit rows are
+ * 2 - 2 cos, so k-means groups users by the direction of their tastes rather than by how many
+ * movies they rated: without it, a few very active users sit far from everyone and end up as
+ * clusters of one while the rest share a single cluster.
+ */
+export function normalizeRows(matrix: CsrMatrix): void {
+  const { rowPtr, values } = matrix;
+  for (let r = 0; r < matrix.rows; r++) {
+    let sum = 0;
+    for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) sum += values[p]! * values[p]!;
+    if (sum === 0) continue;
+    const scale = 1 / Math.sqrt(sum);
+    for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) values[p] = values[p]! * scale;
+  }
+}
+
+/** A CSR matrix of a dense one's non-zero entries, for small matrices and tests. */
+export function fromDense(dense: readonly (readonly number[])[]): CsrMatrix {
+  const cols = dense[0]?.length ?? 0;
+  const matrix = allocateCsr(dense.length, cols, dense.flat().filter((x) => x !== 0).length);
+  let p = 0;
+  dense.forEach((row, r) => {
+    matrix.rowPtr[r] = p;
+    row.forEach((value, c) => {
+      if (value === 0) return;
+      matrix.colIndices[p] = c;
+      matrix.values[p++] = value;
+    });
+  });
+  matrix.rowPtr[dense.length] = p;
+  return matrix;
+}
+
 /** Dense copy, for small matrices in tests and for ml-kmeans. */
 export function toDense(matrix: CsrMatrix): number[][] {
   const dense: number[][] = [];

@@ -3,3 +3,4 @@ export * from './favourite-event.schema';
 export * from './ingest-event';
 export * from './rating-event.schema';
 export * from './topics';
+export * from './user-profile.schema';

@@ -1,4 +1,4 @@
-import { CentroidModel, isMatrixValues } from '@app/clustering';
+import { CentroidModel } from '@app/clustering';
 import { type ApplyResult, type RatingsRepository } from '@app/store';
 
 /**
@@ -39,13 +39,7 @@ export class NewUserPlacer {
     if (model === undefined) {
       model = this.repository
         .loadModel(version)
-        .then((stored) => {
-          if (stored === undefined) return undefined;
-          const values = stored.info.values ?? 'centred';
-          if (!isMatrixValues(values))
-            throw new Error(`model ${version} has unknown matrix values "${values}"`);
-          return new CentroidModel(stored.clusters, stored.centroids, stored.movieIds, values);
-        })
+        .then((stored) => (stored === undefined ? undefined : CentroidModel.fromStored(stored)))
         .catch((error: unknown) => {
           // Not cached: the batch is retried and the model read again.
           this.models.delete(version);

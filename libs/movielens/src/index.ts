@@ -2,3 +2,6 @@ export * from './ratings-file.error';
 export * from './ratings-format';
 export * from './ratings-reader';
 export * from './rating-columns';
+export * from './movielens-file.error';
+export * from './movies-reader';
+export * from './users-reader';

@@ -1,2 +1,3 @@
 export * from './model-builder';
 export * from './reclusterer';
+export * from './demographic-model.builder';

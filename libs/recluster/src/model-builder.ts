@@ -7,6 +7,7 @@ import {
   type MatrixValues,
   mergeSmallClusters,
   nonZeros,
+  normalizeRows,
   sparseKMeans,
 } from '@app/clustering';
 import { FAVOURITE_MIN_RATING } from '@app/events';
@@ -24,6 +25,8 @@ export interface ModelSettings {
   k: number;
   minClusterSize: number;
   values: MatrixValues;
+  /** Scale each user's row to unit length before clustering (see normalizeRows). */
+  normalize: boolean;
   seed: number;
   restarts: number;
   threads?: number;
@@ -69,6 +72,7 @@ export async function buildModel(input: ModelInput, settings: ModelSettings): Pr
   );
   const matrix = cloneCsr(rawMatrix);
   applyMatrixValues(matrix, settings.values);
+  if (settings.normalize) normalizeRows(matrix);
 
   const k = Math.min(settings.k, matrix.rows);
   const result = await sparseKMeans(matrix, {

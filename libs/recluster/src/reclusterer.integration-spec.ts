@@ -24,9 +24,11 @@ const settings: ReclusterSettings = {
   k: 3,
   minClusterSize: 2,
   values: 'centred',
+  normalize: true,
   seed: 7,
   restarts: 1,
   threads: 1,
+  demographicK: 2,
   keepVersions: 5,
   lockTtlMs: 10_000,
 };

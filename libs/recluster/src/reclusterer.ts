@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CentroidModel } from '@app/clustering';
-import { type RatingsRepository } from '@app/store';
+import { FAVOURITE_MIN_RATING } from '@app/events';
+import { type DemographicModel } from '@app/recommend';
+import { type RatingsRepository, type RatingsSnapshot } from '@app/store';
+import { buildDemographicModel } from './demographic-model.builder';
 import { type BuiltModel, buildModel, type ModelSettings } from './model-builder';
 
 export interface ReclusterSettings extends ModelSettings {
+  /** Demographic clusters for cold-start users (fewer when there are few profiles). */
+  demographicK: number;
   /** Published versions kept for rollback. */
   keepVersions: number;
   /** The lock expires this long after its last renewal, so a crashed run frees it. */
@@ -59,19 +64,34 @@ export class Reclusterer {
       const snapshot = await this.repository.readAllRatings();
       if (snapshot.userIds.length === 0) return { status: 'skipped', reason: 'no ratings yet' };
       const model = await buildModel(snapshot, this.settings);
-      const version = await this.publish(token, model, {
-        fencingToken,
-        builtAt: new Date().toISOString(),
-        k: this.settings.k,
-        minClusterSize: this.settings.minClusterSize,
-        values: this.settings.values,
-        users: model.users,
-        ratings: model.ratings,
-        inertia: model.inertia,
-        iterations: model.iterations,
-        sizes: JSON.stringify(model.sizesAfter),
-        sizesBeforeMerge: JSON.stringify(model.sizesBefore),
-      });
+      const demographics = buildDemographicModel(
+        await this.repository.readProfiles(),
+        favouritesIn(snapshot),
+        {
+          k: this.settings.demographicK,
+          minClusterSize: this.settings.minClusterSize,
+          seed: this.settings.seed,
+          topMovies: DEMOGRAPHIC_TOP_MOVIES,
+        },
+      );
+      const version = await this.publish(
+        token,
+        { ...model, demographics },
+        {
+          fencingToken,
+          builtAt: new Date().toISOString(),
+          k: this.settings.k,
+          minClusterSize: this.settings.minClusterSize,
+          values: this.settings.values,
+          normalize: String(this.settings.normalize),
+          users: model.users,
+          ratings: model.ratings,
+          inertia: model.inertia,
+          iterations: model.iterations,
+          sizes: JSON.stringify(model.sizesAfter),
+          sizesBeforeMerge: JSON.stringify(model.sizesBefore),
+        },
+      );
       const seconds = (performance.now() - started) / 1000;
       this.logger.log(
         `published model ${version}: ${model.clusters} clusters of ${model.users} users in ${seconds.toFixed(1)} s`,
@@ -104,6 +124,7 @@ export class Reclusterer {
           centroids: stored.centroids,
           movieIds: stored.movieIds,
           assignments,
+          demographics: stored.demographics,
         },
         {
           ...previous.info,
@@ -133,7 +154,9 @@ export class Reclusterer {
 
   private async publish(
     token: string,
-    model: Pick<BuiltModel, 'clusters' | 'centroids' | 'movieIds' | 'assignments'>,
+    model: Pick<BuiltModel, 'clusters' | 'centroids' | 'movieIds' | 'assignments'> & {
+      demographics: DemographicModel | undefined;
+    },
     info: Record<string, string | number>,
   ): Promise<number> {
     const abandoned = await this.repository.nextModelVersion();
@@ -144,10 +167,11 @@ export class Reclusterer {
       centroids: model.centroids,
       movieIds: model.movieIds,
       info,
+      ...(model.demographics === undefined ? {} : { demographics: model.demographics }),
     });
     await this.repository.setNextModel(version);
     await this.repository.assignUsers(version, model.clusters, model.assignments);
-    await this.placeLateUsers(version, model);
+    await this.placeLateUsers(version, model, info);
     const dropped = await this.repository.switchModel(token, version, this.settings.keepVersions);
     // A version a crashed run left as "next" is older than this one, so ingestion ignores it now.
     if (abandoned !== undefined) dropped.push(abandoned);
@@ -159,16 +183,12 @@ export class Reclusterer {
   private async placeLateUsers(
     version: number,
     model: Pick<BuiltModel, 'clusters' | 'centroids' | 'movieIds'>,
+    info: Record<string, string | number>,
   ): Promise<void> {
     const userIds = await this.repository.getUserIds();
     const missing = (await this.repository.findUnassigned(userIds, [version])).get(version) ?? [];
     if (missing.length === 0) return;
-    const centroids = new CentroidModel(
-      model.clusters,
-      model.centroids,
-      model.movieIds,
-      this.settings.values,
-    );
+    const centroids = CentroidModel.fromStored({ ...model, info });
     const placements = new Map<number, number>();
     for (const userId of missing) {
       const ratings = await this.repository.getUserRatings(userId);
@@ -204,6 +224,26 @@ export class Reclusterer {
       await this.repository.releaseReclusterLock(token);
     }
   }
+}
+
+/** Favourite movies kept per demographic cluster. */
+const DEMOGRAPHIC_TOP_MOVIES = 100;
+
+/** Each user's favourites in a snapshot: ratings of 4 or more, and explicit favourites. */
+function favouritesIn(snapshot: RatingsSnapshot): (userId: number) => Iterable<number> {
+  const favourites = new Map<number, Set<number>>();
+  const add = (userId: number, movieId: number): void => {
+    let set = favourites.get(userId);
+    if (set === undefined) favourites.set(userId, (set = new Set()));
+    set.add(movieId);
+  };
+  snapshot.userIds.forEach((userId, i) => {
+    if ((snapshot.ratings[i] ?? 0) >= FAVOURITE_MIN_RATING) add(userId, snapshot.movieIds[i] ?? 0);
+  });
+  snapshot.favouriteUserIds.forEach((userId, i) => {
+    add(userId, snapshot.favouriteMovieIds[i] ?? 0);
+  });
+  return (userId) => favourites.get(userId) ?? [];
 }
 
 const summarise = (model: BuiltModel): ModelSummary => ({

@@ -1,3 +1,4 @@
 export * from './cluster-aggregates';
 export * from './cluster-ranking';
 export * from './movie-statistics';
+export * from './demographic-model';

@@ -1,6 +1,12 @@
 import calculateSlot from 'cluster-key-slot';
 import { type RedisConfig } from '@app/config';
-import { FAVOURITE_MIN_RATING, type IngestEvent } from '@app/events';
+import {
+  FAVOURITE_MIN_RATING,
+  type IngestEvent,
+  type UserProfile,
+  userProfileSchema,
+} from '@app/events';
+import { type DemographicModel } from '@app/recommend';
 import { ackOutboxScript } from './ack-outbox.script';
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
 import { applyEventsScript } from './apply-events.script';
@@ -42,6 +48,8 @@ export interface StoredModel {
   centroids: Float32Array;
   movieIds: Int32Array;
   info: Record<string, string | number>;
+  /** Demographic clusters for users with a profile and no ratings, when any user had a profile. */
+  demographics?: DemographicModel;
 }
 
 /** All stored ratings (ratings on the 0.5-5 scale) and explicit favourites, as parallel lists. */
@@ -96,6 +104,22 @@ export class RatingsRepository {
     this.client = client ?? createRedisClient(config);
   }
 
+  /** Resolves true once connected, or false after `timeoutMs` without a connection. */
+  async connected(timeoutMs: number): Promise<boolean> {
+    if (this.client.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.client.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.client.once('ready', onReady);
+    });
+  }
+
   async ping(): Promise<void> {
     await this.client.ping();
   }
@@ -141,8 +165,11 @@ export class RatingsRepository {
 
   /** Stores what a model version needs before users can be assigned to it. */
   async saveModel(model: StoredModel): Promise<void> {
-    const { version, clusters, centroids, movieIds, info } = model;
+    const { version, clusters, centroids, movieIds, info, demographics } = model;
     await Promise.all([
+      demographics === undefined
+        ? undefined
+        : this.client.set(this.keys.modelDemographics(version), JSON.stringify(demographics)),
       this.client.set(this.keys.modelClusterCount(version), String(clusters)),
       this.client.set(
         this.keys.modelCentroids(version),
@@ -157,11 +184,12 @@ export class RatingsRepository {
   }
 
   async loadModel(version: number): Promise<StoredModel | undefined> {
-    const [clusters, centroids, movies, info] = await Promise.all([
+    const [clusters, centroids, movies, info, demographics] = await Promise.all([
       this.client.get(this.keys.modelClusterCount(version)),
       this.client.getBuffer(this.keys.modelCentroids(version)),
       this.client.getBuffer(this.keys.modelMovies(version)),
       this.client.hgetall(this.keys.modelInfo(version)),
+      this.client.get(this.keys.modelDemographics(version)),
     ]);
     if (clusters === null || centroids === null || movies === null) return undefined;
     return {
@@ -174,6 +202,9 @@ export class RatingsRepository {
         movies.buffer.slice(movies.byteOffset, movies.byteOffset + movies.byteLength),
       ),
       info,
+      ...(demographics === null
+        ? {}
+        : { demographics: JSON.parse(demographics) as DemographicModel }),
     };
   }
 
@@ -318,6 +349,7 @@ export class RatingsRepository {
       this.keys.modelCentroids(version),
       this.keys.modelMovies(version),
       this.keys.modelInfo(version),
+      this.keys.modelDemographics(version),
       ...this.clusterKeys([{ version, clusters }]),
       ...Array.from({ length: clusters }, (_, c) => this.keys.clusterApplied(version, c)),
     ];
@@ -642,6 +674,58 @@ export class RatingsRepository {
     return favourites;
   }
 
+  async saveProfile(userId: number, profile: UserProfile): Promise<void> {
+    await Promise.all([
+      this.client.hset(this.keys.userProfile(userId), toStrings({ ...profile })),
+      this.client.sadd(this.keys.profiles(), String(userId)),
+    ]);
+  }
+
+  /** Every stored profile, by userId. */
+  async readProfiles(): Promise<Map<number, UserProfile>> {
+    const userIds = (await this.client.smembers(this.keys.profiles())).map(Number);
+    const profiles = new Map<number, UserProfile>();
+    for (let i = 0; i < userIds.length; i += 2_000) {
+      const chunk = userIds.slice(i, i + 2_000);
+      const raws = await Promise.all(
+        chunk.map((userId) => this.client.hgetall(this.keys.userProfile(userId))),
+      );
+      chunk.forEach((userId, j) => {
+        const profile = toProfile(raws[j] ?? {});
+        if (profile) profiles.set(userId, profile);
+      });
+    }
+    return profiles;
+  }
+
+  /**
+   * Everything a recommendation needs about one user, in one round trip (the keys share the
+   * user's hash tag, so one node answers on Redis Cluster too): their cluster in each model
+   * version, ratings, favourites and profile.
+   */
+  async readUserView(userId: number): Promise<UserView> {
+    const [meta, ratings, explicit, profile] = await Promise.all([
+      this.client.hgetall(this.keys.userMeta(userId)),
+      this.client.hgetall(this.keys.userRatings(userId)),
+      this.client.smembers(this.keys.userExplicitFavourites(userId)),
+      this.client.hgetall(this.keys.userProfile(userId)),
+    ]);
+    const clusters = new Map<number, number>();
+    for (const [field, value] of Object.entries(meta)) {
+      const version = /^c:(\d+)$/.exec(field)?.[1];
+      if (version !== undefined) clusters.set(Number(version), Number(value));
+    }
+    const ratingMap = new Map<number, number>();
+    for (const [movie, value] of Object.entries(ratings)) {
+      ratingMap.set(Number(movie), Number(value.slice(0, value.indexOf(':'))) / 2);
+    }
+    const favourites = new Set(explicit.map(Number));
+    for (const [movie, rating] of ratingMap) {
+      if (rating >= FAVOURITE_MIN_RATING) favourites.add(movie);
+    }
+    return { clusters, ratings: ratingMap, favourites, profile: toProfile(profile) };
+  }
+
   async getUserIds(): Promise<number[]> {
     const members = await this.client.smembers(this.keys.users());
     return members.map(Number).sort((a, b) => a - b);
@@ -663,6 +747,23 @@ export class RatingsRepository {
       ratingCounts: new Map(Object.entries(counts).map(([m, c]) => [Number(m), Number(c)])),
     };
   }
+}
+
+/** What a recommendation needs to know of a user (see readUserView). */
+export interface UserView {
+  /** model version -> the user's cluster in it. */
+  clusters: Map<number, number>;
+  /** movieId -> rating. */
+  ratings: Map<number, number>;
+  /** Movies rated FAVOURITE_MIN_RATING or more, and movies explicitly favourited. */
+  favourites: Set<number>;
+  profile: UserProfile | undefined;
+}
+
+/** A stored profile hash as a profile; undefined when there is none (or it no longer parses). */
+function toProfile(raw: Record<string, string>): UserProfile | undefined {
+  const parsed = userProfileSchema.safeParse({ ...raw, age: Number(raw.age) });
+  return parsed.success ? parsed.data : undefined;
 }
 
 type ScriptEvent = [kind: 'r' | 'f', movieId: string, rating2: number, timestamp: number];

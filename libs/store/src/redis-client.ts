@@ -6,12 +6,26 @@ import { type RedisClient } from './lua-script';
  * Builds the ioredis client for a validated config. Commands issued in the same tick are sent as
  * one pipeline (auto-pipelining), per node on Redis Cluster.
  */
-export function createRedisClient(config: RedisConfig): RedisClient {
+export interface RedisClientOptions {
+  /**
+   * For request paths: while Redis is unreachable a command fails at once (no offline queue)
+   * and any command fails after this many milliseconds, so a caller can answer 503 quickly.
+   */
+  failFastMs?: number;
+}
+
+export function createRedisClient(
+  config: RedisConfig,
+  { failFastMs }: RedisClientOptions = {},
+): RedisClient {
   const url = new URL(config.url);
   const options: RedisOptions = {
     enableAutoPipelining: true,
     // Callers retry whole idempotent batches; a command should fail rather than wait forever.
     maxRetriesPerRequest: 2,
+    ...(failFastMs === undefined
+      ? {}
+      : { enableOfflineQueue: false, commandTimeout: failFastMs, maxRetriesPerRequest: 0 }),
     ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
@@ -19,6 +33,7 @@ export function createRedisClient(config: RedisConfig): RedisClient {
   if (config.cluster) {
     return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
       enableAutoPipelining: true,
+      enableOfflineQueue: failFastMs === undefined,
       redisOptions: options,
     });
   }

@@ -32,6 +32,16 @@ export class RedisKeys {
     return `${this.prefix}:${this.userTag(userId)}:outbox`;
   }
 
+  /** Hash: the user's demographics (age, gender, occupation, zipPrefix), for cold start. */
+  userProfile(userId: number): string {
+    return `${this.prefix}:${this.userTag(userId)}:profile`;
+  }
+
+  /** Set of the userIds that have a profile. */
+  profiles(): string {
+    return `${this.prefix}:profiles`;
+  }
+
   /** Set of every userId ever seen. */
   users(): string {
     return `${this.prefix}:users`;
@@ -98,6 +108,11 @@ export class RedisKeys {
   /** String: the movie id of each centre column, int32 little-endian. */
   modelMovies(version: number): string {
     return `${this.prefix}:model:${version}:movies`;
+  }
+
+  /** String: the model's demographic clusters for cold-start users, JSON. */
+  modelDemographics(version: number): string {
+    return `${this.prefix}:model:${version}:demographics`;
   }
 
   clusterTag(version: number, cluster: number): string {

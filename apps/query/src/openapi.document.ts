@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { userProfileSchema } from '@app/events';
+import {
+  clusterRequestSchema,
+  clustersResponseSchema,
+  clusterSummarySchema,
+  predictionRequestSchema,
+  predictionResponseSchema,
+  profileResponseSchema,
+  recommendationsRequestSchema,
+  recommendationsResponseSchema,
+} from '@app/query-client';
+
+const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest;
+};
+
+/** Path and query parameters of an operation, from the fields of its request schema. */
+function parameters(schema: z.ZodObject, inPath: readonly string[]) {
+  const { properties = {}, required = [] } = json(schema, 'input') as {
+    properties?: Record<string, object>;
+    required?: string[];
+  };
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: inPath.includes(name) ? 'path' : 'query',
+    required: inPath.includes(name) || required.includes(name),
+    schema: property,
+  }));
+}
+
+const errorResponse = {
+  description: 'the error: `{ message, errors? }`, each error naming a field',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: {
+          message: { type: 'string' },
+          errors: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { field: { type: 'string' }, message: { type: 'string' } },
+            },
+          },
+        },
+        required: ['message'],
+      },
+    },
+  },
+};
+
+const ok = (schema: z.ZodType, description: string) => ({
+  200: { description, content: { 'application/json': { schema: json(schema) } } },
+  400: errorResponse,
+  503: errorResponse,
+});
+
+/** The OpenAPI 3.1 document of the HTTP API, generated from the schemas that validate it. */
+export function openApiDocument(): object {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Movie recommender query API',
+      version: '1',
+      description:
+        "Recommendations from the user's taste cluster, predicted ratings, and the clusters.",
+    },
+    paths: {
+      '/v1/users/{userId}/recommendations': {
+        get: {
+          summary:
+            "The best movies of the user's cluster that the user has not rated or favourited",
+          parameters: parameters(recommendationsRequestSchema, ['userId']),
+          responses: ok(recommendationsResponseSchema, 'the recommendations and why'),
+        },
+      },
+      '/v1/users/{userId}/predictions/{movieId}': {
+        get: {
+          summary: "The user's predicted rating of a movie",
+          parameters: parameters(predictionRequestSchema, ['userId', 'movieId']),
+          responses: ok(predictionResponseSchema, 'the prediction and what it rests on'),
+        },
+      },
+      '/v1/users/{userId}/profile': {
+        put: {
+          summary: 'Stores the demographics used for users without ratings',
+          parameters: parameters(predictionRequestSchema.pick({ userId: true }), ['userId']),
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: json(userProfileSchema, 'input') } },
+          },
+          responses: ok(profileResponseSchema, 'the stored profile'),
+        },
+      },
+      '/v1/clusters': {
+        get: {
+          summary: 'Every cluster of the current model',
+          responses: ok(clustersResponseSchema, 'the clusters'),
+        },
+      },
+      '/v1/clusters/{id}': {
+        get: {
+          summary: 'One cluster: size, top movies, genre profile',
+          parameters: parameters(clusterRequestSchema, ['id']),
+          responses: {
+            ...ok(clusterSummarySchema, 'the cluster'),
+            404: errorResponse,
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { envInt, type RedisConfig, redisEnvSchema, toRedisConfig } from '@app/config';
+import { type ShrinkageSettings } from '@app/recommend';
+
+export const queryEnvSchema = z
+  .object({
+    QUERY_PORT: envInt(3000, { min: 0, max: 65_535 }),
+    QUERY_RPC_HOST: z.string().min(1).default('0.0.0.0'),
+    QUERY_RPC_PORT: envInt(3100, { min: 0, max: 65_535 }),
+    QUERY_MOVIES_FILE: z.string().min(1).default('data/ml-latest-small/movies.csv'),
+    QUERY_REFRESH_MS: envInt(5_000, { min: 100, max: 3_600_000 }),
+    QUERY_REDIS_TIMEOUT_MS: envInt(500, { min: 10, max: 60_000 }),
+    QUERY_PRIOR_WEIGHT: envInt(5, { min: 0, max: 10_000 }),
+    QUERY_MIN_SUPPORT: envInt(3, { min: 1, max: 1_000_000 }),
+  })
+  .extend(redisEnvSchema.shape)
+  .transform((env) => ({
+    redis: toRedisConfig(env),
+    port: env.QUERY_PORT,
+    rpc: { host: env.QUERY_RPC_HOST, port: env.QUERY_RPC_PORT },
+    moviesFile: env.QUERY_MOVIES_FILE,
+    refreshMs: env.QUERY_REFRESH_MS,
+    redisTimeoutMs: env.QUERY_REDIS_TIMEOUT_MS,
+    shrinkage: { priorWeight: env.QUERY_PRIOR_WEIGHT, minSupport: env.QUERY_MIN_SUPPORT },
+  }));
+
+export interface QueryConfig {
+  redis: RedisConfig;
+  port: number;
+  rpc: { host: string; port: number };
+  moviesFile: string;
+  refreshMs: number;
+  redisTimeoutMs: number;
+  shrinkage: ShrinkageSettings;
+}

@@ -1,0 +1,74 @@
+import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { readMovies } from '@app/movielens';
+import { ModelSnapshotCache, MovieCatalogue, Recommender } from '@app/query';
+import { createRedisClient, RatingsRepository } from '@app/store';
+import { OpenApiController } from './openapi.controller';
+import { type QueryConfig } from './query.config';
+import { QUERY_CONFIG } from './query.constants';
+import { RecommendationsController } from './recommendations.controller';
+import { RecommendationsRpcController } from './recommendations.rpc-controller';
+import { SnapshotRefresher } from './snapshot.refresher';
+
+/** The Redis connection closes last, once the HTTP and RPC servers stopped taking requests. */
+class ConnectionCloser implements OnApplicationShutdown {
+  constructor(private readonly repository: RatingsRepository) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.repository.close();
+  }
+}
+
+@Module({})
+export class QueryModule {
+  static forRoot(config: QueryConfig): DynamicModule {
+    return {
+      module: QueryModule,
+      controllers: [RecommendationsController, RecommendationsRpcController, OpenApiController],
+      providers: [
+        { provide: QUERY_CONFIG, useValue: config },
+        {
+          provide: RatingsRepository,
+          useFactory: async () => {
+            const repository = new RatingsRepository(
+              config.redis,
+              createRedisClient(config.redis, { failFastMs: config.redisTimeoutMs }),
+            );
+            // Requests fail fast without Redis, so wait for the first connection a little.
+            if (!(await repository.connected(10_000))) {
+              new Logger(QueryModule.name).warn('Redis is not reachable yet; answering 503');
+            }
+            return repository;
+          },
+        },
+        {
+          provide: ConnectionCloser,
+          useFactory: (repository: RatingsRepository) => new ConnectionCloser(repository),
+          inject: [RatingsRepository],
+        },
+        {
+          provide: MovieCatalogue,
+          useFactory: async () =>
+            new MovieCatalogue(
+              new Map((await readMovies(config.moviesFile)).map((m) => [m.movieId, m])),
+            ),
+        },
+        {
+          provide: ModelSnapshotCache,
+          useFactory: (repository: RatingsRepository) =>
+            new ModelSnapshotCache(repository, config.shrinkage),
+          inject: [RatingsRepository],
+        },
+        {
+          provide: Recommender,
+          useFactory: (
+            repository: RatingsRepository,
+            snapshots: ModelSnapshotCache,
+            catalogue: MovieCatalogue,
+          ) => new Recommender(repository, snapshots, catalogue),
+          inject: [RatingsRepository, ModelSnapshotCache, MovieCatalogue],
+        },
+        SnapshotRefresher,
+      ],
+    };
+  }
+}

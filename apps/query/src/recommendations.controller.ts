@@ -1,0 +1,67 @@
+import { Controller, Get, HttpCode, Put, UseFilters } from '@nestjs/common';
+import { type Request } from 'express';
+import { type z } from 'zod';
+import { RequestInput } from '@app/http';
+import { Recommender } from '@app/query';
+import {
+  clusterRequestSchema,
+  type ClusterSummary,
+  type ClustersResponse,
+  predictionRequestSchema,
+  type PredictionResponse,
+  type ProfileResponse,
+  recommendationsRequestSchema,
+  type RecommendationsResponse,
+  saveProfileRequestSchema,
+} from '@app/query-client';
+import { HttpErrorFilter } from './http-error.filter';
+
+/** The query API over HTTP; its OpenAPI document is served at /v1/openapi.json. */
+@Controller('v1')
+@UseFilters(HttpErrorFilter)
+export class RecommendationsController {
+  constructor(private readonly recommender: Recommender) {}
+
+  @Get('users/:userId/recommendations')
+  recommendations(
+    @RequestInput({ schema: recommendationsRequestSchema })
+    request: z.output<typeof recommendationsRequestSchema>,
+  ): Promise<RecommendationsResponse> {
+    return this.recommender.recommendations(request);
+  }
+
+  @Get('users/:userId/predictions/:movieId')
+  prediction(
+    @RequestInput({ schema: predictionRequestSchema })
+    request: z.output<typeof predictionRequestSchema>,
+  ): Promise<PredictionResponse> {
+    return this.recommender.prediction(request);
+  }
+
+  @Put('users/:userId/profile')
+  @HttpCode(200)
+  saveProfile(
+    @RequestInput({
+      schema: saveProfileRequestSchema,
+      pick: (request: Request) => ({
+        userId: request.params.userId,
+        profile: request.body as unknown,
+      }),
+    })
+    request: z.output<typeof saveProfileRequestSchema>,
+  ): Promise<ProfileResponse> {
+    return this.recommender.saveProfile(request);
+  }
+
+  @Get('clusters')
+  clusters(): ClustersResponse {
+    return this.recommender.clusters();
+  }
+
+  @Get('clusters/:id')
+  cluster(
+    @RequestInput({ schema: clusterRequestSchema }) request: z.output<typeof clusterRequestSchema>,
+  ): ClusterSummary {
+    return this.recommender.cluster(request);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './request-input.decorator';
+export * from './request-validation.error';

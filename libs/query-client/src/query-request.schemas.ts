@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { userProfileSchema } from '@app/events';
+import { RANK_BY } from '@app/recommend';
+
+/**
+ * Requests of the query service, shared by its HTTP routes (where ids arrive as strings) and its
+ * RPC patterns (where they arrive as numbers), so both validate alike.
+ */
+const id = (min: number) =>
+  z
+    .union([z.number(), z.string().regex(/^[0-9]{1,16}$/, 'expected an integer')])
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(Number.MAX_SAFE_INTEGER));
+
+export const MAX_RECOMMENDATIONS = 100;
+
+export const recommendationsRequestSchema = z.object({
+  userId: id(1),
+  limit: z
+    .union([z.number(), z.string().regex(/^[0-9]{1,4}$/, 'expected an integer')])
+    .default(10)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_RECOMMENDATIONS)),
+  rank: z.enum(RANK_BY).default('favourites'),
+});
+
+export const predictionRequestSchema = z.object({ userId: id(1), movieId: id(1) });
+
+export const clusterRequestSchema = z.object({ id: id(0) });
+
+export const saveProfileRequestSchema = z.object({ userId: id(1), profile: userProfileSchema });
+
+export type RecommendationsRequest = z.input<typeof recommendationsRequestSchema>;
+export type PredictionRequest = z.input<typeof predictionRequestSchema>;
+export type ClusterRequest = z.input<typeof clusterRequestSchema>;
+export type SaveProfileRequest = z.input<typeof saveProfileRequestSchema>;

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { userProfileSchema } from '@app/events';
+import { RANK_BY } from '@app/recommend';
+
+/**
+ * Answers of the query service. The schemas document the API (the OpenAPI document is generated
+ * from them) and type the client; the service builds plain objects of these types.
+ */
+export const recommendedMovieSchema = z.object({
+  movieId: z.number().int(),
+  title: z.string().nullable().describe('null when the movie is not in the movie file'),
+  genres: z.array(z.string()),
+  score: z.number().describe('the ranking criterion: favourite count, or shrunk mean rating'),
+  clusterFavourites: z.number().int().describe("users of the list's group who favour it"),
+  clusterMeanRating: z.number().nullable().describe("plain mean rating by the list's group"),
+  support: z.number().int().describe("ratings of the movie by the list's group"),
+});
+
+export const RECOMMENDATION_BASES = ['cluster', 'demographics', 'popularity'] as const;
+
+export const recommendationsResponseSchema = z.object({
+  userId: z.number().int(),
+  modelVersion: z.number().int().nullable().describe('null before the first model is built'),
+  basis: z
+    .enum(RECOMMENDATION_BASES)
+    .describe(
+      "why this list: the user's taste cluster; the demographic cluster of a user with a profile " +
+        'and no ratings; or the most popular movies',
+    ),
+  cluster: z.number().int().nullable().describe('the taste or demographic cluster used'),
+  rank: z.enum(RANK_BY),
+  items: z.array(recommendedMovieSchema),
+});
+
+export const predictionResponseSchema = z.object({
+  userId: z.number().int(),
+  movieId: z.number().int(),
+  title: z.string().nullable(),
+  rating: z.number().describe('predicted rating, 0.5 to 5'),
+  source: z
+    .enum(['cluster', 'movie', 'global'])
+    .describe(
+      "the cluster's ratings of the movie; the movie's ratings by everyone when the cluster has " +
+        'too few; or the global mean for a movie nobody rated',
+    ),
+  cluster: z.number().int().nullable(),
+  support: z.number().int().describe("the cluster's ratings of the movie"),
+  modelVersion: z.number().int().nullable(),
+});
+
+export const genreShareSchema = z.object({
+  genre: z.string(),
+  share: z.number().describe("share of the cluster's favourites in this genre"),
+  lift: z.number().describe('share divided by the share among all favourites'),
+});
+
+export const clusterSummarySchema = z.object({
+  id: z.number().int(),
+  size: z.number().int().describe('users in the cluster when the model was built'),
+  topMovies: z.array(recommendedMovieSchema),
+  genres: z.array(genreShareSchema),
+});
+
+export const clustersResponseSchema = z.object({
+  modelVersion: z.number().int().nullable(),
+  builtAt: z.string().nullable(),
+  clusters: z.array(clusterSummarySchema),
+});
+
+export const profileResponseSchema = z.object({
+  userId: z.number().int(),
+  profile: userProfileSchema,
+});
+
+export type RecommendedMovie = z.infer<typeof recommendedMovieSchema>;
+export type RecommendationBasis = (typeof RECOMMENDATION_BASES)[number];
+export type RecommendationsResponse = z.infer<typeof recommendationsResponseSchema>;
+export type PredictionResponse = z.infer<typeof predictionResponseSchema>;
+export type GenreShare = z.infer<typeof genreShareSchema>;
+export type ClusterSummary = z.infer<typeof clusterSummarySchema>;
+export type ClustersResponse = z.infer<typeof clustersResponseSchema>;
+export type ProfileResponse = z.infer<typeof profileResponseSchema>;

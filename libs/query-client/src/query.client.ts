@@ -1,0 +1,100 @@
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { type ClientProxy, ClientsModule, Transport } from '@nestjs/microservices';
+import { firstValueFrom, timeout } from 'rxjs';
+import { QueryClientError } from './query-client.error';
+import {
+  type ClusterRequest,
+  type PredictionRequest,
+  type RecommendationsRequest,
+  type SaveProfileRequest,
+} from './query-request.schemas';
+import {
+  type ClusterSummary,
+  type ClustersResponse,
+  type PredictionResponse,
+  type ProfileResponse,
+  type RecommendationsResponse,
+} from './query-response.schemas';
+import { QUERY_PATTERNS, type QueryPattern } from './query.patterns';
+
+export const QUERY_SERVICE = Symbol('QUERY_SERVICE');
+const QUERY_CLIENT_TIMEOUT = Symbol('QUERY_CLIENT_TIMEOUT');
+
+export interface QueryClientOptions {
+  host: string;
+  port: number;
+  /** A call that gets no answer in this time fails with status 504. */
+  timeoutMs?: number;
+}
+
+/**
+ * The query service, typed, for another NestJS service: each method is one RPC over the query
+ * service's TCP transport. Failures arrive as QueryClientError with the status HTTP would give.
+ */
+@Injectable()
+export class QueryClient implements OnModuleDestroy {
+  constructor(
+    @Inject(QUERY_SERVICE) private readonly proxy: ClientProxy,
+    @Inject(QUERY_CLIENT_TIMEOUT) private readonly timeoutMs: number,
+  ) {}
+
+  recommendations(request: RecommendationsRequest): Promise<RecommendationsResponse> {
+    return this.send(QUERY_PATTERNS.recommendations, request);
+  }
+
+  prediction(request: PredictionRequest): Promise<PredictionResponse> {
+    return this.send(QUERY_PATTERNS.prediction, request);
+  }
+
+  clusters(): Promise<ClustersResponse> {
+    return this.send(QUERY_PATTERNS.clusters, {});
+  }
+
+  cluster(request: ClusterRequest): Promise<ClusterSummary> {
+    return this.send(QUERY_PATTERNS.cluster, request);
+  }
+
+  saveProfile(request: SaveProfileRequest): Promise<ProfileResponse> {
+    return this.send(QUERY_PATTERNS.saveProfile, request);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.proxy.close();
+  }
+
+  private async send<T>(pattern: QueryPattern, data: object): Promise<T> {
+    try {
+      return await firstValueFrom(this.proxy.send<T>(pattern, data).pipe(timeout(this.timeoutMs)));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        throw new QueryClientError(504, `no answer to ${pattern} in ${this.timeoutMs} ms`, [], {
+          cause: error,
+        });
+      }
+      throw QueryClientError.from(error);
+    }
+  }
+}
+
+/** Import `QueryClientModule.register({ host, port })` and inject `QueryClient`. */
+@Module({})
+export class QueryClientModule {
+  static register({ host, port, timeoutMs = 5_000 }: QueryClientOptions): DynamicModule {
+    return {
+      module: QueryClientModule,
+      imports: [
+        ClientsModule.register([
+          { name: QUERY_SERVICE, transport: Transport.TCP, options: { host, port } },
+        ]),
+      ],
+      providers: [{ provide: QUERY_CLIENT_TIMEOUT, useValue: timeoutMs }, QueryClient],
+      exports: [QueryClient],
+    };
+  }
+}

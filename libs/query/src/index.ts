@@ -1,0 +1,5 @@
+export * from './model-snapshot';
+export * from './model-snapshot.cache';
+export * from './movie-catalogue';
+export * from './query.errors';
+export * from './recommender';

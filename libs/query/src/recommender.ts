@@ -1,0 +1,197 @@
+import { type UserProfile } from '@app/events';
+import {
+  type ClusterSummary,
+  type ClustersResponse,
+  type GenreShare,
+  type PredictionResponse,
+  type ProfileResponse,
+  type RecommendationBasis,
+  type RecommendationsResponse,
+  type RecommendedMovie,
+} from '@app/query-client';
+import {
+  type ClusterRanking,
+  nearestDemographicCluster,
+  type RankBy,
+  type RankedMovie,
+  topUnseen,
+} from '@app/recommend';
+import { type RatingsRepository, type UserView } from '@app/store';
+import { type ModelSnapshot } from './model-snapshot';
+import { type ModelSnapshotCache } from './model-snapshot.cache';
+import { type MovieCatalogue } from './movie-catalogue';
+import { ClusterNotFoundError, StoreUnavailableError } from './query.errors';
+
+const CLUSTER_TOP_MOVIES = 20;
+const CLUSTER_LIST_TOP_MOVIES = 5;
+const CLUSTER_GENRES = 8;
+
+/**
+ * The query service's answers: a user's cluster's best movies they have not seen, a predicted
+ * rating, and what the clusters are. Each request reads the user from Redis once; everything
+ * else comes from the cached model snapshot.
+ */
+export class Recommender {
+  constructor(
+    private readonly repository: RatingsRepository,
+    private readonly snapshots: ModelSnapshotCache,
+    private readonly catalogue: MovieCatalogue,
+  ) {}
+
+  async recommendations(request: {
+    userId: number;
+    limit: number;
+    rank: RankBy;
+  }): Promise<RecommendationsResponse> {
+    const { userId, limit } = request;
+    const snapshot = this.snapshots.current;
+    const user = await this.readUser(userId);
+    const answer = (
+      basis: RecommendationBasis,
+      cluster: number | null,
+      rank: RankBy,
+      ranked: readonly RankedMovie[],
+    ): RecommendationsResponse => ({
+      userId,
+      modelVersion: snapshot?.version ?? null,
+      basis,
+      cluster,
+      rank,
+      items: topUnseen(ranked, seenBy(user), limit).map((movie) => this.describe(movie)),
+    });
+    if (snapshot === undefined) return answer('popularity', null, 'rating', []);
+    const cluster = clusterOf(snapshot, user);
+    if (cluster !== undefined) {
+      return answer(
+        'cluster',
+        cluster,
+        request.rank,
+        snapshot.ranking.ranked(cluster, request.rank),
+      );
+    }
+    if (user.profile !== undefined && snapshot.demographics !== undefined) {
+      const { model, ranking } = snapshot.demographics;
+      const group = nearestDemographicCluster(model, user.profile);
+      return answer('demographics', group, 'favourites', ranking.ranked(group, 'favourites'));
+    }
+    return answer('popularity', null, 'rating', snapshot.ranking.popular());
+  }
+
+  async prediction(request: { userId: number; movieId: number }): Promise<PredictionResponse> {
+    const { userId, movieId } = request;
+    const snapshot = this.snapshots.current;
+    const user = await this.readUser(userId);
+    const cluster = snapshot === undefined ? undefined : clusterOf(snapshot, user);
+    const prediction =
+      snapshot === undefined
+        ? { rating: 2.75, source: 'global' as const, support: 0 }
+        : snapshot.ranking.predict(cluster, user.ratings, movieId);
+    return {
+      userId,
+      movieId,
+      title: this.catalogue.describe(movieId).title,
+      ...prediction,
+      cluster: cluster ?? null,
+      modelVersion: snapshot?.version ?? null,
+    };
+  }
+
+  clusters(): ClustersResponse {
+    const snapshot = this.snapshots.current;
+    return {
+      modelVersion: snapshot?.version ?? null,
+      builtAt: snapshot?.builtAt ?? null,
+      clusters:
+        snapshot === undefined
+          ? []
+          : Array.from({ length: snapshot.clusterCount }, (_, id) =>
+              this.summarise(snapshot, id, CLUSTER_LIST_TOP_MOVIES),
+            ),
+    };
+  }
+
+  cluster({ id }: { id: number }): ClusterSummary {
+    const snapshot = this.snapshots.current;
+    if (snapshot === undefined || id >= snapshot.clusterCount) throw new ClusterNotFoundError(id);
+    return this.summarise(snapshot, id, CLUSTER_TOP_MOVIES);
+  }
+
+  async saveProfile(request: { userId: number; profile: UserProfile }): Promise<ProfileResponse> {
+    await this.store(() => this.repository.saveProfile(request.userId, request.profile));
+    return request;
+  }
+
+  private summarise(snapshot: ModelSnapshot, id: number, top: number): ClusterSummary {
+    return {
+      id,
+      size: snapshot.sizes[id] ?? 0,
+      topMovies: snapshot.ranking
+        .ranked(id, 'favourites')
+        .slice(0, top)
+        .map((movie) => this.describe(movie)),
+      genres: this.genreProfile(snapshot.ranking, id),
+    };
+  }
+
+  /** Genres of the cluster's favourites, weighted by favourite count, against all clusters'. */
+  private genreProfile(ranking: ClusterRanking, id: number): GenreShare[] {
+    const shares = (clusters: readonly number[]) => {
+      const weights = new Map<string, number>();
+      let total = 0;
+      for (const c of clusters) {
+        for (const [movie, count] of ranking.clusters[c]?.favourites ?? []) {
+          total += count;
+          for (const genre of this.catalogue.describe(movie).genres) {
+            weights.set(genre, (weights.get(genre) ?? 0) + count);
+          }
+        }
+      }
+      return new Map([...weights].map(([genre, weight]) => [genre, weight / (total || 1)]));
+    };
+    const overall = shares(ranking.clusters.map((_, c) => c));
+    return [...shares([id])]
+      .map(([genre, share]) => ({ genre, share, lift: share / (overall.get(genre) ?? share) }))
+      .sort((a, b) => b.share - a.share || a.genre.localeCompare(b.genre))
+      .slice(0, CLUSTER_GENRES);
+  }
+
+  private describe(movie: RankedMovie): RecommendedMovie {
+    return {
+      movieId: movie.movieId,
+      ...this.catalogue.describe(movie.movieId),
+      score: movie.score,
+      clusterFavourites: movie.favourites,
+      clusterMeanRating: movie.meanRating ?? null,
+      support: movie.support,
+    };
+  }
+
+  private readUser(userId: number): Promise<UserView> {
+    return this.store(() => this.repository.readUserView(userId));
+  }
+
+  private async store<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+}
+
+/**
+ * The user's cluster in the snapshot's model: as stored, or, for a user who rated movies but was
+ * not placed yet (ingestion places them moments later), the nearest centre.
+ */
+function clusterOf(snapshot: ModelSnapshot, user: UserView): number | undefined {
+  const stored = user.clusters.get(snapshot.version);
+  if (stored !== undefined) return stored;
+  if (user.ratings.size === 0) return undefined;
+  return snapshot.centroids.nearest(user.ratings);
+}
+
+/** Movies the user rated or favourited: never recommended back. */
+function seenBy(user: UserView): ReadonlySet<number> {
+  if (user.favourites.size === 0) return new Set(user.ratings.keys());
+  return new Set([...user.ratings.keys(), ...user.favourites]);
+}

@@ -1,0 +1,367 @@
+import { type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type Kafka } from 'kafkajs';
+import { z } from 'zod';
+import { type IngestEvent } from '@app/events';
+import { consumerGroupLag, createKafka } from '@app/kafka';
+import {
+  clustersResponseSchema,
+  predictionResponseSchema,
+  QueryClient,
+  QueryClientModule,
+  recommendationsResponseSchema,
+} from '@app/query-client';
+import { ClusterRanking } from '@app/recommend';
+import { RatingsRepository } from '@app/store';
+import {
+  computeExpectedState,
+  type ExpectedState,
+  freePort,
+  generateEvents,
+  isolatedEnvironment,
+  produce,
+  ServiceProcess,
+  TcpProxy,
+  toWire,
+  waitFor,
+} from '@app/testing';
+
+const USERS = 40;
+const MOVIES = 30;
+const SHRINKAGE = { priorWeight: 5, minSupport: 3 };
+
+interface Stack {
+  env: ReturnType<typeof isolatedEnvironment>;
+  common: Record<string, string>;
+  kafka: Kafka;
+  repository: RatingsRepository;
+  services: ServiceProcess[];
+  queryUrl: string;
+  rpcPort: number;
+}
+
+async function getJson(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, init);
+  return { status: response.status, body: await response.json() };
+}
+
+/** An answer whose body must match the documented schema (errors: `{ message, errors? }`). */
+async function getAs<S extends z.ZodType>(schema: S, url: string, init?: RequestInit) {
+  const { status, body } = await getJson(url, init);
+  return { status, body: (status < 400 ? schema : errorSchema).parse(body) as z.output<S> };
+}
+
+const errorSchema = z.object({
+  message: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+async function startQuery(common: Record<string, string>, redisUrl?: string) {
+  const [port, rpcPort] = [await freePort(), await freePort()];
+  const service = ServiceProcess.start('query', {
+    ...common,
+    ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
+    QUERY_PORT: String(port),
+    QUERY_RPC_PORT: String(rpcPort),
+    QUERY_RPC_HOST: '127.0.0.1',
+    QUERY_REFRESH_MS: '200',
+    QUERY_PRIOR_WEIGHT: String(SHRINKAGE.priorWeight),
+    QUERY_MIN_SUPPORT: String(SHRINKAGE.minSupport),
+  });
+  await service.waitForLog(/HTTP on port/);
+  return { service, url: `http://127.0.0.1:${port}`, rpcPort };
+}
+
+/** Ingest, recluster and query running as processes over a real broker and Redis. */
+async function startStack(events: IngestEvent[], profiles: Map<number, object>): Promise<Stack> {
+  const env = isolatedEnvironment();
+  const common = {
+    KAFKA_BROKERS: env.kafka.brokers.join(','),
+    KAFKA_RATINGS_TOPIC: env.kafka.topics.rating,
+    KAFKA_FAVOURITES_TOPIC: env.kafka.topics.favourite,
+    KAFKA_TOPIC_PARTITIONS: '3',
+    REDIS_URL: env.redis.url,
+    REDIS_KEY_PREFIX: env.redis.keyPrefix,
+    INGEST_GROUP_ID: env.groupId,
+  };
+  const kafka = createKafka(env.kafka);
+  const services: ServiceProcess[] = [];
+  const ingest = ServiceProcess.start('ingest', common);
+  services.push(ingest);
+  const query = await startQuery(common);
+  services.push(query.service);
+  await ingest.waitForLog(/consuming/);
+
+  for (const [userId, profile] of profiles) {
+    const { status } = await getJson(`${query.url}/v1/users/${userId}/profile`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(profile),
+    });
+    expect(status).toBe(200);
+  }
+  for (const kind of ['rating', 'favourite'] as const) {
+    await produce(
+      kafka,
+      env.kafka.topics[kind],
+      events
+        .filter((e) => e.kind === kind)
+        .map((e) => ({ key: String(e.userId), value: toWire(e) })),
+    );
+  }
+  const topics = Object.values(env.kafka.topics);
+  await waitFor(
+    async () => ((await consumerGroupLag(kafka, env.groupId, topics)) === 0 ? true : undefined),
+    { what: 'ingestion to catch up' },
+  );
+
+  const reclusterPort = await freePort();
+  const recluster = ServiceProcess.start('recluster', {
+    ...common,
+    RECLUSTER_PORT: String(reclusterPort),
+    RECLUSTER_K: '3',
+    RECLUSTER_MIN_CLUSTER_SIZE: '3',
+    RECLUSTER_DEMOGRAPHIC_K: '2',
+    RECLUSTER_INTERVAL_MS: '3600000',
+  });
+  services.push(recluster);
+  await recluster.waitForLog(/listening on port/);
+  const outcome = await getAs(
+    z.object({ status: z.string(), version: z.number() }),
+    `http://127.0.0.1:${reclusterPort}/v1/recluster`,
+    { method: 'POST' },
+  );
+  expect(outcome.body.status).toBe('published');
+  await waitFor(
+    async () => {
+      const { body } = await getAs(clustersResponseSchema, `${query.url}/v1/clusters`);
+      return body.modelVersion === outcome.body.version ? true : undefined;
+    },
+    { what: 'the query service to serve the new model' },
+  );
+  return {
+    env,
+    common,
+    kafka,
+    repository: new RatingsRepository(env.redis),
+    services,
+    queryUrl: query.url,
+    rpcPort: query.rpcPort,
+  };
+}
+
+describe('query service', () => {
+  const events = generateEvents(3_000, { seed: 21, users: USERS, movies: MOVIES });
+  const profiles = new Map<number, object>(
+    Array.from({ length: USERS }, (_, i) => [
+      i + 1,
+      {
+        age: i % 2 === 0 ? 20 + (i % 5) : 60 + (i % 7),
+        gender: i % 3 === 0 ? 'F' : 'M',
+        occupation: i % 2 === 0 ? 'student' : 'retired',
+        zipPrefix: String(i % 10),
+      },
+    ]),
+  );
+  let stack: Stack;
+  let expected: ExpectedState;
+  let clusterOf: Map<number, number>;
+  let version: number;
+
+  beforeAll(async () => {
+    stack = await startStack(events, profiles);
+    version = (await stack.repository.currentModelVersion())!;
+    const userIds = [...new Set(events.map((e) => e.userId))];
+    clusterOf = await stack.repository.clustersOf(userIds, version);
+    expected = computeExpectedState(events, clusterOf);
+  });
+
+  afterAll(async () => {
+    for (const service of stack.services) expect([0, 'SIGTERM']).toContain(await service.stop());
+    await stack.repository.close();
+  });
+
+  const recommendations = (userId: number | string, query = '') =>
+    getAs(
+      recommendationsResponseSchema,
+      `${stack.queryUrl}/v1/users/${userId}/recommendations${query}`,
+    );
+
+  it('recommends the top movies of the user cluster that the user has not seen, in order', async () => {
+    for (let userId = 1; userId <= USERS; userId += 3) {
+      const { status, body } = await recommendations(userId, '?limit=5');
+      const user = expected.users.get(userId)!;
+      const seen = new Set([...user.ratings.keys(), ...user.favourites]);
+      const cluster = expected.clusters.get(clusterOf.get(userId)!)!;
+      const unseenFavourites = [...cluster.favourites]
+        .filter(([movie]) => !seen.has(movie))
+        .map(([, count]) => count)
+        .sort((a, b) => b - a);
+
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ basis: 'cluster', cluster: clusterOf.get(userId) });
+      expect(body.modelVersion).toBe(version);
+      expect(body.items.length).toBeLessThanOrEqual(5);
+      expect(body.items.map((item) => item.score)).toEqual(unseenFavourites.slice(0, 5));
+      for (const item of body.items) {
+        expect(seen.has(item.movieId)).toBe(false);
+        expect(item.clusterFavourites).toBe(cluster.favourites.get(item.movieId));
+        expect(item.title).toEqual(expect.any(String));
+      }
+    }
+  });
+
+  it('orders by the shrunk cluster mean when asked to rank by rating', async () => {
+    const { body } = await recommendations(2, '?limit=50&rank=rating');
+    const scores = body.items.map((item) => item.score);
+
+    expect(body.rank).toBe('rating');
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const ranking = new ClusterRanking([...expected.clusters.values()], SHRINKAGE);
+    for (const item of body.items) {
+      expect(item.clusterMeanRating).toBeCloseTo(
+        expected.clusters.get(body.cluster!)!.ratingSums.get(item.movieId)! / item.support,
+      );
+      expect(item.score).toBeGreaterThan(0.5);
+      expect(ranking.movies.supportOf(item.movieId)).toBeGreaterThanOrEqual(item.support);
+    }
+  });
+
+  it('answers a new user with a profile from their demographic cluster', async () => {
+    await getJson(`${stack.queryUrl}/v1/users/9001/profile`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ age: 21, gender: 'F', occupation: 'student', zipPrefix: '0' }),
+    });
+
+    const { status, body } = await recommendations(9001);
+
+    expect(status).toBe(200);
+    expect(body.basis).toBe('demographics');
+    expect(body.items.length).toBeGreaterThan(0);
+  });
+
+  it('answers an unknown user with no profile from popularity, never a 500', async () => {
+    const { status, body } = await recommendations(9002, '?limit=3');
+
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ basis: 'popularity', cluster: null });
+    expect(body.items).toHaveLength(3);
+    const scores = body.items.map((item) => item.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('predicts a rating from the cluster mean, with the fallback it used', async () => {
+    const ranking = new ClusterRanking(
+      Array.from({ length: Math.max(...clusterOf.values()) + 1 }, (_, c) => ({
+        favourites: new Map(),
+        ratingSums: new Map(),
+        ratingCounts: new Map(),
+        ...expected.clusters.get(c),
+      })),
+      SHRINKAGE,
+    );
+    for (const movieId of [1, 7, 29, 999]) {
+      const { status, body } = await getAs(
+        predictionResponseSchema,
+        `${stack.queryUrl}/v1/users/3/predictions/${movieId}`,
+      );
+      const ratings = new Map(
+        [...expected.users.get(3)!.ratings].map(([movie, { rating }]) => [movie, rating]),
+      );
+      const oracle = ranking.predict(clusterOf.get(3), ratings, movieId);
+
+      expect(status).toBe(200);
+      expect(body.source).toBe(oracle.source);
+      expect(body.rating).toBeCloseTo(oracle.rating, 6);
+    }
+  });
+
+  it.each([
+    ['abc/recommendations', 'userId'],
+    ['0/recommendations', 'userId'],
+    ['1/recommendations?limit=0', 'limit'],
+    ['1/recommendations?limit=101', 'limit'],
+    ['1/recommendations?rank=newest', 'rank'],
+    ['1/predictions/x', 'movieId'],
+  ])('answers GET /v1/users/%s with a 400 naming %s', async (path, field) => {
+    const { status, body } = await getAs(errorSchema, `${stack.queryUrl}/v1/users/${path}`);
+
+    expect(status).toBe(400);
+    expect(body.errors?.map((e) => e.field)).toContain(field);
+  });
+
+  it('answers 404 for a cluster the model does not have, and a bad profile with 400', async () => {
+    expect((await getJson(`${stack.queryUrl}/v1/clusters/99`)).status).toBe(404);
+    const { status, body } = await getAs(errorSchema, `${stack.queryUrl}/v1/users/5/profile`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ age: 300, gender: 'F', occupation: 'writer', zipPrefix: '1' }),
+    });
+    expect(status).toBe(400);
+    expect(body.errors?.map((e) => e.field)).toEqual(['profile.age']);
+  });
+
+  it('describes each cluster: size, top movies and genre profile', async () => {
+    const { body } = await getAs(clustersResponseSchema, `${stack.queryUrl}/v1/clusters`);
+
+    expect(body.clusters.map((c) => c.id)).toEqual([...new Set(clusterOf.values())].sort());
+    expect(body.clusters.reduce((a, c) => a + c.size, 0)).toBe(clusterOf.size);
+    for (const cluster of body.clusters) expect(cluster.genres.length).toBeGreaterThan(0);
+  });
+
+  it('gives the same answers over RPC, through the typed client, as over HTTP', async () => {
+    @Module({ imports: [QueryClientModule.register({ host: '127.0.0.1', port: stack.rpcPort })] })
+    class CallerModule {}
+    const caller: INestApplicationContext = await NestFactory.createApplicationContext(
+      CallerModule,
+      { logger: false },
+    );
+    try {
+      const client = caller.get(QueryClient);
+
+      expect(await client.recommendations({ userId: 4, limit: 7, rank: 'rating' })).toEqual(
+        (await recommendations(4, '?limit=7&rank=rating')).body,
+      );
+      expect(await client.prediction({ userId: 4, movieId: 5 })).toEqual(
+        (await getJson(`${stack.queryUrl}/v1/users/4/predictions/5`)).body,
+      );
+      expect(await client.clusters()).toEqual(
+        (await getJson(`${stack.queryUrl}/v1/clusters`)).body,
+      );
+      await expect(client.recommendations({ userId: 4, limit: 500 })).rejects.toMatchObject({
+        status: 400,
+        errors: [expect.objectContaining({ field: 'limit' }) as unknown],
+      });
+      await expect(client.cluster({ id: 77 })).rejects.toMatchObject({ status: 404 });
+    } finally {
+      await caller.close();
+    }
+  });
+
+  it('answers 503 quickly while Redis is unreachable', async () => {
+    const target = new URL(stack.env.redis.url);
+    const proxy = await new TcpProxy(target.hostname, Number(target.port || 6379)).start();
+    const query = await startQuery(stack.common, `redis://127.0.0.1:${proxy.port}`);
+    try {
+      expect((await recommendationsAt(query.url, 1)).status).toBe(200);
+
+      await proxy.cut();
+      const started = performance.now();
+      const { status, body } = await recommendationsAt(query.url, 1);
+
+      expect(status).toBe(503);
+      expect(errorSchema.parse(body).message).toMatch(/unavailable/);
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      await query.service.stop();
+      await proxy.cut();
+    }
+  });
+});
+
+const recommendationsAt = (url: string, userId: number) =>
+  getJson(`${url}/v1/users/${userId}/recommendations`);
