@@ -14,18 +14,26 @@ export interface KMeansBuffers {
   rowNorms: Float64Array;
   /** Cluster of each row, -1 before the first assignment. */
   assignments: Int32Array;
-  /** Hamerly bounds: distance to the assigned centre (upper) and to any other centre (lower). */
+  /**
+   * Elkan's bounds: an upper bound on each row's distance to its centre, and a lower bound on its
+   * distance to every centre (row-major, lower[row * k + c]).
+   */
   upper: Float64Array;
   lower: Float64Array;
   /** k-means++: squared distance of each row to its nearest chosen centre. */
   minSquaredDistances: Float64Array;
   /** k-means++: squared distances of each row to each candidate centre, candidate-major. */
   candidateSquaredDistances: Float64Array;
-  /** Centres, column-major (centres[col * k + c]) so one row's dots with all k are one sweep. */
+  /**
+   * Centres, row-major (centres[c * cols + col]): a dot product with one centre reads one
+   * contiguous row of `cols` floats, which stays in cache while a sparse row jumps about in it.
+   */
   centres: Float32Array;
   centreNorms: Float64Array;
   /** Half the distance from each centre to its nearest other centre. */
   halfNearest: Float64Array;
+  /** Half the distance between every two centres, halfDistances[c1 * k + c2]. */
+  halfDistances: Float64Array;
   /** How far each centre moved in the last update. */
   shifts: Float64Array;
 }
@@ -59,10 +67,13 @@ function firstAtLeast(sorted: Int32Array, from: number, to: number, target: numb
  * The k-means work on one contiguous range of rows. The same code runs in-process or inside a
  * worker thread (kmeans.worker.ts), so there is one kernel for both.
  *
- * Assignment uses Hamerly's bounds: a row whose upper bound is below both its lower bound and
- * half the distance from its centre to the nearest other centre cannot change cluster, and is
- * skipped without computing any distance. Distances come from sparse dot products against dense
- * centres: ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2.
+ * Assignment uses Elkan's bounds: a row whose upper bound is within half the distance from its
+ * centre to the nearest other centre cannot change cluster and is skipped outright; otherwise a
+ * centre is only tried when the row's lower bound to it, and half the distance between the two
+ * centres, are both below the upper bound. In high dimensions, where all distances are alike and
+ * a single lower bound (Hamerly) rarely prunes, per-centre bounds still skip most centres.
+ * Distances come from sparse dot products against dense centres: ||x - c||^2 = ||x||^2 - 2 x.c
+ * + ||c||^2.
  */
 export class KMeansShard {
   private readonly dots: Float64Array;
@@ -78,7 +89,7 @@ export class KMeansShard {
     const { start, end } = this.range;
     this.b.assignments.fill(-1, start, end);
     this.b.upper.fill(Infinity, start, end);
-    this.b.lower.fill(0, start, end);
+    this.b.lower.fill(0, start * this.b.k, end * this.b.k);
     this.b.minSquaredDistances.fill(Infinity, start, end);
     this.range.sums.fill(0);
     this.range.counts.fill(0);
@@ -146,47 +157,58 @@ export class KMeansShard {
     return this.range.end - 1;
   }
 
-  /**
-   * One assignment pass. `maxShift`, `maxShiftCluster` and `secondShift` describe the last
-   * centre update (all 0 and -1 before the first pass). Returns how many rows changed cluster.
-   */
-  assign(maxShift: number, maxShiftCluster: number, secondShift: number): number {
-    const { matrix, k, rowNorms, assignments, upper, lower, centres, centreNorms } = this.b;
-    const { halfNearest, shifts } = this.b;
-    const { rowPtr, colIndices, values } = matrix;
+  /** One assignment pass against centres that moved by `shifts`; returns rows that changed. */
+  assign(): number {
+    const { k, rowNorms, assignments, upper, lower, centreNorms } = this.b;
+    const { halfNearest, halfDistances, shifts } = this.b;
     const dots = this.dots;
     let changed = 0;
     for (let r = this.range.start; r < this.range.end; r++) {
-      const a = assignments[r]!;
-      if (a >= 0) {
-        upper[r] = upper[r]! + shifts[a]!;
-        lower[r] = lower[r]! - (a === maxShiftCluster ? secondShift : maxShift);
-        const bound = Math.max(halfNearest[a]!, lower[r]!);
-        if (upper[r]! <= bound) continue;
-        let dot = 0;
-        for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++)
-          dot += values[p]! * centres[colIndices[p]! * k + a]!;
-        upper[r] = Math.sqrt(Math.max(0, rowNorms[r]! - 2 * dot + centreNorms[a]!));
-        if (upper[r]! <= bound) continue;
+      const from = assignments[r]!;
+      const bounds = r * k;
+      if (from < 0) {
+        this.dotsWithAll(r);
+        let best = 0;
+        let bestD = Infinity;
+        for (let c = 0; c < k; c++) {
+          const d = Math.sqrt(Math.max(0, rowNorms[r]! - 2 * dots[c]! + centreNorms[c]!));
+          lower[bounds + c] = d;
+          if (d < bestD) {
+            bestD = d;
+            best = c;
+          }
+        }
+        upper[r] = bestD;
+        this.moveRow(r, from, best);
+        changed++;
+        continue;
       }
-      this.dotsWith(r, centres, k);
-      let best = -1;
-      let bestD2 = Infinity;
-      let secondD2 = Infinity;
+      for (let c = 0; c < k; c++) lower[bounds + c] = Math.max(0, lower[bounds + c]! - shifts[c]!);
+      let a = from;
+      let u = upper[r]! + shifts[a]!;
+      if (u <= halfNearest[a]!) {
+        upper[r] = u;
+        continue;
+      }
+      let tight = false;
       for (let c = 0; c < k; c++) {
-        const d2 = rowNorms[r]! - 2 * dots[c]! + centreNorms[c]!;
-        if (d2 < bestD2) {
-          secondD2 = bestD2;
-          bestD2 = d2;
-          best = c;
-        } else if (d2 < secondD2) {
-          secondD2 = d2;
+        if (c === a || u <= lower[bounds + c]! || u <= halfDistances[a * k + c]!) continue;
+        if (!tight) {
+          u = Math.sqrt(Math.max(0, rowNorms[r]! - 2 * this.dotWith(r, a) + centreNorms[a]!));
+          lower[bounds + a] = u;
+          tight = true;
+          if (u <= lower[bounds + c]! || u <= halfDistances[a * k + c]!) continue;
+        }
+        const d = Math.sqrt(Math.max(0, rowNorms[r]! - 2 * this.dotWith(r, c) + centreNorms[c]!));
+        lower[bounds + c] = d;
+        if (d < u) {
+          a = c;
+          u = d;
         }
       }
-      upper[r] = Math.sqrt(Math.max(0, bestD2));
-      lower[r] = Math.sqrt(Math.max(0, secondD2));
-      if (best !== a) {
-        this.moveRow(r, a, best);
+      upper[r] = u;
+      if (a !== from) {
+        this.moveRow(r, from, a);
         changed++;
       }
     }
@@ -195,14 +217,14 @@ export class KMeansShard {
 
   /** Sum of squared distances of this shard's rows to their centres, computed exactly. */
   inertia(): number {
-    const { matrix, k, rowNorms, assignments, centres, centreNorms } = this.b;
-    const { rowPtr, colIndices, values } = matrix;
+    const { matrix, rowNorms, assignments, centres, centreNorms } = this.b;
+    const { rowPtr, colIndices, values, cols } = matrix;
     let total = 0;
     for (let r = this.range.start; r < this.range.end; r++) {
       const a = assignments[r]!;
       let dot = 0;
       for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++)
-        dot += values[p]! * centres[colIndices[p]! * k + a]!;
+        dot += values[p]! * centres[a * cols + colIndices[p]!]!;
       total += Math.max(0, rowNorms[r]! - 2 * dot + centreNorms[a]!);
     }
     return total;
@@ -224,11 +246,12 @@ export class KMeansShard {
     return found;
   }
 
-  /** Puts a row in another cluster (empty-cluster repair); its bounds are reset. */
+  /** Puts a row in another cluster (empty-cluster repair): it is that centre, at distance 0. */
   reassign(row: number, cluster: number): void {
+    const { k, upper, lower } = this.b;
     this.moveRow(row, this.b.assignments[row]!, cluster);
-    this.b.upper[row] = 0;
-    this.b.lower[row] = 0;
+    upper[row] = 0;
+    lower.fill(0, row * k, row * k + k);
   }
 
   private moveRow(r: number, from: number, to: number): void {
@@ -246,15 +269,19 @@ export class KMeansShard {
     assignments[r] = to;
   }
 
-  /** dots[i] = row r . centre i, for m column-major centres. */
-  private dotsWith(r: number, centresColMajor: Float32Array, m: number): void {
-    const { rowPtr, colIndices, values } = this.b.matrix;
-    const dots = this.dots;
-    dots.fill(0, 0, m);
-    for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
-      const v = values[p]!;
-      const base = colIndices[p]! * m;
-      for (let i = 0; i < m; i++) dots[i]! += v * centresColMajor[base + i]!;
-    }
+  /** Row r . centre c. */
+  private dotWith(r: number, c: number): number {
+    const { matrix, centres } = this.b;
+    const { rowPtr, colIndices, values, cols } = matrix;
+    const base = c * cols;
+    let dot = 0;
+    for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++)
+      dot += values[p]! * centres[base + colIndices[p]!]!;
+    return dot;
+  }
+
+  /** dots[c] = row r . centre c, for every centre, one centre row at a time. */
+  private dotsWithAll(r: number): void {
+    for (let c = 0; c < this.b.k; c++) this.dots[c] = this.dotWith(r, c);
   }
 }

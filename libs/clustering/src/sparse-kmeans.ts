@@ -57,7 +57,7 @@ const DEFAULTS = {
 
 /**
  * k-means over a sparse matrix, for millions of rows: greedy k-means++ seeding, Lloyd iterations
- * with Hamerly's bounds (most rows skip all distance work after the first passes), incremental
+ * with Elkan's bounds (most rows skip most distance work after the first passes), incremental
  * centre sums, empty-cluster repair, restarts keeping the best inertia, and the rows split over
  * worker threads sharing memory.
  */
@@ -93,7 +93,7 @@ export async function sparseKMeans(
       if (best === undefined || run.inertia < best.inertia) {
         best = {
           assignments: buffers.assignments.slice(),
-          centroids: toRowMajor(buffers.centres, k, matrix.cols),
+          centroids: Float64Array.from(buffers.centres),
           sizes: run.sizes,
           inertia: run.inertia,
           iterations: run.iterations,
@@ -131,12 +131,13 @@ function allocateBuffers(matrix: CsrMatrix, k: number, maxCandidates: number): K
     rowNorms: norms,
     assignments: shared(Int32Array, 4 * n),
     upper: shared(Float64Array, 8 * n),
-    lower: shared(Float64Array, 8 * n),
+    lower: shared(Float64Array, 8 * n * k),
     minSquaredDistances: shared(Float64Array, 8 * n),
     candidateSquaredDistances: shared(Float64Array, 8 * n * maxCandidates),
     centres: shared(Float32Array, 4 * k * matrix.cols),
     centreNorms: shared(Float64Array, 8 * k),
     halfNearest: shared(Float64Array, 8 * k),
+    halfDistances: shared(Float64Array, 8 * k * k),
     shifts: shared(Float64Array, 8 * k),
   };
 }
@@ -303,7 +304,7 @@ function scatterRows(
     let norm = 0;
     for (let p = matrix.rowPtr[row]!; p < matrix.rowPtr[row + 1]!; p++) {
       const v = matrix.values[p]!;
-      target[matrix.colIndices[p]! * m + i] = v;
+      target[i * matrix.cols + matrix.colIndices[p]!] = v;
       norm += v * v;
     }
     norms[i] = norm;
@@ -326,23 +327,15 @@ async function iterate(
     onIteration: (p: { iteration: number; changed: number; shift: number }) => void;
   },
 ): Promise<RunResult> {
-  let moved = { maxShift: 0, maxShiftCluster: -1, secondShift: 0 };
   b.shifts.fill(0);
   let iterations = 0;
   let converged = false;
   while (iterations < settings.maxIterations) {
     iterations++;
     updateHalfNearest(b);
-    const changed = sum(
-      await Promise.all(
-        shards.map((s) =>
-          s.call('assign', moved.maxShift, moved.maxShiftCluster, moved.secondShift),
-        ),
-      ),
-    );
+    const changed = sum(await Promise.all(shards.map((s) => s.call('assign'))));
     await repairEmptyClusters(b, shards);
     const shift = updateCentres(b, shards);
-    moved = describeShifts(b.shifts);
     settings.onIteration({ iteration: iterations, changed, shift });
     if (changed === 0 || shift <= settings.absoluteTolerance) {
       converged = true;
@@ -351,9 +344,7 @@ async function iterate(
   }
   // A last assignment against the final centres, so labels and centres agree.
   updateHalfNearest(b);
-  await Promise.all(
-    shards.map((s) => s.call('assign', moved.maxShift, moved.maxShiftCluster, moved.secondShift)),
-  );
+  await Promise.all(shards.map((s) => s.call('assign')));
   await repairEmptyClusters(b, shards);
   updateCentres(b, shards);
   const inertia = sum(await Promise.all(shards.map((s) => s.call('inertia'))));
@@ -399,10 +390,10 @@ function updateCentres(b: KMeansBuffers, shards: Shard[]): number {
       for (const { range } of shards) s += range.sums[c * cols + j]!;
       // Centres are stored as float32; norms and shifts use the stored values.
       const value = Math.fround(s / counts[c]!);
-      const delta = value - centres[j * k + c]!;
+      const delta = value - centres[c * cols + j]!;
       shift2 += delta * delta;
       norm += value * value;
-      centres[j * k + c] = value;
+      centres[c * cols + j] = value;
     }
     shifts[c] = Math.sqrt(shift2);
     centreNorms[c] = norm;
@@ -411,39 +402,30 @@ function updateCentres(b: KMeansBuffers, shards: Shard[]): number {
   return totalShift;
 }
 
+/** Half the distance between every two centres, and from each to its nearest other. */
 function updateHalfNearest(b: KMeansBuffers): void {
-  const { k, matrix, centres, centreNorms, halfNearest } = b;
-  halfNearest.fill(Infinity);
+  const { k, matrix, centres, centreNorms, halfNearest, halfDistances } = b;
+  const cols = matrix.cols;
+  const dots = new Float64Array(k * k);
   for (let c1 = 0; c1 < k; c1++) {
     for (let c2 = c1 + 1; c2 < k; c2++) {
       let dot = 0;
-      for (let j = 0; j < matrix.cols; j++) dot += centres[j * k + c1]! * centres[j * k + c2]!;
-      const half = Math.sqrt(Math.max(0, centreNorms[c1]! + centreNorms[c2]! - 2 * dot)) / 2;
+      for (let j = 0; j < cols; j++) dot += centres[c1 * cols + j]! * centres[c2 * cols + j]!;
+      dots[c1 * k + c2] = dot;
+    }
+  }
+  halfNearest.fill(Infinity);
+  for (let c1 = 0; c1 < k; c1++) {
+    halfDistances[c1 * k + c1] = 0;
+    for (let c2 = c1 + 1; c2 < k; c2++) {
+      const squared = centreNorms[c1]! + centreNorms[c2]! - 2 * dots[c1 * k + c2]!;
+      const half = Math.sqrt(Math.max(0, squared)) / 2;
+      halfDistances[c1 * k + c2] = half;
+      halfDistances[c2 * k + c1] = half;
       if (half < halfNearest[c1]!) halfNearest[c1] = half;
       if (half < halfNearest[c2]!) halfNearest[c2] = half;
     }
   }
-  if (k === 1) halfNearest[0] = Infinity;
-}
-
-function describeShifts(shifts: Float64Array): {
-  maxShift: number;
-  maxShiftCluster: number;
-  secondShift: number;
-} {
-  let maxShift = 0;
-  let maxShiftCluster = -1;
-  let secondShift = 0;
-  shifts.forEach((s, c) => {
-    if (s > maxShift) {
-      secondShift = maxShift;
-      maxShift = s;
-      maxShiftCluster = c;
-    } else if (s > secondShift) {
-      secondShift = s;
-    }
-  });
-  return { maxShift, maxShiftCluster, secondShift };
 }
 
 function clusterSizes(b: KMeansBuffers, shards: Shard[]): Int32Array {
@@ -468,13 +450,6 @@ export function meanColumnVariance(matrix: CsrMatrix): number {
     total += squares[j]! / matrix.rows - mean * mean;
   }
   return total / matrix.cols;
-}
-
-function toRowMajor(colMajor: Float32Array, k: number, cols: number): Float64Array {
-  const out = new Float64Array(k * cols);
-  for (let j = 0; j < cols; j++)
-    for (let c = 0; c < k; c++) out[c * cols + j] = colMajor[j * k + c]!;
-  return out;
 }
 
 const sum = (values: number[]): number => values.reduce((a, x) => a + x, 0);
