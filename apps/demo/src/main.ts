@@ -1,35 +1,46 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { progressBar, runCli, UsageError } from '@app/cli';
-import { loadConfig, type RedisConfig } from '@app/config';
+import { loadConfig } from '@app/config';
 import { publishRatingsFile } from '@app/ingest';
 import { consumerGroupLag, createKafka, ensureTopics, EventPublisher } from '@app/kafka';
 import { RatingsFileError } from '@app/movielens';
-import { RatingsRepository } from '@app/store';
+import { clustersResponseSchema, recommendationsResponseSchema } from '@app/query-client';
 import { demoEnvSchema } from './demo.config';
 
 const ROOT = join(__dirname, '../../../..');
 const DEFAULT_RATINGS = join(ROOT, 'data/ml-latest-small/ratings.csv');
+const EXAMPLE_USERS = [1, 42, 414];
 
-const USAGE = `Usage: npm run demo [-- --ratings FILE]
+const USAGE = `Usage: npm run demo [-- --ratings FILE] [--users 1,42,...] [--exit]
 
-Runs the system end to end on one machine: starts the ingest service, streams a MovieLens
-ratings file through Kafka into Redis, waits until every event is ingested and prints what Redis
-now knows. \`npm run demo\` starts the local Kafka broker and Redis first (deploy/local/stack.sh).
+Runs the whole system on one machine: starts the ingest, recluster and query services, streams
+a MovieLens ratings file through Kafka into Redis, reclusters the users, and prints example
+recommendations and the URL to ask for more. The services keep running until Ctrl-C.
+\`npm run demo\` starts the local Kafka broker and Redis first (deploy/local/stack.sh).
 
 Options:
   --ratings FILE  ratings file to stream (default: the bundled ml-latest-small ratings.csv)
+  --users LIST    users to show recommendations for (default 1,42,414)
+  --exit          stop the services once the examples are printed
   -h, --help      show this help
 
-Environment: as the services (KAFKA_BROKERS, REDIS_URL, ...; see README).`;
+Environment: as the services (KAFKA_BROKERS, REDIS_URL, QUERY_PORT, RECLUSTER_PORT, ...; see
+README).`;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { ratings: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ratings: { type: 'string' },
+      users: { type: 'string' },
+      exit: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -37,14 +48,19 @@ async function main(): Promise<void> {
   }
   if (positionals.length > 0)
     throw new UsageError(`unexpected argument "${positionals.join(' ')}"`);
+  const users = values.users === undefined ? EXAMPLE_USERS : parseUsers(values.users);
   const ratingsFile = values.ratings ?? DEFAULT_RATINGS;
   const config = loadConfig(demoEnvSchema, process.env);
   const kafka = createKafka(config.kafka);
   const topics = Object.values(config.kafka.topics);
 
-  const ingest = startService('ingest');
+  const services = ['ingest', 'recluster', 'query'].map(startService);
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(services.map(stopService));
+  };
+  process.once('SIGINT', () => void stopAll());
   try {
-    await ensureTopics(kafka, [config.kafka.topics.rating], config.kafka.topicPartitions);
+    await ensureTopics(kafka, topics, config.kafka.topicPartitions);
     const publisher = new EventPublisher(kafka, config.kafka.topics.rating);
     await publisher.connect();
     const loadBar = progressBar('publish', ' bytes');
@@ -66,48 +82,112 @@ async function main(): Promise<void> {
       const lag = await consumerGroupLag(kafka, config.ingestGroupId, topics);
       ingestBar.update(Math.max(0, published - lag));
       if (lag === 0) break;
-      if (ingest.exitCode !== null)
-        throw new Error(`the ingest service exited (${ingest.exitCode})`);
+      assertRunning(services);
       await sleep(500);
     }
     ingestBar.stop();
-    await printSummary(config.redis);
+
+    log('reclustering');
+    const outcome = await postJson(`${config.reclusterUrl}/v1/recluster`, services);
+    const { version } = z
+      .object({ status: z.literal('published'), version: z.number() })
+      .parse(outcome, { error: () => `the recluster did not publish: ${JSON.stringify(outcome)}` });
+    const clusters = await waitForModel(config.queryUrl, version, services);
+    process.stdout.write(
+      `\nModel ${version}: ${clusters.clusters.length} taste clusters, built ${clusters.builtAt}\n`,
+    );
+    for (const userId of users) {
+      await printRecommendations(config.queryUrl, userId);
+    }
+    process.stdout.write(
+      `\nAsk for more:\n` +
+        `  curl '${config.queryUrl}/v1/users/${users[0]}/recommendations?limit=10&rank=rating'\n` +
+        `  curl '${config.queryUrl}/v1/users/${users[0]}/predictions/318'\n` +
+        `  curl '${config.queryUrl}/v1/clusters'\n` +
+        `  API description: ${config.queryUrl}/v1/openapi.json\n`,
+    );
+    if (values.exit) return;
+    process.stdout.write('\nThe services keep running; Ctrl-C stops them.\n');
+    await Promise.race(services.map((service) => once(service, 'exit')));
   } finally {
-    ingest.kill('SIGTERM');
-    if (ingest.exitCode === null) await once(ingest, 'exit');
+    await stopAll();
   }
 }
 
-/** Starts a service's built entry point as a child; its logs go to stderr. */
-function startService(name: string) {
+async function printRecommendations(queryUrl: string, userId: number): Promise<void> {
+  const body = recommendationsResponseSchema.parse(
+    await (await fetch(`${queryUrl}/v1/users/${userId}/recommendations?limit=5`)).json(),
+  );
+  const why =
+    body.basis === 'cluster'
+      ? `taste cluster ${body.cluster}: people like you loved these, and you have not seen them`
+      : body.basis === 'demographics'
+        ? `demographic cluster ${body.cluster}`
+        : 'no ratings yet: popular movies';
+  process.stdout.write(`\nUser ${userId} (${why}):\n`);
+  body.items.forEach((item, i) => {
+    const mean =
+      item.clusterMeanRating === null ? '' : `, mean ${item.clusterMeanRating.toFixed(1)}`;
+    process.stdout.write(
+      `  ${i + 1}. ${item.title ?? `movie ${item.movieId}`}  (${item.clusterFavourites} favourites${mean})\n`,
+    );
+  });
+}
+
+async function waitForModel(queryUrl: string, version: number, services: ChildProcess[]) {
+  for (;;) {
+    assertRunning(services);
+    const response = await fetch(`${queryUrl}/v1/clusters`).catch(() => undefined);
+    if (response?.ok) {
+      const clusters = clustersResponseSchema.parse(await response.json());
+      if (clusters.modelVersion === version) return clusters;
+    }
+    await sleep(250);
+  }
+}
+
+/** POSTs once the service listens (it may still be starting). */
+async function postJson(url: string, services: ChildProcess[]): Promise<unknown> {
+  for (;;) {
+    assertRunning(services);
+    const response = await fetch(url, { method: 'POST' }).catch(() => undefined);
+    if (response !== undefined) return response.json();
+    await sleep(250);
+  }
+}
+
+/**
+ * Starts a service's built entry point as a child; its logs go to stderr. The recluster worker
+ * waits for the demo's request rather than reclustering on its own halfway through the stream.
+ */
+function startService(name: string): ChildProcess {
   const child = spawn(process.execPath, [join(ROOT, `dist/apps/${name}/src/main.js`)], {
-    env: process.env,
+    env: { RECLUSTER_AFTER_EVENTS: '1000000000', ...process.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   child.stdout.pipe(process.stderr);
   return child;
 }
 
-async function printSummary(redisConfig: RedisConfig): Promise<void> {
-  const repository = new RatingsRepository(redisConfig);
-  try {
-    const users = await repository.getUserIds();
-    const example = users[0];
-    const lines = [`Redis now holds ${users.length} users.`];
-    if (example !== undefined) {
-      const [ratings, favourites] = await Promise.all([
-        repository.getUserRatings(example),
-        repository.getUserFavourites(example),
-      ]);
-      lines.push(
-        `User ${example} has ${ratings.size} ratings, ${favourites.size} of them favourites ` +
-          `(rated 4 or more, or added as favourites).`,
-      );
-    }
-    process.stdout.write(`${lines.join('\n')}\n`);
-  } finally {
-    await repository.close();
+async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function assertRunning(services: ChildProcess[]): void {
+  const stopped = services.find((s) => s.exitCode !== null);
+  if (stopped !== undefined) {
+    throw new Error(`a service exited (code ${stopped.exitCode}); see its log above`);
   }
+}
+
+function parseUsers(list: string): number[] {
+  const users = list.split(',').map(Number);
+  if (users.some((u) => !Number.isInteger(u) || u < 1))
+    throw new UsageError(`--users takes positive integers separated by commas, got "${list}"`);
+  return users;
 }
 
 const log = (message: string): void => {
