@@ -11,7 +11,7 @@ function aCluster(movies: [movieId: number, ratings: number[], favourites: numbe
   return cluster;
 }
 
-const settings = { priorWeight: 2, minSupport: 2 };
+const settings = { priorWeight: 2, clusterPriorWeight: 4, minSupport: 2 };
 
 describe(ClusterRanking.name, () => {
   const clusters = [

@@ -129,7 +129,8 @@ export class ClusterRanking {
   /**
    * A user's predicted rating of a movie: the cluster's mean rating of it, moved from the
    * cluster's rating scale to the user's and shrunk toward the user's baseline (the movie's
-   * mean plus how far the user rates above movie means) by its support. With fewer than
+   * mean plus how far the user rates above movie means) by its support (clusterPriorWeight).
+   * With fewer than
    * `minSupport` cluster ratings, or no cluster, the baseline alone.
    *
    * `userRatings`: the user's other ratings (movieId -> rating); a rating of `movieId` itself is
@@ -140,7 +141,7 @@ export class ClusterRanking {
     userRatings: ReadonlyMap<number, number>,
     movieId: number,
   ): Prediction {
-    const { priorWeight, minSupport } = this.settings;
+    const { priorWeight, clusterPriorWeight, minSupport } = this.settings;
     let offset = 0;
     let rated = 0;
     for (const [movie, rating] of userRatings) {
@@ -162,7 +163,7 @@ export class ClusterRanking {
     const clusterMean = (aggregates.ratingSums.get(movieId) ?? 0) / support;
     const deviation = clusterMean - movieMean - (this.clusterOffsets[cluster] ?? 0);
     return {
-      rating: clamp(baseline + (deviation * support) / (support + priorWeight)),
+      rating: clamp(baseline + (deviation * support) / (support + clusterPriorWeight)),
       source: 'cluster',
       support,
     };

@@ -7,11 +7,21 @@ export interface ShrinkageSettings {
    * (sum + priorWeight * prior) / (n + priorWeight), so one lone 5-star rating does not win.
    */
   priorWeight: number;
+  /**
+   * Weight of the prior when a prediction moves from the user's baseline toward the cluster's
+   * mean: heavier than `priorWeight`, because a cluster's deviation from a movie's mean is a
+   * difference of two noisy means (on MovieLens 100k, 25 lowers RMSE by about 0.01 against 5).
+   */
+  clusterPriorWeight: number;
   /** Fewer ratings than this and a cluster's mean (or, for popularity, a movie's) is not used. */
   minSupport: number;
 }
 
-export const DEFAULT_SHRINKAGE: ShrinkageSettings = { priorWeight: 5, minSupport: 3 };
+export const DEFAULT_SHRINKAGE: ShrinkageSettings = {
+  priorWeight: 5,
+  clusterPriorWeight: 25,
+  minSupport: 3,
+};
 
 /** (sum + weight * prior) / (count + weight): a mean pulled toward a prior by its support. */
 export const shrunkMean = (sum: number, count: number, prior: number, weight: number): number =>

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+
+const run = promisify(execFile);
+const MAIN = join(__dirname, 'main.ts');
+const dir = mkdtempSync(join(tmpdir(), 'evaluate-cli-'));
+
+/** u.data lines of two taste groups of eight users over movies 1-12, with a little noise. */
+function twoTastesUData(): string {
+  const lines: string[] = [];
+  for (let user = 1; user <= 16; user++) {
+    for (let movie = 1; movie <= 12; movie++) {
+      const liked = movie <= 6 === user <= 8;
+      const rating = liked ? 5 - ((user + movie) % 2) : 1 + ((user * movie) % 2);
+      lines.push([user, movie, rating, 880_000_000 + user * 100 + movie].join('\t'));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const ratings = join(dir, 'u.data');
+writeFileSync(ratings, twoTastesUData());
+const users = join(dir, 'u.user');
+writeFileSync(
+  users,
+  Array.from({ length: 16 }, (_, i) => `${i + 1}|${20 + i}|${i % 2 ? 'F' : 'M'}|writer|0000${i}`)
+    .join('\n')
+    .concat('\n'),
+);
+
+/** Runs the CLI as npm run evaluate does, through the TypeScript source. */
+async function evaluateCli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--require', '@swc-node/register', MAIN, ...args],
+      { cwd: join(__dirname, '..', '..', '..') },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const lastLine = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').pop() ?? '');
+
+const accuracy = z.strictObject({
+  rmse: z.number(),
+  mae: z.number(),
+  top5pctMeanRating: z.number(),
+});
+const ranking = accuracy.extend({
+  precision10: z.number().min(0).max(1),
+  recall10: z.number().min(0).max(1),
+  ndcg10: z.number().min(0).max(1),
+  coverage: z.number().min(0).max(1),
+});
+/** The result line's promised shape: all four methods, ranking metrics where they apply. */
+const resultSchema = z.object({
+  methods: z.strictObject({
+    cluster: ranking,
+    globalMean: accuracy,
+    movieMean: accuracy,
+    popularity: ranking,
+  }),
+  k: z.number().int(),
+  split: z.enum(['given', 'seeded']),
+  users: z.number().int(),
+  testRatings: z.number().int(),
+  bestK: z.number().int().optional(),
+  perK: z.array(z.object({ k: z.number().int(), methods: z.object({}) })).optional(),
+  byGender: z.record(z.string(), z.object({ users: z.number().int() })).optional(),
+});
+
+const resultOf = (stdout: string) => resultSchema.parse(lastLine(stdout));
+
+describe('npm run evaluate', () => {
+  it("prints every method's metrics as the last stdout line, per k with --k-range", async () => {
+    const sut = await evaluateCli(
+      '--ratings',
+      ratings,
+      '--users',
+      users,
+      '--k-range',
+      '2:3',
+      '--min-cluster-size',
+      '1',
+      '--threads',
+      '1',
+      '--seed',
+      '3',
+    );
+
+    expect(sut.code).toBe(0);
+    const result = resultOf(sut.stdout);
+    expect(Object.keys(result.methods)).toEqual([
+      'cluster',
+      'globalMean',
+      'movieMean',
+      'popularity',
+    ]);
+    expect(result).toMatchObject({ split: 'seeded', users: 16 });
+    expect(result.perK?.map((entry) => entry.k)).toEqual([2, 3]);
+    expect([2, 3]).toContain(result.bestK);
+    expect(Object.keys(result.byGender ?? {})).toEqual(['F', 'M']);
+    expect(sut.stderr).toContain('cluster RMSE');
+  }, 60_000);
+
+  it('uses a given test file instead of the seeded split', async () => {
+    const test = join(dir, 'u1.test');
+    writeFileSync(test, '1\t12\t1\t880000000\n9\t1\t1\t880000000\n');
+
+    const sut = await evaluateCli(
+      '--ratings',
+      ratings,
+      '--test',
+      test,
+      '--k',
+      '2',
+      '--threads',
+      '1',
+    );
+
+    expect(sut.code).toBe(0);
+    expect(resultOf(sut.stdout)).toMatchObject({ split: 'given', testRatings: 2, k: 2 });
+  }, 60_000);
+
+  it('exits 2 with the usage for bad arguments', async () => {
+    for (const args of [[], ['--ratings', ratings, '--k', 'x'], ['--ratings', ratings, '--nope']]) {
+      const sut = await evaluateCli(...args);
+
+      expect(sut.code).toBe(2);
+      expect(sut.stderr).toContain('Usage: npm run evaluate');
+    }
+  }, 60_000);
+
+  it('exits 1 naming the file and line of a bad ratings file', async () => {
+    const bad = join(dir, 'bad.data');
+    writeFileSync(bad, '1\t2\t3\t4\n1\t2\t9\t4\n');
+
+    const sut = await evaluateCli('--ratings', bad);
+
+    expect(sut.code).toBe(1);
+    expect(sut.stderr).toMatch(/bad\.data:2: rating/);
+  }, 60_000);
+});

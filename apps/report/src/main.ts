@@ -1,0 +1,121 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { runCli, UsageError } from '@app/cli';
+import { buildRatingMatrix, elbowK, normalizeRows, scoreKs } from '@app/clustering';
+import {
+  clusterHeatmaps,
+  DEFAULT_K,
+  describeIssues,
+  evaluate,
+  EVALUATION_OPTIONS,
+  EVALUATION_OPTIONS_USAGE,
+  evaluationArgsSchema,
+  evaluationSettingsOf,
+  ksOf,
+  loadEvaluationData,
+  summarizeEvaluation,
+} from '@app/evaluation';
+import { MovieLensFileError, RatingsFileError } from '@app/movielens';
+import { renderReportPage } from './report-page';
+
+const DEFAULT_K_RANGE: [number, number] = [2, 30];
+
+const USAGE = `Usage: npm run report -- --ratings FILE [--test FILE] --out FILE.html [options]
+
+Writes one self-contained HTML file (inline SVG, nothing fetched when viewed): the elbow curve
+(inertia per k) and the silhouette per k over --k-range, the cluster sizes before and after the
+tiny-cluster merge, heatmaps of the largest clusters' most active users x most rated movies, and
+the metrics of the four methods (as npm run evaluate) for the model at --k.
+
+Options:
+  --out FILE.html         where to write the report
+${EVALUATION_OPTIONS_USAGE}
+  --sample N              users in the silhouette sample (default 1000)
+
+Here --k-range is the ks of the curves (default ${DEFAULT_K_RANGE.join(':')}) and --k the model evaluated
+(default ${DEFAULT_K}).
+
+Progress goes to stderr; the last stdout line is JSON {out, k, elbowK, bestSilhouetteK, methods}.`;
+
+const reportArgsSchema = evaluationArgsSchema.extend({
+  out: z.string({ error: 'required (the HTML file to write)' }).min(1),
+  sample: z.coerce.number().int().min(2).default(1000),
+});
+
+async function main(): Promise<void> {
+  const { values } = parseOptions();
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const parsed = reportArgsSchema.safeParse(values);
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error));
+  const args = parsed.data;
+
+  process.stderr.write(`reading ${args.ratings}${args.test ? ` and ${args.test}` : ''}\n`);
+  const data = await loadEvaluationData(args);
+  const settings = evaluationSettingsOf(args, args.k ?? DEFAULT_K);
+
+  // The curves score the same matrix the model builder clusters, as choose-k does.
+  const { matrix } = buildRatingMatrix(data.train, { values: args.values });
+  if (settings.model.normalize) normalizeRows(matrix);
+  const ks = ksOf(args['k-range'] ?? DEFAULT_K_RANGE).filter((k) => k <= matrix.rows);
+  process.stderr.write('   k        inertia  silhouette  seconds\n');
+  const scores = await scoreKs(matrix, ks, {
+    seed: args.seed,
+    restarts: args.restarts,
+    silhouetteSample: args.sample,
+    ...(args.threads === undefined ? {} : { threads: args.threads }),
+    onScore: ({ k, inertia, silhouette, seconds }) =>
+      process.stderr.write(
+        `${String(k).padStart(4)} ${inertia.toFixed(1).padStart(14)} ${silhouette.toFixed(4).padStart(11)} ${seconds.toFixed(2).padStart(8)}\n`,
+      ),
+  });
+
+  process.stderr.write(`evaluating the model at k = ${settings.model.k}\n`);
+  const evaluation = await evaluate(data, settings);
+  const summary = summarizeEvaluation(evaluation, data.users);
+  const page = renderReportPage({
+    description: [
+      ['ratings', args.ratings],
+      ['test', args.test ?? `seeded per-user 80/20 split (seed ${args.seed})`],
+      ['model', JSON.stringify(settings.model)],
+      ['shrinkage', JSON.stringify(settings.shrinkage)],
+    ],
+    scores,
+    elbowK: elbowK(scores),
+    summary,
+    heatmaps: clusterHeatmaps(data.train, evaluation.model.assignments),
+    assignments: evaluation.model.assignments,
+    movies: data.movies,
+    users: data.users,
+  });
+  await writeFile(args.out, page);
+  const bestSilhouette = scores.reduce<(typeof scores)[number] | undefined>(
+    (a, s) => (a === undefined || s.silhouette > a.silhouette ? s : a),
+    undefined,
+  );
+  process.stdout.write(
+    `${JSON.stringify({
+      out: args.out,
+      k: summary.k,
+      elbowK: elbowK(scores),
+      bestSilhouetteK: bestSilhouette?.k,
+      methods: summary.methods,
+    })}\n`,
+  );
+}
+
+/** node:util's own parse errors (an unknown option, a missing value) are usage errors too. */
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: { ...EVALUATION_OPTIONS, out: { type: 'string' }, sample: { type: 'string' } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+}
+
+runCli(main, USAGE, [RatingsFileError, MovieLensFileError]);

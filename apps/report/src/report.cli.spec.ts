@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { z } from 'zod';
+
+const run = promisify(execFile);
+const MAIN = join(__dirname, 'main.ts');
+const dir = mkdtempSync(join(tmpdir(), 'report-cli-'));
+
+/** ratings.csv of three taste groups of eight users over movies 1-12. */
+function threeTastesCsv(): string {
+  const lines = ['userId,movieId,rating,timestamp'];
+  for (let user = 1; user <= 24; user++) {
+    for (let movie = 1; movie <= 12; movie++) {
+      const liked = Math.floor((movie - 1) / 4) === user % 3;
+      lines.push([user, movie, liked ? 4.5 : 1.5 + (user % 2), 1_500_000_000 + movie].join(','));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const ratings = join(dir, 'ratings.csv');
+writeFileSync(ratings, threeTastesCsv());
+const movies = join(dir, 'movies.csv');
+writeFileSync(
+  movies,
+  [
+    'movieId,title,genres',
+    '1,"American President, The (1995)",Comedy',
+    '2,Fish <&> Chips (2001),Drama',
+    ...Array.from({ length: 10 }, (_, i) => `${i + 3},Movie ${i + 3} (2000),Drama`),
+  ].join('\n'),
+);
+
+async function reportCli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--require', '@swc-node/register', MAIN, ...args],
+      { cwd: join(__dirname, '..', '..', '..') },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const resultSchema = z.object({
+  out: z.string(),
+  k: z.number().int(),
+  methods: z.object({ cluster: z.object({ rmse: z.number(), ndcg10: z.number() }) }),
+});
+
+describe('npm run report', () => {
+  it('writes one self-contained HTML file with every chart, titled from --movies', async () => {
+    const out = join(dir, 'report.html');
+
+    const sut = await reportCli(
+      '--ratings',
+      ratings,
+      '--movies',
+      movies,
+      '--out',
+      out,
+      '--k',
+      '3',
+      '--k-range',
+      '2:4',
+      '--min-cluster-size',
+      '1',
+      '--sample',
+      '20',
+      '--threads',
+      '1',
+    );
+
+    expect(sut.code).toBe(0);
+    const result = resultSchema.parse(JSON.parse(sut.stdout.trim().split('\n').pop() ?? ''));
+    expect(result).toMatchObject({ out, k: 3 });
+    const html = readFileSync(out, 'utf8');
+    for (const id of ['elbow-chart', 'silhouette-chart', 'sizes-chart', 'metrics-table']) {
+      expect(html).toContain(`id="${id}"`);
+    }
+    expect(html.match(/<svg class="heatmap"/g)).toHaveLength(3);
+    expect(html).toContain('American President, The (1995)');
+    expect(html).toContain('Fish &#60;&#38;&#62; Chips');
+    expect(html).not.toMatch(/<script|<link|\ssrc=|\shref=/);
+    expect(html.match(/<circle /g)).toHaveLength(2 * 3);
+  }, 60_000);
+
+  it('exits 2 with the usage without --out', async () => {
+    const sut = await reportCli('--ratings', ratings);
+
+    expect(sut.code).toBe(2);
+    expect(sut.stderr).toContain('--out: required');
+    expect(sut.stderr).toContain('Usage: npm run report');
+  }, 60_000);
+});

@@ -1,0 +1,99 @@
+import { evaluate, METHODS } from './evaluator';
+import { aRatingTable, type RatingRow } from './rating-table.factory';
+
+/**
+ * Two taste groups of six users over movies 1-10: group A rates 1-5 with 5 and 6-10 with 1,
+ * group B the other way round. Every user holds out one liked and one disliked movie.
+ */
+function twoTastes(): { train: RatingRow[]; test: RatingRow[] } {
+  const train: RatingRow[] = [];
+  const test: RatingRow[] = [];
+  for (let userId = 1; userId <= 12; userId++) {
+    const likesLow = userId <= 6;
+    const heldLiked = likesLow ? 1 + (userId % 5) : 6 + (userId % 5);
+    const heldDisliked = likesLow ? 6 + (userId % 5) : 1 + (userId % 5);
+    for (let movieId = 1; movieId <= 10; movieId++) {
+      const rating = movieId <= 5 === likesLow ? 5 : 1;
+      const held = movieId === heldLiked || movieId === heldDisliked;
+      (held ? test : train).push({ userId, movieId, rating });
+    }
+  }
+  return { train, test };
+}
+
+const settings = {
+  model: {
+    k: 2,
+    minClusterSize: 1,
+    values: 'centred' as const,
+    normalize: true,
+    seed: 1,
+    restarts: 3,
+    threads: 1,
+  },
+  shrinkage: { priorWeight: 1, clusterPriorWeight: 1, minSupport: 1 },
+};
+
+describe(evaluate.name, () => {
+  const { train, test } = twoTastes();
+  const cold = { userId: 99, movieId: 3, rating: 4 };
+  const run = () =>
+    evaluate({ train: aRatingTable(train), test: aRatingTable([...test, cold]) }, settings);
+
+  it('scores every method on the held-out ratings', async () => {
+    const sut = await run();
+
+    expect(Object.keys(sut.methods)).toEqual([...METHODS]);
+    expect(sut).toMatchObject({ k: 2, testRatings: 25, testUsers: 13, coldUsers: 1 });
+    expect(sut.catalogue).toBe(10);
+  });
+
+  it('predicts the training mean for globalMean, whose error is hand-computable', async () => {
+    const sut = await run();
+
+    // Training holds 48 fives and 48 ones: mean 3, every held-out rating is 2 (or 1) away.
+    expect(sut.ranking.movies.globalMean).toBe(3);
+    const errors = [...test.map(() => 2), 1];
+    const rmse = Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / errors.length);
+    expect(sut.methods.globalMean.rmse).toBeCloseTo(rmse);
+    expect(sut.methods.globalMean.mae).toBeCloseTo(49 / 25);
+    expect(sut.methods.globalMean.ndcg10).toBeUndefined();
+  });
+
+  it('finds the two tastes, so the cluster method beats every baseline', async () => {
+    const sut = await run();
+    const { cluster, globalMean, movieMean, popularity } = sut.methods;
+
+    expect(sut.model.clusters).toBe(2);
+    expect(cluster.rmse).toBeLessThan(0.5);
+    expect(cluster.rmse).toBeLessThan(Math.min(globalMean.rmse!, movieMean.rmse!));
+    // Each user's list holds exactly one unseen favourite of the cluster: the held-out one.
+    expect(cluster.precision10).toBeCloseTo((12 * 0.1 + 1 / 10) / 13);
+    expect(cluster.recall10).toBeCloseTo(1);
+    expect(cluster.ndcg10).toBeCloseTo((12 * 1 + ndcgOfColdUser(sut)) / 13);
+    expect(popularity.ndcg10).toBeLessThan(cluster.ndcg10!);
+    expect(cluster.top5pctMeanRating).toBeGreaterThan(globalMean.top5pctMeanRating!);
+  });
+
+  it('gives a user without training ratings no cluster and the popular list', async () => {
+    const sut = await run();
+    const outcome = sut.outcomes.find((o) => o.userId === cold.userId);
+
+    expect(outcome?.cluster).toBeUndefined();
+    expect(outcome?.lists.cluster).toEqual(outcome?.lists.popularity);
+    expect(outcome?.scored.cluster).toEqual([
+      { movieId: 3, actual: 4, predicted: sut.ranking.predict(undefined, new Map(), 3).rating },
+    ]);
+  });
+
+  it('is repeatable: the same seed gives the same scores', async () => {
+    expect((await run()).methods).toEqual((await run()).methods);
+  });
+});
+
+/** The cold user's NDCG: movie 3 is relevant; where does the popular list put it? */
+function ndcgOfColdUser(sut: Awaited<ReturnType<typeof evaluate>>): number {
+  const list = sut.outcomes.find((o) => o.userId === 99)?.lists.popularity ?? [];
+  const rank = list.indexOf(3);
+  return rank < 0 || rank >= 10 ? 0 : 1 / Math.log2(rank + 2);
+}
