@@ -39,7 +39,7 @@ Options:
   --tolerance T          relative tolerance, as scikit-learn's tol (default 1e-4)
   --values V             centred | raw | binary | favourites (default centred)
   --no-normalize         keep each user's row as it is (default: unit length, as the worker)
-  --threads N            worker threads (default: all cores)
+  --threads N            worker threads (default: all cores; 1 under a million ratings)
   --no-sklearn           skip the scikit-learn run
   -h, --help             show this help
 

@@ -5,7 +5,7 @@ import { seededRandom } from './seeded-random';
 export interface SyntheticRatingsOptions {
   users: number;
   movies: number;
-  /** Target number of ratings; the result is within a fraction of a percent of it. */
+  /** Number of ratings (at most users x 30% of movies). */
   ratings: number;
   /** Latent taste groups: users of a group share which movies they watch and how they rate. */
   groups?: number;
@@ -32,8 +32,9 @@ export function netflixShape(
 /**
  * Seeded synthetic ratings on a 1-5 integer scale with the structure of real catalogues:
  * power-law movie popularity, heavy-tailed user activity (log-normal), and latent taste groups
- * that tilt both which movies a user watches and how they rate them. Written straight into a
- * CSR matrix of raw ratings, so the full Netflix shape fits in about 1 GB.
+ * that tilt both which movies a user watches and how they rate them; exactly `ratings` distinct
+ * (user, movie) pairs. Written straight into a CSR matrix of raw ratings, so the full Netflix
+ * shape fits in about 1 GB.
  */
 export function generateSyntheticRatings(options: SyntheticRatingsOptions): RatingMatrix {
   const { users, movies, ratings, groups = 24, seed = 1 } = options;
@@ -67,6 +68,17 @@ export function generateSyntheticRatings(options: SyntheticRatingsOptions): Rati
     const count = Math.round(mean * Math.exp(sigma * gaussian() - (sigma * sigma) / 2));
     counts[u] = clamp(count, 1, maxPerUser);
     total += counts[u]!;
+  }
+  // Nudge random users' counts by one until the total is exactly the number asked for.
+  if (ratings > users * maxPerUser) {
+    throw new RangeError(`${ratings} ratings do not fit ${users} users of ${maxPerUser} at most`);
+  }
+  while (total !== ratings) {
+    const u = Math.floor(random() * users);
+    const next = counts[u]! + (total < ratings ? 1 : -1);
+    if (next < 1 || next > maxPerUser) continue;
+    total += next - counts[u]!;
+    counts[u] = next;
   }
   const matrix = allocateCsr(users, movies, total);
   const seen = new Int32Array(movies).fill(-1);
