@@ -12,9 +12,11 @@ const swc = [
   },
 ];
 
-// ES-module-only packages (ml-kmeans and its dependencies) are compiled to CommonJS for Jest,
-// whose module system does not load ES modules; Node itself loads them through require().
+// ES-module-only packages (ml-kmeans and its dependencies, @nestjs/terminus) are compiled to
+// CommonJS for Jest, whose module system does not load ES modules; Node itself loads them
+// through require().
 const esmPackages = [
+  '@nestjs/terminus',
   'ml-kmeans',
   'ml-distance-euclidean',
   'ml-nearest-vector',

@@ -23,7 +23,7 @@ import {
   EventPublisher,
   type MessageBatch,
 } from '@app/kafka';
-import { createRedisClient, RatingsRepository } from '@app/store';
+import { RatingsRepository } from '@app/store';
 import { publishModel } from '@app/testing';
 
 const USAGE = `Usage: npm run bench:ingest -- [--events N] [--users N] [--movies N] [--seed S] [--clusters K] [--concurrency N]
@@ -76,13 +76,18 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const env = loadConfig(kafkaEnvSchema.extend(redisEnvSchema.shape), process.env);
+  const env = loadConfig(
+    kafkaEnvSchema
+      .extend(redisEnvSchema.shape)
+      .transform((env, ctx) => ({ kafka: toKafkaConfig(env, ctx), redis: toRedisConfig(env) })),
+    process.env,
+  );
   const id = randomUUID().slice(0, 8);
   const kafkaConfig = {
-    ...toKafkaConfig(env),
+    ...env.kafka,
     topics: { rating: `bench-ratings-${id}`, favourite: `bench-favourites-${id}` },
   };
-  const redisConfig = { ...toRedisConfig(env), keyPrefix: `bench-${id}` };
+  const redisConfig = { ...env.redis, keyPrefix: `bench-${id}` };
   const topics = Object.values(kafkaConfig.topics);
   const kafka = createKafka(kafkaConfig);
   await ensureTopics(
@@ -132,8 +137,8 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
+    if (!args.keep) await cleanUp(kafka, [...topics, ...topics.map(deadLetterTopic)], repository);
     await repository.close();
-    if (!args.keep) await cleanUp(kafka, [...topics, ...topics.map(deadLetterTopic)], redisConfig);
   }
 }
 
@@ -268,26 +273,13 @@ async function timeConsumeOnly(kafka: Kafka, topics: string[], total: number): P
 async function cleanUp(
   kafka: Kafka,
   topics: string[],
-  redisConfig: ReturnType<typeof toRedisConfig>,
+  repository: RatingsRepository,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics });
   await admin.disconnect();
-  const client = createRedisClient(redisConfig);
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(
-      cursor,
-      'MATCH',
-      `${redisConfig.keyPrefix}:*`,
-      'COUNT',
-      5_000,
-    );
-    cursor = next;
-    if (keys.length > 0) await client.unlink(...keys);
-  } while (cursor !== '0');
-  await client.quit();
+  await repository.deleteAll();
 }
 
 runCli(main, USAGE);

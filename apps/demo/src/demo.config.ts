@@ -10,8 +10,8 @@ export const demoEnvSchema = z
   })
   .extend(kafkaEnvSchema.shape)
   .extend(redisEnvSchema.shape)
-  .transform((env) => ({
-    kafka: toKafkaConfig(env),
+  .transform((env, ctx) => ({
+    kafka: toKafkaConfig(env, ctx),
     redis: toRedisConfig(env),
     ingestGroupId: env.INGEST_GROUP_ID,
     queryUrl: `http://127.0.0.1:${env.QUERY_PORT}`,

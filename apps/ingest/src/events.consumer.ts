@@ -12,6 +12,7 @@ import { CommittingConsumer, DeadLetterPublisher, ensureTopics } from '@app/kafk
 import { RatingsRepository } from '@app/store';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
+import { IngestMetrics } from './ingest.metrics';
 
 /** Consumes the rating and favourite topics into Redis for as long as the app runs. */
 @Injectable()
@@ -24,6 +25,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(KAFKA) private readonly kafka: Kafka,
     repository: RatingsRepository,
     deadLetters: DeadLetterPublisher,
+    metrics: IngestMetrics,
   ) {
     const topics = Object.values(config.kafka.topics);
     this.consumer = new CommittingConsumer(
@@ -34,9 +36,15 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         retryInitialMs: config.retryInitialMs,
         retryMaxMs: config.retryMaxMs,
         partitionsConcurrently: config.partitionsConcurrently,
+        observer: metrics,
       },
-      new IngestBatchHandler(config.kafka.topics, repository, deadLetters),
+      new IngestBatchHandler(config.kafka.topics, repository, deadLetters, metrics),
     );
+  }
+
+  /** True while this replica is a member of the consumer group. */
+  get isJoined(): boolean {
+    return this.consumer.isJoined;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -50,7 +58,9 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.log(`consuming ${topics.join(', ')} as group ${this.config.groupId}`);
   }
 
+  /** Runs first on SIGTERM: the batch in hand is committed before the connections close. */
   async onModuleDestroy(): Promise<void> {
     await this.consumer.stop();
+    this.logger.log('left the consumer group');
   }
 }

@@ -41,6 +41,8 @@ async function harness(users: number, redisUrl?: string): Promise<Harness> {
   const config: IngestConfig = {
     kafka: env.kafka,
     redis: { ...env.redis, url: redisUrl ?? env.redis.url },
+    port: 0,
+    logLevel: 'error',
     groupId: env.groupId,
     retryInitialMs: 50,
     retryMaxMs: 400,

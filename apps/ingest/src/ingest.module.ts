@@ -1,10 +1,19 @@
 import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { type Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { createKafka, DeadLetterPublisher } from '@app/kafka';
+import {
+  HealthController,
+  MetricsController,
+  ObservabilityModule,
+  READINESS_CHECKS,
+} from '@app/observability';
 import { RatingsRepository } from '@app/store';
 import { EventsConsumer } from './events.consumer';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
+import { IngestMetrics } from './ingest.metrics';
+import { ingestReadinessChecks } from './ingest.readiness';
 
 /** Connections close last, after the consumer has committed its final batch. */
 class ConnectionsCloser implements OnApplicationShutdown {
@@ -23,6 +32,8 @@ export class IngestModule {
   static forRoot(config: IngestConfig): DynamicModule {
     return {
       module: IngestModule,
+      imports: [ObservabilityModule.forRoot()],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: KAFKA, useFactory: () => createKafka(config.kafka) },
@@ -38,7 +49,18 @@ export class IngestModule {
             new ConnectionsCloser(repository, deadLetters),
           inject: [RatingsRepository, DeadLetterPublisher],
         },
+        {
+          provide: IngestMetrics,
+          useFactory: (registry: Registry) =>
+            new IngestMetrics(registry, Object.values(config.kafka.topics)),
+          inject: [Registry],
+        },
         EventsConsumer,
+        {
+          provide: READINESS_CHECKS,
+          useFactory: ingestReadinessChecks,
+          inject: [EventsConsumer, RatingsRepository],
+        },
       ],
     };
   }

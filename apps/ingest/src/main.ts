@@ -1,21 +1,27 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '@app/config';
+import { enforceShutdownDeadline, JsonLogger } from '@app/observability';
 import { ingestEnvSchema } from './ingest.config';
 import { IngestModule } from './ingest.module';
 
+const logger = new JsonLogger();
+
 async function bootstrap(): Promise<void> {
   const config = loadConfig(ingestEnvSchema, process.env);
-  const app = await NestFactory.createApplicationContext(IngestModule.forRoot(config));
+  logger.setLevel(config.logLevel);
+  const app = await NestFactory.create(IngestModule.forRoot(config), { logger });
   app.enableShutdownHooks();
+  enforceShutdownDeadline(logger, 'ingest');
+  await app.listen(config.port);
+  logger.log(`listening on port ${config.port} (/health/live, /health/ready, /metrics)`, 'ingest');
 }
 
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
+    logger.error({ message: error.message, problems: error.problems }, 'ingest');
   } else {
-    new Logger('ingest').error(error instanceof Error ? (error.stack ?? error.message) : error);
+    logger.error(error, 'ingest');
   }
   process.exit(1);
 });

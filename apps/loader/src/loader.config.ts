@@ -1,3 +1,5 @@
 import { kafkaEnvSchema, toKafkaConfig } from '@app/config';
 
-export const loaderEnvSchema = kafkaEnvSchema.transform((env) => ({ kafka: toKafkaConfig(env) }));
+export const loaderEnvSchema = kafkaEnvSchema.transform((env, ctx) => ({
+  kafka: toKafkaConfig(env, ctx),
+}));

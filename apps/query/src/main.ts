@@ -1,30 +1,36 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { ConfigError, loadConfig } from '@app/config';
 import { MovieLensFileError } from '@app/movielens';
+import { enforceShutdownDeadline, JsonLogger } from '@app/observability';
 import { queryEnvSchema } from './query.config';
 import { QueryModule } from './query.module';
 
+const logger = new JsonLogger();
+
 async function bootstrap(): Promise<void> {
   const config = loadConfig(queryEnvSchema, process.env);
-  const app = await NestFactory.create(QueryModule.forRoot(config));
+  logger.setLevel(config.logLevel);
+  const app = await NestFactory.create(QueryModule.forRoot(config), { logger });
   app.connectMicroservice<MicroserviceOptions>({ transport: Transport.TCP, options: config.rpc });
   app.enableShutdownHooks();
+  enforceShutdownDeadline(logger, 'query');
   await app.startAllMicroservices();
   await app.listen(config.port);
-  const logger = new Logger('query');
-  logger.log(`HTTP on port ${config.port} (GET /v1/openapi.json), RPC on port ${config.rpc.port}`);
+  logger.log(
+    `HTTP on port ${config.port} (GET /v1/openapi.json), RPC on port ${config.rpc.port}`,
+    'query',
+  );
 }
 
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
+    logger.error({ message: error.message, problems: error.problems }, 'query');
   } else if (error instanceof MovieLensFileError) {
-    process.stderr.write(`QUERY_MOVIES_FILE: ${error.message}\n`);
+    logger.error({ message: `QUERY_MOVIES_FILE: ${error.message}` }, 'query');
   } else {
-    new Logger('query').error(error instanceof Error ? (error.stack ?? error.message) : error);
+    logger.error(error, 'query');
   }
   process.exit(1);
 });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { envInt, type RedisConfig, redisEnvSchema, toRedisConfig } from '@app/config';
+import {
+  envInt,
+  loggingEnvSchema,
+  type LogLevelName,
+  type RedisConfig,
+  redisEnvSchema,
+  toRedisConfig,
+} from '@app/config';
 import { type ShrinkageSettings } from '@app/recommend';
 
 export const queryEnvSchema = z
@@ -11,21 +18,29 @@ export const queryEnvSchema = z
     QUERY_REFRESH_MS: envInt(5_000, { min: 100, max: 3_600_000 }),
     QUERY_REDIS_TIMEOUT_MS: envInt(500, { min: 10, max: 60_000 }),
     QUERY_PRIOR_WEIGHT: envInt(5, { min: 0, max: 10_000 }),
+    QUERY_CLUSTER_PRIOR_WEIGHT: envInt(25, { min: 0, max: 10_000 }),
     QUERY_MIN_SUPPORT: envInt(3, { min: 1, max: 1_000_000 }),
   })
   .extend(redisEnvSchema.shape)
+  .extend(loggingEnvSchema.shape)
   .transform((env) => ({
     redis: toRedisConfig(env),
+    logLevel: env.LOG_LEVEL,
     port: env.QUERY_PORT,
     rpc: { host: env.QUERY_RPC_HOST, port: env.QUERY_RPC_PORT },
     moviesFile: env.QUERY_MOVIES_FILE,
     refreshMs: env.QUERY_REFRESH_MS,
     redisTimeoutMs: env.QUERY_REDIS_TIMEOUT_MS,
-    shrinkage: { priorWeight: env.QUERY_PRIOR_WEIGHT, minSupport: env.QUERY_MIN_SUPPORT },
+    shrinkage: {
+      priorWeight: env.QUERY_PRIOR_WEIGHT,
+      clusterPriorWeight: env.QUERY_CLUSTER_PRIOR_WEIGHT,
+      minSupport: env.QUERY_MIN_SUPPORT,
+    },
   }));
 
 export interface QueryConfig {
   redis: RedisConfig;
+  logLevel: LogLevelName;
   port: number;
   rpc: { host: string; port: number };
   moviesFile: string;

@@ -1,23 +1,27 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '@app/config';
+import { enforceShutdownDeadline, JsonLogger } from '@app/observability';
 import { reclusterEnvSchema } from './recluster.config';
 import { ReclusterModule } from './recluster.module';
 
+const logger = new JsonLogger();
+
 async function bootstrap(): Promise<void> {
   const config = loadConfig(reclusterEnvSchema, process.env);
-  const app = await NestFactory.create(ReclusterModule.forRoot(config));
+  logger.setLevel(config.logLevel);
+  const app = await NestFactory.create(ReclusterModule.forRoot(config), { logger });
   app.enableShutdownHooks();
+  enforceShutdownDeadline(logger, 'recluster');
   await app.listen(config.port);
-  new Logger('recluster').log(`listening on port ${config.port}`);
+  logger.log(`listening on port ${config.port}`, 'recluster');
 }
 
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
+    logger.error({ message: error.message, problems: error.problems }, 'recluster');
   } else {
-    new Logger('recluster').error(error instanceof Error ? (error.stack ?? error.message) : error);
+    logger.error(error, 'recluster');
   }
   process.exit(1);
 });

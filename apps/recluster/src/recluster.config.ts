@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { MATRIX_VALUES } from '@app/clustering';
-import { envBool, envInt, type RedisConfig, redisEnvSchema, toRedisConfig } from '@app/config';
+import {
+  envBool,
+  envInt,
+  loggingEnvSchema,
+  type LogLevelName,
+  type RedisConfig,
+  redisEnvSchema,
+  toRedisConfig,
+} from '@app/config';
 import { type ReclusterSettings } from '@app/recluster';
 
 export const reclusterEnvSchema = z
@@ -20,8 +28,10 @@ export const reclusterEnvSchema = z
     RECLUSTER_PORT: envInt(3001, { min: 0, max: 65_535 }),
   })
   .extend(redisEnvSchema.shape)
+  .extend(loggingEnvSchema.shape)
   .transform((env) => ({
     redis: toRedisConfig(env),
+    logLevel: env.LOG_LEVEL,
     settings: {
       k: env.RECLUSTER_K,
       minClusterSize: env.RECLUSTER_MIN_CLUSTER_SIZE,
@@ -41,6 +51,7 @@ export const reclusterEnvSchema = z
 
 export interface ReclusterConfig {
   redis: RedisConfig;
+  logLevel: LogLevelName;
   settings: ReclusterSettings;
   intervalMs: number;
   afterEvents: number;

@@ -4,11 +4,19 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
+  Optional,
 } from '@nestjs/common';
 import { Reclusterer, type ReclusterOutcome } from '@app/recluster';
 import { RatingsRepository } from '@app/store';
 import { type ReclusterConfig } from './recluster.config';
 import { RECLUSTER_CONFIG } from './recluster.constants';
+import { type ReclusterKind, ReclusterMetrics } from './recluster.metrics';
+
+/**
+ * How long SIGTERM waits for a run in progress. A longer run is abandoned, so the process still
+ * exits within its 30 s: the lock expires by itself and the next run deletes what it left.
+ */
+const ABANDON_RUN_AFTER_MS = 20_000;
 
 /**
  * Runs a recluster when the interval has passed or enough events arrived since the last one,
@@ -26,6 +34,7 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
   constructor(
     @Inject(RECLUSTER_CONFIG) private readonly config: ReclusterConfig,
     private readonly repository: RatingsRepository,
+    @Optional() private readonly metrics?: ReclusterMetrics,
   ) {
     this.reclusterer = new Reclusterer(repository, config.settings);
   }
@@ -40,16 +49,31 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    const running = this.running;
+    if (running === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      running.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => {
+          resolve(false);
+        }, ABANDON_RUN_AFTER_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!finished) this.logger.warn('abandoning the recluster in progress to shut down in time');
   }
 
   /** Runs now, or joins the run already in progress in this process. */
   runNow(): Promise<ReclusterOutcome> {
-    return this.exclusive(() => this.reclusterer.run());
+    return this.exclusive('recluster', () => this.reclusterer.run());
   }
 
   rollback(): Promise<ReclusterOutcome> {
-    return this.exclusive(() => this.reclusterer.rollback());
+    return this.exclusive('rollback', () => this.reclusterer.rollback());
   }
 
   private async tick(): Promise<void> {
@@ -61,12 +85,20 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
     this.logger.log(`recluster (${due ? 'interval' : `${events} new events`}): ${outcome.status}`);
   }
 
-  private exclusive(work: () => Promise<ReclusterOutcome>): Promise<ReclusterOutcome> {
+  private exclusive(
+    kind: ReclusterKind,
+    work: () => Promise<ReclusterOutcome>,
+  ): Promise<ReclusterOutcome> {
     if (this.running) return this.running;
-    this.running = work().finally(() => {
-      this.lastRunAt = Date.now();
-      this.running = undefined;
-    });
+    this.running = work()
+      .then((outcome) => {
+        this.metrics?.finished(kind, outcome);
+        return outcome;
+      })
+      .finally(() => {
+        this.lastRunAt = Date.now();
+        this.running = undefined;
+      });
     return this.running;
   }
 }

@@ -2,4 +2,5 @@ export * from './config.error';
 export * from './env-fields';
 export * from './kafka-config.schema';
 export * from './load-config';
+export * from './logging-config.schema';
 export * from './redis-config.schema';

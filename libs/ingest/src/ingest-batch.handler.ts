@@ -6,6 +6,7 @@ import {
   type MessageBatch,
 } from '@app/kafka';
 import { type RatingsRepository } from '@app/store';
+import { type IngestObserver } from './ingest.observer';
 import { NewUserPlacer } from './new-user.placer';
 
 export interface IngestStats {
@@ -26,6 +27,7 @@ export class IngestBatchHandler implements BatchHandler {
     topics: Readonly<Record<EventKind, string>>,
     private readonly repository: RatingsRepository,
     private readonly deadLetters: DeadLetterPublisher,
+    private readonly observer?: IngestObserver,
   ) {
     this.placer = new NewUserPlacer(repository);
     this.kindByTopic = new Map(
@@ -36,6 +38,7 @@ export class IngestBatchHandler implements BatchHandler {
   async handle({ topic, partition, messages }: MessageBatch): Promise<void> {
     const kind = this.kindByTopic.get(topic);
     if (kind === undefined) throw new Error(`no event kind is configured for topic ${topic}`);
+    const started = performance.now();
 
     const events: IngestEvent[] = [];
     const rejected: DeadLetter[] = [];
@@ -48,10 +51,16 @@ export class IngestBatchHandler implements BatchHandler {
     const [applied] = await Promise.all([
       this.repository.applyEvents(events),
       this.deadLetters.publish(rejected),
-      this.repository.countIngestedEvents(events.length),
+      this.repository.countIngestedEvents(events.length, rejected.length),
     ]);
     await this.placer.place(applied);
     this.stats.applied += events.length;
     this.stats.deadLettered += rejected.length;
+    this.observer?.batchHandled({
+      topic,
+      applied: events.length,
+      deadLettered: rejected.length,
+      seconds: (performance.now() - started) / 1000,
+    });
   }
 }

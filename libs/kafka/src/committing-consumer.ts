@@ -1,6 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage } from 'kafkajs';
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+} from 'kafkajs';
+import { fetchPartitionLags, type PartitionLag } from './consumer-group-lag';
+import { OwnedPartitionLags } from './owned-partition-lags';
 
 export interface MessageBatch {
   topic: string;
@@ -11,6 +18,15 @@ export interface MessageBatch {
 export interface BatchHandler {
   /** Must be idempotent: a batch is handled again after any failure before its commit. */
   handle(batch: MessageBatch): Promise<void>;
+}
+
+/** Told what the consumer sees, for metrics; must not throw. */
+export interface ConsumerObserver {
+  /**
+   * The lag of every partition this member owns, after each committed batch and each refresh
+   * from the broker; an empty list once it owns none.
+   */
+  lagChanged(lags: readonly PartitionLag[]): void;
 }
 
 export interface CommittingConsumerOptions {
@@ -25,6 +41,9 @@ export interface CommittingConsumerOptions {
    * Redis round trip. Order within a partition is kept.
    */
   partitionsConcurrently?: number;
+  /** How often the owned partitions' lag is read from the broker (default 15 s). */
+  lagRefreshMs?: number;
+  observer?: ConsumerObserver;
 }
 
 /**
@@ -36,6 +55,13 @@ export interface CommittingConsumerOptions {
 export class CommittingConsumer {
   private readonly logger = new Logger(CommittingConsumer.name);
   private consumer: Consumer | undefined;
+  private stopping = new AbortController();
+  private joined = false;
+  private readonly lags = new OwnedPartitionLags();
+  private lagTimer: NodeJS.Timeout | undefined;
+  private admin: Promise<Admin> | undefined;
+  /** The lag read in progress; stop() lets it finish, or its admin would outlive the consumer. */
+  private refreshing: Promise<void> | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -43,38 +69,113 @@ export class CommittingConsumer {
     private readonly handler: BatchHandler,
   ) {}
 
+  /** True while this member belongs to the group with its partitions assigned. */
+  get isJoined(): boolean {
+    return this.joined;
+  }
+
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 4 * 1024 * 1024,
       maxWaitTimeInMs: 200,
     });
+    const stopping = new AbortController();
     this.consumer = consumer;
+    this.stopping = stopping;
+    this.followMembership(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.onBatch(consumer, payload),
+      eachBatch: (payload) => this.onBatch(payload, stopping.signal),
     });
+    this.lagTimer = setInterval(() => void this.refreshLag(), this.options.lagRefreshMs ?? 15_000);
+    this.lagTimer.unref();
   }
 
-  /** Stops fetching, lets the batch in hand finish and commit, then leaves the group. */
+  /**
+   * Stops fetching, lets the batch in hand finish and commit, then leaves the group. A batch
+   * waiting to retry is left uncommitted at once rather than after its backoff; the partition's
+   * next owner handles it again.
+   */
   async stop(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
+    clearInterval(this.lagTimer);
+    this.stopping.abort();
     await consumer?.disconnect();
+    await this.refreshing;
+    const admin = this.admin;
+    this.admin = undefined;
+    await (await admin?.catch(() => undefined))?.disconnect();
+    this.joined = false;
+    this.lags.clear();
+    this.options.observer?.lagChanged([]);
   }
 
-  private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
+  private followMembership(consumer: Consumer): void {
+    const { GROUP_JOIN, CRASH, DISCONNECT, STOP } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      this.lags.assign(payload.memberAssignment);
+      this.options.observer?.lagChanged(this.lags.current());
+      void this.refreshLag();
+    });
+    for (const event of [CRASH, DISCONNECT, STOP]) {
+      consumer.on(event, () => {
+        this.joined = false;
+      });
+    }
+  }
+
+  /**
+   * The lag seen per batch stops moving while a partition is stalled (Redis down, say), so the
+   * owned partitions' lag is also read from the broker now and then. Never throws: a failed
+   * read keeps the last values until the next one.
+   */
+  private refreshLag(): Promise<void> {
+    if (this.refreshing !== undefined || this.lags.isEmpty || this.stopping.signal.aborted) {
+      return Promise.resolve();
+    }
+    this.refreshing = this.readLag().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async readLag(): Promise<void> {
+    try {
+      this.admin ??= this.connectAdmin();
+      const admin = await this.admin;
+      this.lags.record(await fetchPartitionLags(admin, this.options.groupId, this.options.topics));
+      this.options.observer?.lagChanged(this.lags.current());
+    } catch (error) {
+      this.logger.debug(`could not read the consumer lag: ${(error as Error).message}`);
+    }
+  }
+
+  private async connectAdmin(): Promise<Admin> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      return admin;
+    } catch (error) {
+      this.admin = undefined;
+      throw error;
+    }
+  }
+
+  private async onBatch(payload: EachBatchPayload, stopping: AbortSignal): Promise<void> {
     const { batch } = payload;
     const last = batch.messages.at(-1);
     if (last === undefined) return;
 
     let delay = this.options.retryInitialMs;
     for (let attempt = 1; ; attempt++) {
-      if (!payload.isRunning() || payload.isStale()) return;
+      if (!payload.isRunning() || payload.isStale() || stopping.aborted) return;
       try {
         await this.handler.handle({
           topic: batch.topic,
@@ -87,7 +188,7 @@ export class CommittingConsumer {
           `${batch.topic}[${batch.partition}] batch at offset ${batch.firstOffset() ?? '?'} failed ` +
             `(attempt ${attempt}), retrying in ${delay} ms: ${(error as Error).message}`,
         );
-        await sleep(delay);
+        if (await pause(delay, stopping)) return;
         delay = Math.min(delay * 2, this.options.retryMaxMs);
         // Keeps the partition assigned to us while we wait; if the group is rebalancing the
         // batch is left uncommitted for the next owner.
@@ -103,12 +204,39 @@ export class CommittingConsumer {
     }
 
     payload.resolveOffset(last.offset);
-    await consumer.commitOffsets([
-      {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: (BigInt(last.offset) + 1n).toString(),
-      },
+    // Through the batch's own commit, not `consumer.commitOffsets`: kafkajs drops the latter
+    // once stop() began, which would leave the batch finished during shutdown uncommitted.
+    // A failed commit fails the batch, which is then handled again.
+    await payload.commitOffsetsIfNecessary({
+      topics: [
+        {
+          topic: batch.topic,
+          partitions: [
+            { partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+          ],
+        },
+      ],
+    });
+    this.lags.record([
+      { topic: batch.topic, partition: batch.partition, lag: Number(batch.offsetLag()) },
     ]);
+    this.options.observer?.lagChanged(this.lags.current());
   }
+}
+
+/** Waits `ms`, or less if `signal` aborts first; resolves true when it did. Never rejects. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve(true);
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve(signal.aborted);
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -1,0 +1,50 @@
+import { ConfigError, loadConfig } from '@app/config';
+import { queryEnvSchema } from './query.config';
+
+describe('queryEnvSchema', () => {
+  it('fills every default from an empty environment', () => {
+    const sut = loadConfig(queryEnvSchema, {});
+
+    expect(sut).toMatchObject({
+      port: 3000,
+      logLevel: 'log',
+      rpc: { host: '0.0.0.0', port: 3100 },
+      moviesFile: 'data/ml-latest-small/movies.csv',
+      refreshMs: 5_000,
+      redisTimeoutMs: 500,
+      shrinkage: { priorWeight: 5, minSupport: 3 },
+      redis: { url: 'redis://127.0.0.1:6379', cluster: false },
+    });
+  });
+
+  it('reads the log level and a Redis password kept apart from the URL', () => {
+    const sut = loadConfig(queryEnvSchema, {
+      LOG_LEVEL: 'warn',
+      REDIS_URL: 'rediss://redis.internal:6380',
+      REDIS_PASSWORD: 'secret',
+    });
+
+    expect(sut.logLevel).toBe('warn');
+    expect(sut.redis).toMatchObject({ url: 'rediss://redis.internal:6380', password: 'secret' });
+  });
+
+  it.each([
+    ['QUERY_PORT', '65536'],
+    ['QUERY_RPC_HOST', ''],
+    ['QUERY_RPC_PORT', 'rpc'],
+    ['QUERY_MOVIES_FILE', ''],
+    ['QUERY_REFRESH_MS', '50'],
+    ['QUERY_REDIS_TIMEOUT_MS', '5'],
+    ['QUERY_PRIOR_WEIGHT', '-3'],
+    ['QUERY_MIN_SUPPORT', '0'],
+    ['REDIS_URL', 'redis//missing-colon'],
+    ['REDIS_KEY_PREFIX', 'a b'],
+    ['REDIS_SCRIPT_BATCH_USERS', '0'],
+    ['LOG_LEVEL', 'warning'],
+  ])('rejects a bad %s naming the variable', (variable, value) => {
+    const load = () => loadConfig(queryEnvSchema, { [variable]: value });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(new RegExp(`${variable}: `));
+  });
+});

@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig } from '@app/config';
+import { reclusterEnvSchema } from './recluster.config';
+
+describe('reclusterEnvSchema', () => {
+  it('fills every default from an empty environment', () => {
+    const sut = loadConfig(reclusterEnvSchema, {});
+
+    expect(sut).toMatchObject({
+      port: 3001,
+      logLevel: 'log',
+      intervalMs: 3_600_000,
+      afterEvents: 100_000,
+      pollMs: 5_000,
+      settings: { k: 20, minClusterSize: 5, values: 'centred', normalize: true, keepVersions: 3 },
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'mr', cluster: false },
+    });
+  });
+
+  it('ignores the Kafka settings every service receives from the shared ConfigMap', () => {
+    const sut = loadConfig(reclusterEnvSchema, {
+      KAFKA_BROKERS: 'kafka:9092',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    });
+
+    expect(sut).not.toHaveProperty('kafka');
+  });
+
+  it.each([
+    ['RECLUSTER_PORT', '-1'],
+    ['RECLUSTER_K', '0'],
+    ['RECLUSTER_MIN_CLUSTER_SIZE', 'few'],
+    ['RECLUSTER_VALUES', 'raw-ish'],
+    ['RECLUSTER_NORMALIZE_ROWS', 'sometimes'],
+    ['RECLUSTER_SEED', '1.5'],
+    ['RECLUSTER_RESTARTS', '101'],
+    ['RECLUSTER_DEMOGRAPHIC_K', '0'],
+    ['RECLUSTER_KEEP_VERSIONS', '0'],
+    ['RECLUSTER_LOCK_TTL_MS', '10'],
+    ['RECLUSTER_INTERVAL_MS', '999'],
+    ['RECLUSTER_AFTER_EVENTS', '0'],
+    ['RECLUSTER_POLL_MS', '5'],
+    ['REDIS_URL', 'https://redis'],
+    ['REDIS_PASSWORD', ''],
+    ['LOG_LEVEL', 'silent'],
+  ])('rejects a bad %s naming the variable', (variable, value) => {
+    const load = () => loadConfig(reclusterEnvSchema, { [variable]: value });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(new RegExp(`${variable}: `));
+  });
+});

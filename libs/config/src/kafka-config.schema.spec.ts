@@ -1,0 +1,60 @@
+import { ConfigError } from './config.error';
+import { kafkaEnvSchema, toKafkaConfig } from './kafka-config.schema';
+import { type Env, loadConfig } from './load-config';
+
+const schema = kafkaEnvSchema.transform((env, ctx) => toKafkaConfig(env, ctx));
+
+const problemsOf = (env: Env): string[] => {
+  try {
+    loadConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => p.variable);
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe(toKafkaConfig.name, () => {
+  it('connects in plain text and without SASL by default', () => {
+    const sut = loadConfig(schema, {});
+
+    expect(sut.ssl).toBe(false);
+    expect(sut.sasl).toBeUndefined();
+  });
+
+  it('turns on TLS and SASL with the mechanism and both credentials', () => {
+    const sut = loadConfig(schema, {
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'recommender',
+      KAFKA_SASL_PASSWORD: 's3cret',
+    });
+
+    expect(sut.ssl).toBe(true);
+    expect(sut.sasl).toEqual({
+      mechanism: 'scram-sha-512',
+      username: 'recommender',
+      password: 's3cret',
+    });
+  });
+
+  it.each([
+    [{ KAFKA_SASL_PASSWORD: 'p' }, ['KAFKA_SASL_USERNAME']],
+    [{ KAFKA_SASL_USERNAME: 'u' }, ['KAFKA_SASL_PASSWORD']],
+    [{}, ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']],
+  ])('names the missing credential when a mechanism is set (%o)', (credentials, missing) => {
+    expect(problemsOf({ KAFKA_SASL_MECHANISM: 'plain', ...credentials })).toEqual(missing);
+  });
+
+  it('says why a credential is required', () => {
+    expect(() => loadConfig(schema, { KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toThrow(
+      /KAFKA_SASL_USERNAME: required when KAFKA_SASL_MECHANISM is set/,
+    );
+  });
+
+  it('ignores credentials without a mechanism, as an unset mechanism means no SASL', () => {
+    const sut = loadConfig(schema, { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' });
+
+    expect(sut.sasl).toBeUndefined();
+  });
+});

@@ -1,0 +1,376 @@
+import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type IngestEvent } from '@app/events';
+import { consumerGroupLag, createKafka } from '@app/kafka';
+import { RatingsRepository } from '@app/store';
+import {
+  computeExpectedState,
+  freePort,
+  generateEvents,
+  isolatedEnvironment,
+  publishModel,
+  readState,
+  ServiceProcess,
+  TcpProxy,
+  toWire,
+  waitFor,
+} from '@app/testing';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of a Prometheus text exposition. */
+function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[key!] = value!;
+    }
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** The sum of a series' samples whose labels include `labels`; undefined when there are none. */
+function valueOf(
+  samples: readonly Sample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  const matching = samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
+  return matching.length === 0 ? undefined : matching.reduce((sum, s) => sum + s.value, 0);
+}
+
+async function scrape(url: string): Promise<Sample[]> {
+  const response = await fetch(`${url}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
+  return parseMetrics(await response.text());
+}
+
+async function probe(url: string, path: '/health/live' | '/health/ready') {
+  const response = await fetch(`${url}${path}`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Node's process metrics, which every service exports besides its own. */
+const PROCESS_SERIES = ['process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds'];
+
+const redisProxy = async (redisUrl: string): Promise<TcpProxy> => {
+  const target = new URL(redisUrl);
+  return new TcpProxy(target.hostname, Number(target.port || 6379)).start();
+};
+
+describe('operations', () => {
+  const services: ServiceProcess[] = [];
+  const closers: (() => Promise<void>)[] = [];
+
+  afterEach(async () => {
+    for (const service of services.splice(0)) await service.stop();
+    for (const close of closers.splice(0)) await close();
+  });
+
+  /** Environment shared by every service of one test: its own topics, group and key prefix. */
+  function stackEnvironment() {
+    const env = isolatedEnvironment();
+    const common = {
+      KAFKA_BROKERS: env.kafka.brokers.join(','),
+      KAFKA_RATINGS_TOPIC: env.kafka.topics.rating,
+      KAFKA_FAVOURITES_TOPIC: env.kafka.topics.favourite,
+      KAFKA_TOPIC_PARTITIONS: String(env.kafka.topicPartitions),
+      REDIS_URL: env.redis.url,
+      REDIS_KEY_PREFIX: env.redis.keyPrefix,
+      INGEST_GROUP_ID: env.groupId,
+    };
+    const kafka = createKafka(env.kafka);
+    const repository = new RatingsRepository(env.redis);
+    closers.push(() => repository.close());
+    const lag = () => consumerGroupLag(kafka, env.groupId, Object.values(env.kafka.topics));
+    return { env, common, kafka, repository, lag };
+  }
+
+  async function startIngest(common: Record<string, string>) {
+    const port = await freePort();
+    const service = ServiceProcess.start('ingest', { ...common, INGEST_PORT: String(port) });
+    services.push(service);
+    await service.waitForLog(/listening on port/);
+    return { service, url: `http://127.0.0.1:${port}` };
+  }
+
+  async function connectProducer(kafka: Kafka): Promise<Producer> {
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    return producer;
+  }
+
+  const send = async (
+    producer: Producer,
+    topics: { rating: string; favourite: string },
+    events: readonly IngestEvent[],
+  ): Promise<void> => {
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: (['rating', 'favourite'] as const).map((kind) => ({
+        topic: topics[kind],
+        messages: events
+          .filter((e) => e.kind === kind)
+          .map((e) => ({ key: String(e.userId), value: toWire(e) })),
+      })),
+    });
+  };
+
+  describe('ingest', () => {
+    it('loses and duplicates nothing when SIGTERM arrives mid-stream, and exits cleanly within 30 s', async () => {
+      const { env, common, kafka, repository, lag } = stackEnvironment();
+      const users = 60;
+      const clusters = [0, 1, 2];
+      // Users of no cluster are placed by nearest centre when first seen; the centres are all
+      // zero, so every distance ties and cluster 0 wins.
+      const clusterOf = (userId: number) => (userId % 5 === 0 ? undefined : userId % 3);
+      const assignments = new Map<number, number>();
+      const placed = new Map<number, number>();
+      for (let userId = 1; userId <= users; userId++) {
+        const cluster = clusterOf(userId);
+        if (cluster !== undefined) assignments.set(userId, cluster);
+        placed.set(userId, cluster ?? 0);
+      }
+      const version = await publishModel(repository, { clusters: clusters.length, assignments });
+      const events = generateEvents(4_000, { seed: 31, users, movies: 40 });
+      const chunks = Array.from({ length: 40 }, (_, i) => events.slice(i * 100, (i + 1) * 100));
+      const producer = await connectProducer(kafka);
+
+      const first = await startIngest(common);
+      const streaming = (async () => {
+        for (const chunk of chunks) await send(producer, env.kafka.topics, chunk);
+      })();
+      // SIGTERM while events still arrive and batches are being applied.
+      await waitFor(
+        async () =>
+          (valueOf(await scrape(first.url), 'recommender_events_consumed_total') ?? 0) >=
+          events.length / 5
+            ? true
+            : undefined,
+        { intervalMs: 20, what: 'a fifth of the events consumed' },
+      );
+      const signalled = performance.now();
+      const exit = await first.service.stop();
+      const shutdownMs = performance.now() - signalled;
+      await streaming;
+
+      expect([0, 'SIGTERM']).toContain(exit);
+      expect(shutdownMs).toBeLessThan(30_000);
+      expect(first.service.logs).toMatch(/left the consumer group/);
+      const leftBehind = await lag();
+      expect(leftBehind).toBeGreaterThan(0);
+      expect(leftBehind).toBeLessThan(events.length);
+
+      await startIngest(common);
+      await waitFor(async () => ((await lag()) === 0 ? true : undefined), {
+        what: 'the second service to commit everything',
+      });
+
+      const expected = computeExpectedState(events, placed);
+      expect(await readState(repository, version, expected.users.keys(), clusters)).toEqual(
+        expected,
+      );
+    });
+
+    it('answers its probes and counts what it consumed in /metrics', async () => {
+      const { env, common, kafka, lag } = stackEnvironment();
+      const events = generateEvents(500, { seed: 32, users: 20, movies: 30 });
+      const ratings = events.filter((e) => e.kind === 'rating').length;
+      const producer = await connectProducer(kafka);
+
+      const ingest = await startIngest(common);
+      await send(producer, env.kafka.topics, events);
+      await producer.send({
+        topic: env.kafka.topics.rating,
+        messages: [
+          { key: '1', value: 'not json{' },
+          { key: '2', value: JSON.stringify({ userId: 2, movieId: 1, rating: 9, timestamp: 1 }) },
+        ],
+      });
+      await waitFor(async () => ((await lag()) === 0 ? true : undefined), {
+        what: 'every event committed',
+      });
+
+      expect((await probe(ingest.url, '/health/live')).status).toBe(200);
+      const ready = await probe(ingest.url, '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({
+        status: 'ok',
+        info: { kafka: { status: 'up' }, redis: { status: 'up' } },
+      });
+      // The lag is also refreshed from the broker now and then; after the last commit it is 0.
+      const metrics = await scrape(ingest.url);
+      const consumed = 'recommender_events_consumed_total';
+      expect(valueOf(metrics, consumed)).toBe(events.length);
+      expect(valueOf(metrics, consumed, { topic: env.kafka.topics.rating })).toBe(ratings);
+      expect(valueOf(metrics, consumed, { topic: env.kafka.topics.favourite })).toBe(
+        events.length - ratings,
+      );
+      expect(
+        valueOf(metrics, 'recommender_events_dead_lettered_total', {
+          topic: env.kafka.topics.rating,
+        }),
+      ).toBe(2);
+      expect(valueOf(metrics, 'recommender_batch_duration_seconds_count')).toBeGreaterThan(0);
+      const lags = metrics.filter((s) => s.name === 'recommender_consumer_lag');
+      expect(lags.length).toBeGreaterThan(0);
+      expect(
+        lags.every((s) => s.labels.topic !== undefined && s.labels.partition !== undefined),
+      ).toBe(true);
+      expect(valueOf(metrics, 'recommender_consumer_lag')).toBe(0);
+      expect(
+        valueOf(metrics, 'recommender_http_request_duration_seconds_count', {
+          method: 'GET',
+          route: '/health/ready',
+          status: '200',
+        }),
+      ).toBe(1);
+      for (const series of PROCESS_SERIES) expect(valueOf(metrics, series)).toBeDefined();
+      for (const line of ingest.service.logs.trimEnd().split('\n')) {
+        expect(JSON.parse(line) as Record<string, unknown>).toEqual(
+          expect.objectContaining({
+            time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+            level: expect.stringMatching(/^(fatal|error|warn|log|debug|verbose)$/) as unknown,
+            message: expect.anything() as unknown,
+          }),
+        );
+      }
+    });
+  });
+
+  describe('recluster', () => {
+    it('exports the current model and its runs, and is ready only while Redis answers', async () => {
+      const { env, common, repository } = stackEnvironment();
+      const proxy = await redisProxy(env.redis.url);
+      closers.push(() => proxy.cut());
+      await repository.applyEvents(generateEvents(1_500, { seed: 33, users: 30, movies: 25 }));
+      const port = await freePort();
+      const recluster = ServiceProcess.start('recluster', {
+        ...common,
+        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+        RECLUSTER_PORT: String(port),
+        RECLUSTER_K: '3',
+        RECLUSTER_MIN_CLUSTER_SIZE: '2',
+        RECLUSTER_DEMOGRAPHIC_K: '2',
+      });
+      services.push(recluster);
+      await recluster.waitForLog(/listening on port/);
+      const url = `http://127.0.0.1:${port}`;
+
+      const outcome = (await (await fetch(`${url}/v1/recluster`, { method: 'POST' })).json()) as {
+        status: string;
+        model: { inertia: number; sizesAfter: number[]; users: number };
+      };
+
+      expect(outcome.status).toBe('published');
+      const metrics = await scrape(url);
+      expect(valueOf(metrics, 'recommender_recluster_duration_seconds_count')).toBe(1);
+      expect(valueOf(metrics, 'recommender_models_published_total', { kind: 'recluster' })).toBe(1);
+      expect(valueOf(metrics, 'recommender_model_inertia')).toBeCloseTo(outcome.model.inertia, 6);
+      const sizes = metrics
+        .filter((s) => s.name === 'recommender_cluster_size')
+        .sort((a, b) => Number(a.labels.cluster) - Number(b.labels.cluster))
+        .map((s) => s.value);
+      expect(sizes).toEqual(outcome.model.sizesAfter);
+      expect(
+        valueOf(metrics, 'recommender_http_request_duration_seconds_count', {
+          method: 'POST',
+          route: '/v1/recluster',
+          status: '200',
+        }),
+      ).toBe(1);
+      for (const series of PROCESS_SERIES) expect(valueOf(metrics, series)).toBeDefined();
+
+      expect((await probe(url, '/health/ready')).status).toBe(200);
+      await proxy.cut();
+      expect((await probe(url, '/health/ready')).status).toBe(503);
+      expect((await probe(url, '/health/live')).status).toBe(200);
+      await proxy.start();
+      await waitFor(
+        async () => ((await probe(url, '/health/ready')).status === 200 ? true : undefined),
+        { what: 'recluster to be ready again' },
+      );
+    });
+  });
+
+  describe('query', () => {
+    async function startQuery(common: Record<string, string>, redisUrl: string) {
+      const [port, rpcPort] = [await freePort(), await freePort()];
+      const service = ServiceProcess.start('query', {
+        ...common,
+        REDIS_URL: redisUrl,
+        QUERY_PORT: String(port),
+        QUERY_RPC_PORT: String(rpcPort),
+        QUERY_RPC_HOST: '127.0.0.1',
+        QUERY_REFRESH_MS: '200',
+      });
+      services.push(service);
+      await service.waitForLog(/HTTP on port/);
+      return { service, url: `http://127.0.0.1:${port}` };
+    }
+
+    it('times requests by route pattern, method and status in /metrics', async () => {
+      const { env, common } = stackEnvironment();
+      const query = await startQuery(common, env.redis.url);
+
+      expect((await fetch(`${query.url}/v1/users/7/recommendations`)).status).toBe(200);
+      expect((await fetch(`${query.url}/v1/users/8/recommendations`)).status).toBe(200);
+      expect((await fetch(`${query.url}/v1/users/x/recommendations`)).status).toBe(400);
+
+      const metrics = await scrape(query.url);
+      const route = '/v1/users/:userId/recommendations';
+      const requests = 'recommender_http_request_duration_seconds_count';
+      expect(valueOf(metrics, requests, { method: 'GET', route, status: '200' })).toBe(2);
+      expect(valueOf(metrics, requests, { method: 'GET', route, status: '400' })).toBe(1);
+      expect(metrics.some((s) => /\/users\/\d/.test(s.labels.route ?? ''))).toBe(false);
+      expect(
+        valueOf(metrics, 'recommender_http_request_duration_seconds_bucket', {
+          route,
+          status: '200',
+          le: '+Inf',
+        }),
+      ).toBe(2);
+      for (const series of PROCESS_SERIES) expect(valueOf(metrics, series)).toBeDefined();
+    });
+
+    it('is not ready while Redis is unreachable and ready again once it is back, live throughout', async () => {
+      const { env, common, repository } = stackEnvironment();
+      await publishModel(repository, { clusters: 2, assignments: new Map([[1, 0]]) });
+      const proxy = await redisProxy(env.redis.url);
+      closers.push(() => proxy.cut());
+      const query = await startQuery(common, `redis://127.0.0.1:${proxy.port}`);
+
+      await waitFor(
+        async () => ((await probe(query.url, '/health/ready')).status === 200 ? true : undefined),
+        { what: 'query to load the model' },
+      );
+      expect((await probe(query.url, '/health/ready')).body).toMatchObject({
+        info: { redis: { status: 'up' }, model: { status: 'up' } },
+      });
+
+      await proxy.cut();
+      const down = await probe(query.url, '/health/ready');
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
+      expect((await probe(query.url, '/health/live')).status).toBe(200);
+
+      await proxy.start();
+      await waitFor(
+        async () => ((await probe(query.url, '/health/ready')).status === 200 ? true : undefined),
+        { what: 'query to be ready again' },
+      );
+      expect((await probe(query.url, '/health/live')).status).toBe(200);
+    });
+  });
+});
