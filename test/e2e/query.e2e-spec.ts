@@ -28,7 +28,7 @@ import {
 
 const USERS = 40;
 const MOVIES = 30;
-const SHRINKAGE = { priorWeight: 5, minSupport: 3 };
+const SHRINKAGE = { priorWeight: 5, clusterPriorWeight: 25, minSupport: 3 };
 
 interface Stack {
   env: ReturnType<typeof isolatedEnvironment>;
@@ -69,6 +69,7 @@ async function startQuery(common: Record<string, string>, redisUrl?: string) {
     QUERY_RPC_HOST: '127.0.0.1',
     QUERY_REFRESH_MS: '200',
     QUERY_PRIOR_WEIGHT: String(SHRINKAGE.priorWeight),
+    QUERY_CLUSTER_PRIOR_WEIGHT: String(SHRINKAGE.clusterPriorWeight),
     QUERY_MIN_SUPPORT: String(SHRINKAGE.minSupport),
   });
   await service.waitForLog(/HTTP on port/);

@@ -1,10 +1,18 @@
 import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { readMovies } from '@app/movielens';
-import { ModelSnapshotCache, MovieCatalogue, Recommender } from '@app/query';
+import {
+  HealthController,
+  MetricsController,
+  ObservabilityModule,
+  READINESS_CHECKS,
+} from '@app/observability';
+import { DashboardReader, ModelSnapshotCache, MovieCatalogue, Recommender } from '@app/query';
 import { createRedisClient, RatingsRepository } from '@app/store';
+import { DashboardController } from './dashboard.controller';
 import { OpenApiController } from './openapi.controller';
 import { type QueryConfig } from './query.config';
 import { QUERY_CONFIG } from './query.constants';
+import { queryReadinessChecks } from './query.readiness';
 import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsRpcController } from './recommendations.rpc-controller';
 import { SnapshotRefresher } from './snapshot.refresher';
@@ -23,7 +31,15 @@ export class QueryModule {
   static forRoot(config: QueryConfig): DynamicModule {
     return {
       module: QueryModule,
-      controllers: [RecommendationsController, RecommendationsRpcController, OpenApiController],
+      imports: [ObservabilityModule.forRoot()],
+      controllers: [
+        RecommendationsController,
+        RecommendationsRpcController,
+        OpenApiController,
+        DashboardController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: QUERY_CONFIG, useValue: config },
         {
@@ -67,7 +83,21 @@ export class QueryModule {
           ) => new Recommender(repository, snapshots, catalogue),
           inject: [RatingsRepository, ModelSnapshotCache, MovieCatalogue],
         },
+        {
+          provide: DashboardReader,
+          useFactory: (
+            repository: RatingsRepository,
+            snapshots: ModelSnapshotCache,
+            catalogue: MovieCatalogue,
+          ) => new DashboardReader(repository, snapshots, catalogue),
+          inject: [RatingsRepository, ModelSnapshotCache, MovieCatalogue],
+        },
         SnapshotRefresher,
+        {
+          provide: READINESS_CHECKS,
+          useFactory: queryReadinessChecks,
+          inject: [RatingsRepository, ModelSnapshotCache],
+        },
       ],
     };
   }

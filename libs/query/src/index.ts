@@ -3,3 +3,4 @@ export * from './model-snapshot.cache';
 export * from './movie-catalogue';
 export * from './query.errors';
 export * from './recommender';
+export * from './dashboard.reader';

@@ -16,7 +16,7 @@ import {
   type RankedMovie,
   topUnseen,
 } from '@app/recommend';
-import { type RatingsRepository, type UserView } from '@app/store';
+import { type RatingsRepository, type UserSummary, type UserView } from '@app/store';
 import { type ModelSnapshot } from './model-snapshot';
 import { type ModelSnapshotCache } from './model-snapshot.cache';
 import { type MovieCatalogue } from './movie-catalogue';
@@ -38,6 +38,10 @@ export class Recommender {
     private readonly catalogue: MovieCatalogue,
   ) {}
 
+  /**
+   * At most two round trips: the user's summary (clusters, counts, profile), then, when they
+   * have rated or favourited anything, which of the list's first movies they have not seen.
+   */
   async recommendations(request: {
     userId: number;
     limit: number;
@@ -45,36 +49,76 @@ export class Recommender {
   }): Promise<RecommendationsResponse> {
     const { userId, limit } = request;
     const snapshot = this.snapshots.current;
-    const user = await this.readUser(userId);
+    const summary = await this.store(() => this.repository.readUserSummary(userId));
     const answer = (
       basis: RecommendationBasis,
       cluster: number | null,
       rank: RankBy,
-      ranked: readonly RankedMovie[],
+      items: readonly RankedMovie[],
     ): RecommendationsResponse => ({
       userId,
       modelVersion: snapshot?.version ?? null,
       basis,
       cluster,
       rank,
-      items: topUnseen(ranked, seenBy(user), limit).map((movie) => this.describe(movie)),
+      items: items.map((movie) => this.describe(movie)),
     });
     if (snapshot === undefined) return answer('popularity', null, 'rating', []);
-    const cluster = clusterOf(snapshot, user);
-    if (cluster !== undefined) {
+    const stored = summary.clusters.get(snapshot.version);
+    if (stored !== undefined) {
+      const ranked = snapshot.ranking.ranked(stored, request.rank);
       return answer(
         'cluster',
-        cluster,
+        stored,
         request.rank,
-        snapshot.ranking.ranked(cluster, request.rank),
+        await this.unseen(userId, summary, ranked, limit),
       );
     }
-    if (user.profile !== undefined && snapshot.demographics !== undefined) {
-      const { model, ranking } = snapshot.demographics;
-      const group = nearestDemographicCluster(model, user.profile);
-      return answer('demographics', group, 'favourites', ranking.ranked(group, 'favourites'));
+    if (summary.rated > 0) {
+      // Rated, but not placed in this model yet (ingestion does so moments after their first
+      // rating): the nearest centre, from their ratings.
+      const user = await this.readUser(userId);
+      const cluster = snapshot.centroids.nearest(user.ratings);
+      const ranked = snapshot.ranking.ranked(cluster, request.rank);
+      return answer('cluster', cluster, request.rank, topUnseen(ranked, user.seen, limit));
     }
-    return answer('popularity', null, 'rating', snapshot.ranking.popular());
+    if (summary.profile !== undefined && snapshot.demographics !== undefined) {
+      const { model, ranking } = snapshot.demographics;
+      const group = nearestDemographicCluster(model, summary.profile);
+      const ranked = ranking.ranked(group, 'favourites');
+      return answer(
+        'demographics',
+        group,
+        'favourites',
+        await this.unseen(userId, summary, ranked, limit),
+      );
+    }
+    const popular = snapshot.ranking.popular();
+    return answer('popularity', null, 'rating', await this.unseen(userId, summary, popular, limit));
+  }
+
+  /**
+   * The first `limit` movies of a ranked list the user has not seen. However many of the list's
+   * movies they saw, the answer is among the first limit + (movies seen) of the list.
+   */
+  private async unseen(
+    userId: number,
+    summary: UserSummary,
+    ranked: readonly RankedMovie[],
+    limit: number,
+  ): Promise<RankedMovie[]> {
+    const candidates = ranked.slice(0, limit + summary.rated + summary.favourited);
+    if (summary.rated + summary.favourited === 0) return candidates;
+    const unseen = new Set(
+      await this.store(() =>
+        this.repository.firstUnseen(
+          userId,
+          candidates.map((movie) => movie.movieId),
+          limit,
+        ),
+      ),
+    );
+    return candidates.filter((movie) => unseen.has(movie.movieId));
   }
 
   async prediction(request: { userId: number; movieId: number }): Promise<PredictionResponse> {
@@ -188,10 +232,4 @@ function clusterOf(snapshot: ModelSnapshot, user: UserView): number | undefined 
   if (stored !== undefined) return stored;
   if (user.ratings.size === 0) return undefined;
   return snapshot.centroids.nearest(user.ratings);
-}
-
-/** Movies the user rated or favourited: never recommended back. */
-function seenBy(user: UserView): ReadonlySet<number> {
-  if (user.favourites.size === 0) return new Set(user.ratings.keys());
-  return new Set([...user.ratings.keys(), ...user.favourites]);
 }

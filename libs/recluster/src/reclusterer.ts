@@ -90,6 +90,7 @@ export class Reclusterer {
           iterations: model.iterations,
           sizes: JSON.stringify(model.sizesAfter),
           sizesBeforeMerge: JSON.stringify(model.sizesBefore),
+          buildSeconds: Math.round(performance.now() - started) / 1000,
         },
       );
       const seconds = (performance.now() - started) / 1000;

@@ -12,7 +12,9 @@ import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
 import { applyEventsScript } from './apply-events.script';
 import { applyUserEventsScript } from './apply-user-events.script';
 import { assignUsersScript, assignUsersToOutboxScript } from './assign-users.script';
+import { firstUnseenScript } from './first-unseen.script';
 import { type RedisClient } from './lua-script';
+import { readUserScript } from './read-user.script';
 import { createRedisClient } from './redis-client';
 import { RedisKeys } from './redis-keys';
 import { acquireLockScript, releaseLockScript, switchModelScript } from './switch-model.script';
@@ -376,8 +378,24 @@ export class RatingsRepository {
     return this.client.incr(this.keys.reclusterFence());
   }
 
-  async countIngestedEvents(count: number): Promise<void> {
-    if (count > 0) await this.client.incrby(this.keys.eventsSinceRecluster(), count);
+  /**
+   * Counts a batch: events applied (toward the next recluster, and in total) and dead-lettered.
+   * Statistics, not state: a batch replayed after a failure is counted again.
+   */
+  async countIngestedEvents(count: number, deadLettered = 0): Promise<void> {
+    await Promise.all([
+      count > 0 ? this.client.incrby(this.keys.eventsSinceRecluster(), count) : undefined,
+      count > 0 ? this.client.hincrby(this.keys.ingestTotals(), 'events', count) : undefined,
+      deadLettered > 0
+        ? this.client.hincrby(this.keys.ingestTotals(), 'deadLettered', deadLettered)
+        : undefined,
+    ]);
+  }
+
+  /** Every event ingested and dead-lettered so far, over all ingest processes. */
+  async ingestTotals(): Promise<{ events: number; deadLettered: number }> {
+    const totals = await this.client.hgetall(this.keys.ingestTotals());
+    return { events: Number(totals.events ?? 0), deadLettered: Number(totals.deadLettered ?? 0) };
   }
 
   /** Events ingested since the counter was last reset; `reset` takes them off the counter. */
@@ -674,6 +692,25 @@ export class RatingsRepository {
     return favourites;
   }
 
+  /** Deletes every key under this repository's prefix (benchmarks and tests clean up with it). */
+  async deleteAll(): Promise<void> {
+    const nodes = 'nodes' in this.client ? this.client.nodes('master') : [this.client];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(
+          cursor,
+          'MATCH',
+          `${this.config.keyPrefix}:*`,
+          'COUNT',
+          5_000,
+        );
+        cursor = next;
+        if (keys.length > 0) await Promise.all(keys.map((key) => node.unlink(key)));
+      } while (cursor !== '0');
+    }
+  }
+
   async saveProfile(userId: number, profile: UserProfile): Promise<void> {
     await Promise.all([
       this.client.hset(this.keys.userProfile(userId), toStrings({ ...profile })),
@@ -703,27 +740,78 @@ export class RatingsRepository {
    * user's hash tag, so one node answers on Redis Cluster too): their cluster in each model
    * version, ratings, favourites and profile.
    */
-  async readUserView(userId: number): Promise<UserView> {
-    const [meta, ratings, explicit, profile] = await Promise.all([
+  /**
+   * The small part of a user a recommendation starts from, in one round trip: their cluster in
+   * each model version, how many movies they rated and explicitly favourited, and their profile.
+   */
+  async readUserSummary(userId: number): Promise<UserSummary> {
+    const [meta, rated, favourited, profile] = await Promise.all([
       this.client.hgetall(this.keys.userMeta(userId)),
-      this.client.hgetall(this.keys.userRatings(userId)),
-      this.client.smembers(this.keys.userExplicitFavourites(userId)),
+      this.client.hlen(this.keys.userRatings(userId)),
+      this.client.scard(this.keys.userExplicitFavourites(userId)),
       this.client.hgetall(this.keys.userProfile(userId)),
     ]);
-    const clusters = new Map<number, number>();
-    for (const [field, value] of Object.entries(meta)) {
-      const version = /^c:(\d+)$/.exec(field)?.[1];
-      if (version !== undefined) clusters.set(Number(version), Number(value));
-    }
+    return {
+      clusters: clustersIn(Object.entries(meta).flat()),
+      rated,
+      favourited,
+      profile: Object.keys(profile).length === 0 ? undefined : toProfile(profile),
+    };
+  }
+
+  /** The first `limit` of the candidates (in order) the user neither rated nor favourited. */
+  async firstUnseen(
+    userId: number,
+    candidates: readonly number[],
+    limit: number,
+  ): Promise<number[]> {
+    if (candidates.length === 0 || limit <= 0) return [];
+    const unseen = (await firstUnseenScript.run(
+      this.client,
+      [this.keys.userRatings(userId), this.keys.userExplicitFavourites(userId)],
+      [String(limit), candidates.join(',')],
+    )) as string[];
+    return unseen.map(Number);
+  }
+
+  async readUserView(userId: number): Promise<UserView> {
+    const [meta, ratings, explicit, profile] = (await readUserScript.run(
+      this.client,
+      [
+        this.keys.userMeta(userId),
+        this.keys.userRatings(userId),
+        this.keys.userExplicitFavourites(userId),
+        this.keys.userProfile(userId),
+      ],
+      [],
+    )) as [string[], string, string, string[]];
+    const clusters = clustersIn(meta);
     const ratingMap = new Map<number, number>();
-    for (const [movie, value] of Object.entries(ratings)) {
-      ratingMap.set(Number(movie), Number(value.slice(0, value.indexOf(':'))) / 2);
-    }
-    const favourites = new Set(explicit.map(Number));
-    for (const [movie, rating] of ratingMap) {
+    const seen = new Set<number>();
+    const favourites = new Set<number>();
+    const pairs = ratings.length === 0 ? [] : ratings.split(',');
+    for (let i = 0; i < pairs.length; i += 2) {
+      const movie = Number(pairs[i]);
+      const value = pairs[i + 1] ?? '';
+      const rating = Number(value.slice(0, value.indexOf(':'))) / 2;
+      ratingMap.set(movie, rating);
+      seen.add(movie);
       if (rating >= FAVOURITE_MIN_RATING) favourites.add(movie);
     }
-    return { clusters, ratings: ratingMap, favourites, profile: toProfile(profile) };
+    for (const movie of explicit.length === 0 ? [] : explicit.split(',')) {
+      favourites.add(Number(movie));
+      seen.add(Number(movie));
+    }
+    const profileFields: Record<string, string> = {};
+    for (let i = 0; i < profile.length; i += 2)
+      profileFields[profile[i] ?? ''] = profile[i + 1] ?? '';
+    return {
+      clusters,
+      ratings: ratingMap,
+      favourites,
+      seen,
+      profile: profile.length === 0 ? undefined : toProfile(profileFields),
+    };
   }
 
   async getUserIds(): Promise<number[]> {
@@ -757,7 +845,29 @@ export interface UserView {
   ratings: Map<number, number>;
   /** Movies rated FAVOURITE_MIN_RATING or more, and movies explicitly favourited. */
   favourites: Set<number>;
+  /** Movies rated or favourited: never recommended back. */
+  seen: Set<number>;
   profile: UserProfile | undefined;
+}
+
+/** What a recommendation starts from (see readUserSummary). */
+export interface UserSummary {
+  /** model version -> the user's cluster in it. */
+  clusters: Map<number, number>;
+  /** How many movies the user rated, and how many they explicitly favourited. */
+  rated: number;
+  favourited: number;
+  profile: UserProfile | undefined;
+}
+
+/** model version -> cluster, from a user's meta hash as a flat field, value list. */
+function clustersIn(meta: readonly string[]): Map<number, number> {
+  const clusters = new Map<number, number>();
+  for (let i = 0; i < meta.length; i += 2) {
+    const field = meta[i] ?? '';
+    if (field.startsWith('c:')) clusters.set(Number(field.slice(2)), Number(meta[i + 1]));
+  }
+  return clusters;
 }
 
 /** A stored profile hash as a profile; undefined when there is none (or it no longer parses). */

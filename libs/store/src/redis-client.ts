@@ -28,6 +28,7 @@ export function createRedisClient(
       : { enableOfflineQueue: false, commandTimeout: failFastMs, maxRetriesPerRequest: 0 }),
     ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(config.password === undefined ? {} : { password: config.password }),
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
   };
   if (config.cluster) {

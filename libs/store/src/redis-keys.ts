@@ -90,6 +90,11 @@ export class RedisKeys {
     return this.model('events-since-recluster');
   }
 
+  /** Hash: `events` and `deadLettered`, every event ingested or dead-lettered since the start. */
+  ingestTotals(): string {
+    return `${this.prefix}:ingest-totals`;
+  }
+
   /** Hash: a model's description (k, built at, users, inertia, ...). */
   modelInfo(version: number): string {
     return `${this.prefix}:model:${version}:info`;

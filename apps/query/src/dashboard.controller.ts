@@ -1,0 +1,22 @@
+import { Controller, Get, Header, UseFilters } from '@nestjs/common';
+import { type DashboardData, DashboardReader } from '@app/query';
+import { DASHBOARD_PAGE } from './dashboard.page';
+import { HttpErrorFilter } from './http-error.filter';
+
+/** The live dashboard page and the data it polls. */
+@Controller('dashboard')
+@UseFilters(HttpErrorFilter)
+export class DashboardController {
+  constructor(private readonly dashboard: DashboardReader) {}
+
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  page(): string {
+    return DASHBOARD_PAGE;
+  }
+
+  @Get('data')
+  data(): Promise<DashboardData> {
+    return this.dashboard.read();
+  }
+}

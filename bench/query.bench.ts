@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { z } from 'zod';
+import { progressBar, runCli, UsageError } from '@app/cli';
+import { loadConfig, redisEnvSchema, toRedisConfig } from '@app/config';
+import { type IngestEvent } from '@app/events';
+import { inspectRatingsFile, RatingsFileError, readRatings } from '@app/movielens';
+import { clustersResponseSchema } from '@app/query-client';
+import { Reclusterer } from '@app/recluster';
+import { RatingsRepository } from '@app/store';
+import { freePort, ServiceProcess } from '@app/testing';
+
+const USAGE = `Usage: npm run bench:query -- [--ratings FILE] [--rate N] [--duration S] [--connections N]
+
+Loads a MovieLens ratings file into Redis (under a fresh key prefix), reclusters it, starts the
+query service as its own process and drives GET /v1/users/:id/recommendations for random users
+over loopback with autocannon: first as fast as it answers, then at a fixed rate, where latency
+percentiles are measured per request (sub-millisecond). Keys are removed afterwards.
+
+Options:
+  --ratings FILE     ratings to load (default: the bundled ml-latest-small ratings.csv)
+  --rate N           requests per second of the fixed-rate run (default 2000)
+  --duration S       seconds of each run (default 15)
+  --connections N    concurrent connections (default 10)
+  -h, --help         show this help
+
+Environment: REDIS_URL. The last stdout line is JSON with rps, p50Ms, p99Ms and errors of the
+fixed-rate run, and maxRps of the fastest run.`;
+
+const argsSchema = z.object({
+  ratings: z.string().default(join(__dirname, '../../data/ml-latest-small/ratings.csv')),
+  rate: z.coerce.number().int().positive().default(2_000),
+  duration: z.coerce.number().positive().default(15),
+  connections: z.coerce.number().int().positive().default(10),
+  help: z.boolean().default(false),
+});
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      ratings: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) {
+    throw new UsageError(
+      parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  const args = parsed.data;
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const redis = { ...toRedisConfig(loadConfig(redisEnvSchema, process.env)) };
+  const keyPrefix = `bench-query-${randomUUID().slice(0, 8)}`;
+  const repository = new RatingsRepository({ ...redis, keyPrefix });
+  let service: ServiceProcess | undefined;
+  try {
+    const userIds = await load(repository, args.ratings);
+    const outcome = await new Reclusterer(repository, {
+      k: 20,
+      minClusterSize: 5,
+      values: 'centred',
+      normalize: true,
+      seed: 1,
+      restarts: 3,
+      demographicK: 8,
+      keepVersions: 1,
+      lockTtlMs: 60_000,
+    }).run();
+    if (outcome.status !== 'published') throw new Error(`recluster ${outcome.reason}`);
+    log(`model ${outcome.version}: ${outcome.model.clusters} clusters of ${userIds.length} users`);
+
+    const port = await freePort();
+    service = ServiceProcess.start('query', {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: keyPrefix,
+      QUERY_PORT: String(port),
+      QUERY_RPC_PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitForModel(url, outcome.version, service);
+
+    const path = () =>
+      `/v1/users/${userIds[Math.floor(Math.random() * userIds.length)]}/recommendations?limit=10`;
+    await drive(url, path, { duration: 2, connections: args.connections });
+    const fastest = await drive(url, path, {
+      duration: args.duration,
+      connections: args.connections,
+    });
+    log(`as fast as it answers: ${Math.round(fastest.rps)} requests/s`);
+    const fixed = await drive(url, path, {
+      duration: args.duration,
+      connections: args.connections,
+      rate: args.rate,
+    });
+    log(`at ${args.rate}/s: p50 ${fixed.p50Ms.toFixed(2)} ms, p99 ${fixed.p99Ms.toFixed(2)} ms`);
+    process.stdout.write(
+      `${JSON.stringify({
+        ratings: args.ratings,
+        users: userIds.length,
+        targetRate: args.rate,
+        rps: round(fixed.rps),
+        p50Ms: round(fixed.p50Ms),
+        p90Ms: round(fixed.p90Ms),
+        p99Ms: round(fixed.p99Ms),
+        maxMs: round(fixed.maxMs),
+        errors: fixed.errors,
+        maxRps: round(fastest.rps),
+        maxRpsP99Ms: round(fastest.p99Ms),
+        connections: args.connections,
+        seconds: args.duration,
+      })}\n`,
+    );
+  } finally {
+    await service?.stop();
+    await repository.deleteAll();
+    await repository.close();
+  }
+}
+
+/** Applies every rating of the file to Redis, as ingestion would; returns the user ids. */
+async function load(repository: RatingsRepository, path: string): Promise<number[]> {
+  const { bytes } = await inspectRatingsFile(path);
+  const bar = progressBar('load', ' bytes');
+  bar.start(bytes, 0);
+  const users = new Set<number>();
+  let batch: IngestEvent[] = [];
+  for await (const { line: _line, ...rating } of readRatings(path, {
+    onProgress: (read) => {
+      bar.update(read);
+    },
+  })) {
+    users.add(rating.userId);
+    batch.push({ kind: 'rating', ...rating });
+    if (batch.length === 10_000) {
+      await repository.applyEvents(batch);
+      batch = [];
+    }
+  }
+  await repository.applyEvents(batch);
+  bar.update(bytes);
+  bar.stop();
+  return [...users];
+}
+
+interface Measured {
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  errors: number;
+}
+
+/** One autocannon run; latencies are taken per response, in fractional milliseconds. */
+async function drive(
+  url: string,
+  path: () => string,
+  options: { duration: number; connections: number; rate?: number },
+): Promise<Measured> {
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        duration: options.duration,
+        connections: options.connections,
+        ...(options.rate === undefined ? {} : { overallRate: options.rate }),
+        requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+      },
+      (error, done) => {
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolve(done);
+      },
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+    });
+  });
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    rps: result.requests.total / options.duration,
+    p50Ms: at(0.5),
+    p90Ms: at(0.9),
+    p99Ms: at(0.99),
+    maxMs: latencies.at(-1) ?? 0,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+async function waitForModel(url: string, version: number, service: ServiceProcess) {
+  for (;;) {
+    if (service.exitCode !== null) throw new Error(`the query service exited:\n${service.logs}`);
+    const response = await fetch(`${url}/v1/clusters`).catch(() => undefined);
+    if (
+      response?.ok &&
+      clustersResponseSchema.parse(await response.json()).modelVersion === version
+    )
+      return;
+    await sleep(200);
+  }
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+const log = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
+
+runCli(main, USAGE, [RatingsFileError]);

@@ -1,0 +1,23 @@
+import { LuaScript } from './lua-script';
+
+/**
+ * Reads what a recommendation needs of one user in one call: cluster fields, ratings, explicit
+ * favourites and profile. Ratings and favourites come back as one comma-joined string each: a
+ * user with thousands of ratings is then one bulk reply to decode, not thousands, which is most
+ * of a request's cost in the query service.
+ *
+ * KEYS: meta, ratings, explicit favourites, profile (one user's hash tag).
+ * Returns [meta as flat field/value list, "movie,rating2:ts,movie,rating2:ts,...",
+ *   "movie,movie,...", profile as flat field/value list].
+ */
+export const readUserScript = new LuaScript(
+  'read-user',
+  `
+return {
+  redis.call('HGETALL', KEYS[1]),
+  table.concat(redis.call('HGETALL', KEYS[2]), ','),
+  table.concat(redis.call('SMEMBERS', KEYS[3]), ','),
+  redis.call('HGETALL', KEYS[4]),
+}
+`,
+);
