@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
-import { type Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { answerFor } from './query-error.mapping';
 
 /** Answers every HTTP error as `{ message, errors? }` with its status; 500 hides the details. */
@@ -7,12 +7,14 @@ import { answerFor } from './query-error.mapping';
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpErrorFilter.name);
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const answer = answerFor(error);
     if (answer === undefined) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     const { status, body } = answer ?? { status: 500, body: { message: 'internal error' } };
-    host.switchToHttp().getResponse<Response>().status(status).json(body);
+    this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), body, status);
   }
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfig } from '@app/config';
 import { MovieLensFileError } from '@app/movielens';
 import { enforceShutdownDeadline, JsonLogger } from '@app/observability';
@@ -12,12 +13,17 @@ const logger = new JsonLogger();
 async function bootstrap(): Promise<void> {
   const config = loadConfig(queryEnvSchema, process.env);
   logger.setLevel(config.logLevel);
-  const app = await NestFactory.create(QueryModule.forRoot(config), { logger });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    QueryModule.forRoot(config),
+    new FastifyAdapter(),
+    { logger },
+  );
   app.connectMicroservice<MicroserviceOptions>({ transport: Transport.TCP, options: config.rpc });
   app.enableShutdownHooks();
   enforceShutdownDeadline(logger, 'query');
   await app.startAllMicroservices();
-  await app.listen(config.port);
+  // Every interface, not only loopback (Fastify's default): probes and peers come from outside.
+  await app.listen(config.port, '0.0.0.0');
   logger.log(
     `HTTP on port ${config.port} (GET /v1/openapi.json), RPC on port ${config.rpc.port}`,
     'query',

@@ -17,14 +17,20 @@ import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsRpcController } from './recommendations.rpc-controller';
 import { SnapshotRefresher } from './snapshot.refresher';
 
-/** The Redis connection closes last, once the HTTP and RPC servers stopped taking requests. */
+/** Redis connections close last, once the HTTP and RPC servers stopped taking requests. */
 class ConnectionCloser implements OnApplicationShutdown {
-  constructor(private readonly repository: RatingsRepository) {}
+  constructor(private readonly repositories: RatingsRepository[]) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.repository.close();
+    await Promise.all(this.repositories.map((repository) => repository.close()));
   }
 }
+
+/**
+ * The snapshot refresh reads every cluster's aggregates, megabytes at a time; on a connection of
+ * its own, so requests' small reads never queue behind those replies.
+ */
+const SNAPSHOT_REPOSITORY = Symbol('SNAPSHOT_REPOSITORY');
 
 @Module({})
 export class QueryModule {
@@ -57,9 +63,14 @@ export class QueryModule {
           },
         },
         {
+          provide: SNAPSHOT_REPOSITORY,
+          useFactory: () => new RatingsRepository(config.redis),
+        },
+        {
           provide: ConnectionCloser,
-          useFactory: (repository: RatingsRepository) => new ConnectionCloser(repository),
-          inject: [RatingsRepository],
+          useFactory: (requests: RatingsRepository, snapshots: RatingsRepository) =>
+            new ConnectionCloser([requests, snapshots]),
+          inject: [RatingsRepository, SNAPSHOT_REPOSITORY],
         },
         {
           provide: MovieCatalogue,
@@ -72,7 +83,7 @@ export class QueryModule {
           provide: ModelSnapshotCache,
           useFactory: (repository: RatingsRepository) =>
             new ModelSnapshotCache(repository, config.shrinkage),
-          inject: [RatingsRepository],
+          inject: [SNAPSHOT_REPOSITORY],
         },
         {
           provide: Recommender,

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Put, UseFilters } from '@nestjs/common';
-import { type Request } from 'express';
+import { type FastifyRequest } from 'fastify';
 import { type z } from 'zod';
 import { RequestInput } from '@app/http';
 import { Recommender } from '@app/query';
@@ -43,9 +43,9 @@ export class RecommendationsController {
   saveProfile(
     @RequestInput({
       schema: saveProfileRequestSchema,
-      pick: (request: Request) => ({
-        userId: request.params.userId,
-        profile: request.body as unknown,
+      pick: (request: FastifyRequest) => ({
+        userId: (request.params as { userId?: unknown }).userId,
+        profile: request.body,
       }),
     })
     request: z.output<typeof saveProfileRequestSchema>,

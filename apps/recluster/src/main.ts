@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfig } from '@app/config';
 import { enforceShutdownDeadline, JsonLogger } from '@app/observability';
 import { reclusterEnvSchema } from './recluster.config';
@@ -10,10 +11,15 @@ const logger = new JsonLogger();
 async function bootstrap(): Promise<void> {
   const config = loadConfig(reclusterEnvSchema, process.env);
   logger.setLevel(config.logLevel);
-  const app = await NestFactory.create(ReclusterModule.forRoot(config), { logger });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ReclusterModule.forRoot(config),
+    new FastifyAdapter(),
+    { logger },
+  );
   app.enableShutdownHooks();
   enforceShutdownDeadline(logger, 'recluster');
-  await app.listen(config.port);
+  // Every interface, not only loopback (Fastify's default): probes and peers come from outside.
+  await app.listen(config.port, '0.0.0.0');
   logger.log(`listening on port ${config.port}`, 'recluster');
 }
 

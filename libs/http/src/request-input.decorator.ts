@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { type Request } from 'express';
+import { type FastifyRequest } from 'fastify';
 import { type z } from 'zod';
 import { validateRequest } from './request-validation.error';
 
@@ -10,11 +10,13 @@ import { validateRequest } from './request-validation.error';
  */
 export const RequestInput = createParamDecorator(
   (
-    { schema, pick }: { schema: z.ZodType; pick?: (request: Request) => unknown },
+    { schema, pick }: { schema: z.ZodType; pick?: (request: FastifyRequest) => unknown },
     context: ExecutionContext,
   ): unknown => {
-    const request = context.switchToHttp().getRequest<Request>();
-    const input = pick ? pick(request) : { ...request.query, ...request.params };
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const input = pick
+      ? pick(request)
+      : { ...(request.query as object), ...(request.params as object) };
     return validateRequest(schema, input);
   },
 );

@@ -51,9 +51,11 @@ export class IngestBatchHandler implements BatchHandler {
     const [applied] = await Promise.all([
       this.repository.applyEvents(events),
       this.deadLetters.publish(rejected),
-      this.repository.countIngestedEvents(events.length, rejected.length),
     ]);
     await this.placer.place(applied);
+    // Counted only once every write landed: readers take an unchanged count to mean unchanged
+    // aggregates (the query service then skips re-reading them).
+    await this.repository.countIngestedEvents(events.length, rejected.length);
     this.stats.applied += events.length;
     this.stats.deadLettered += rejected.length;
     this.observer?.batchHandled({

@@ -1,5 +1,5 @@
 export * from './health.controller';
-export * from './http-metrics.interceptor';
+export * from './http-metrics.hook';
 export * from './json.logger';
 export * from './metrics-registry.factory';
 export * from './metrics.controller';

@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { type Response } from 'express';
+import { type FastifyReply } from 'fastify';
 import { Registry } from 'prom-client';
 
 /** Prometheus text of the app's registry: Node's process metrics and the service's own. */
@@ -8,8 +8,8 @@ export class MetricsController {
   constructor(private readonly registry: Registry) {}
 
   @Get()
-  metrics(@Res({ passthrough: true }) response: Response): Promise<string> {
-    response.type(this.registry.contentType);
+  metrics(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    reply.type(this.registry.contentType);
     return this.registry.metrics();
   }
 }

@@ -1,12 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { Registry } from 'prom-client';
-import { HttpMetricsInterceptor } from './http-metrics.interceptor';
+import { HTTP_REQUEST_DURATION, HttpMetricsHook, httpRequestDuration } from './http-metrics.hook';
 import { createMetricsRegistry } from './metrics-registry.factory';
 
 /**
- * What the health and metrics controllers need, and HTTP request timing for every controller.
+ * What the health and metrics controllers need, and HTTP request timing for every route.
  * The app module declares `HealthController` and `MetricsController` itself and provides its
  * `READINESS_CHECKS`, since only it can reach the clients those checks ask.
  */
@@ -18,7 +17,8 @@ export class ObservabilityModule {
       imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
       providers: [
         { provide: Registry, useFactory: createMetricsRegistry },
-        { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+        { provide: HTTP_REQUEST_DURATION, useFactory: httpRequestDuration, inject: [Registry] },
+        HttpMetricsHook,
       ],
       exports: [TerminusModule, Registry],
     };

@@ -5,14 +5,16 @@ import { ModelSnapshot } from './model-snapshot';
 /**
  * The snapshot of the current model that requests are answered from. Cluster aggregates change
  * with every ingested event; reading them per request would cost a round trip per cluster, so
- * they are re-read every refresh interval and on a model switch, and requests stay in memory
- * but for the one round trip that reads the user.
+ * they are re-read every refresh interval when events were ingested or the model switched, and
+ * requests stay in memory but for the round trips that read the user.
  */
 export class ModelSnapshotCache {
   private snapshot: ModelSnapshot | undefined;
   /** A version's centres and description never change, so they are read once per version. */
   private model: StoredModel | undefined;
   private refreshing: Promise<ModelSnapshot | undefined> | undefined;
+  /** Model version and ingested-event count the snapshot was read at: unchanged, no re-read. */
+  private loadedMarker: string | undefined;
 
   constructor(
     private readonly repository: RatingsRepository,
@@ -33,17 +35,26 @@ export class ModelSnapshotCache {
   }
 
   private async load(): Promise<ModelSnapshot | undefined> {
-    const version = await this.repository.currentModelVersion();
+    // Read before the aggregates: ingestion counts a batch only after its writes landed, so
+    // aggregates read after this count hold at least what it counts.
+    const [version, totals] = await Promise.all([
+      this.repository.currentModelVersion(),
+      this.repository.ingestTotals(),
+    ]);
     if (version === undefined) return (this.snapshot = undefined);
+    const marker = `${version}:${totals.events}`;
+    if (marker === this.loadedMarker) return this.snapshot;
     if (this.model?.version !== version) this.model = await this.repository.loadModel(version);
     const model = this.model;
     if (model === undefined) return this.snapshot;
-    const clusters = await Promise.all(
-      Array.from({ length: model.clusters }, (_, c) =>
-        this.repository.getClusterAggregates(version, c),
-      ),
-    );
+    // One cluster at a time: decoding a cluster's replies is a slice of work between requests,
+    // not one long stall.
+    const clusters = [];
+    for (let c = 0; c < model.clusters; c++) {
+      clusters.push(await this.repository.getClusterAggregates(version, c));
+    }
     this.snapshot = new ModelSnapshot(model, clusters, this.settings, new Date());
+    this.loadedMarker = marker;
     return this.snapshot;
   }
 }
