@@ -209,7 +209,13 @@ describe('operations', () => {
         status: 'ok',
         info: { kafka: { status: 'up' }, redis: { status: 'up' } },
       });
-      // The lag is also refreshed from the broker now and then; after the last commit it is 0.
+      // The lag comes with each batch and is re-read from the broker now and then: once every
+      // offset is committed it reaches 0, at the latest at the next re-read.
+      await waitFor(
+        async () =>
+          valueOf(await scrape(ingest.url), 'recommender_consumer_lag') === 0 ? true : undefined,
+        { what: 'the lag gauge to reach 0', timeoutMs: 30_000 },
+      );
       const metrics = await scrape(ingest.url);
       const consumed = 'recommender_events_consumed_total';
       expect(valueOf(metrics, consumed)).toBe(events.length);

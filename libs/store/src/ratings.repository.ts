@@ -736,11 +736,6 @@ export class RatingsRepository {
   }
 
   /**
-   * Everything a recommendation needs about one user, in one round trip (the keys share the
-   * user's hash tag, so one node answers on Redis Cluster too): their cluster in each model
-   * version, ratings, favourites and profile.
-   */
-  /**
    * The small part of a user a recommendation starts from, in one round trip: their cluster in
    * each model version, how many movies they rated and explicitly favourited, and their profile.
    */
@@ -774,6 +769,11 @@ export class RatingsRepository {
     return unseen.map(Number);
   }
 
+  /**
+   * Everything a prediction needs about one user, in one round trip (the keys share the user's
+   * hash tag, so one node answers on Redis Cluster too): their cluster in each model version,
+   * ratings, favourites and profile.
+   */
   async readUserView(userId: number): Promise<UserView> {
     const [meta, ratings, explicit, profile] = (await readUserScript.run(
       this.client,
