@@ -16,7 +16,7 @@ import {
   type RankedMovie,
   topUnseen,
 } from '@app/recommend';
-import { type RatingsRepository, type UserSummary, type UserView } from '@app/store';
+import { type RatingsRepository, type UserView } from '@app/store';
 import { type ModelSnapshot } from './model-snapshot';
 import { type ModelSnapshotCache } from './model-snapshot.cache';
 import { type MovieCatalogue } from './movie-catalogue';
@@ -38,10 +38,7 @@ export class Recommender {
     private readonly catalogue: MovieCatalogue,
   ) {}
 
-  /**
-   * At most two round trips: the user's summary (clusters, counts, profile), then, when they
-   * have rated or favourited anything, which of the list's first movies they have not seen.
-   */
+  /** One round trip to Redis for the user; the ranked lists are in memory. */
   async recommendations(request: {
     userId: number;
     limit: number;
@@ -54,71 +51,38 @@ export class Recommender {
       basis: RecommendationBasis,
       cluster: number | null,
       rank: RankBy,
-      items: readonly RankedMovie[],
+      ranked: readonly RankedMovie[],
     ): RecommendationsResponse => ({
       userId,
       modelVersion: snapshot?.version ?? null,
       basis,
       cluster,
       rank,
-      items: items.map((movie) => this.describe(movie)),
+      items: topUnseen(ranked, summary.seen, limit).map((movie) => this.describe(movie)),
     });
     if (snapshot === undefined) return answer('popularity', null, 'rating', []);
     const stored = summary.clusters.get(snapshot.version);
     if (stored !== undefined) {
-      const ranked = snapshot.ranking.ranked(stored, request.rank);
-      return answer(
-        'cluster',
-        stored,
-        request.rank,
-        await this.unseen(userId, summary, ranked, limit),
-      );
+      return answer('cluster', stored, request.rank, snapshot.ranking.ranked(stored, request.rank));
     }
     if (summary.rated > 0) {
       // Rated, but not placed in this model yet (ingestion does so moments after their first
       // rating): the nearest centre, from their ratings.
       const user = await this.readUser(userId);
       const cluster = snapshot.centroids.nearest(user.ratings);
-      const ranked = snapshot.ranking.ranked(cluster, request.rank);
-      return answer('cluster', cluster, request.rank, topUnseen(ranked, user.seen, limit));
+      return answer(
+        'cluster',
+        cluster,
+        request.rank,
+        snapshot.ranking.ranked(cluster, request.rank),
+      );
     }
     if (summary.profile !== undefined && snapshot.demographics !== undefined) {
       const { model, ranking } = snapshot.demographics;
       const group = nearestDemographicCluster(model, summary.profile);
-      const ranked = ranking.ranked(group, 'favourites');
-      return answer(
-        'demographics',
-        group,
-        'favourites',
-        await this.unseen(userId, summary, ranked, limit),
-      );
+      return answer('demographics', group, 'favourites', ranking.ranked(group, 'favourites'));
     }
-    const popular = snapshot.ranking.popular();
-    return answer('popularity', null, 'rating', await this.unseen(userId, summary, popular, limit));
-  }
-
-  /**
-   * The first `limit` movies of a ranked list the user has not seen. However many of the list's
-   * movies they saw, the answer is among the first limit + (movies seen) of the list.
-   */
-  private async unseen(
-    userId: number,
-    summary: UserSummary,
-    ranked: readonly RankedMovie[],
-    limit: number,
-  ): Promise<RankedMovie[]> {
-    const candidates = ranked.slice(0, limit + summary.rated + summary.favourited);
-    if (summary.rated + summary.favourited === 0) return candidates;
-    const unseen = new Set(
-      await this.store(() =>
-        this.repository.firstUnseen(
-          userId,
-          candidates.map((movie) => movie.movieId),
-          limit,
-        ),
-      ),
-    );
-    return candidates.filter((movie) => unseen.has(movie.movieId));
+    return answer('popularity', null, 'rating', snapshot.ranking.popular());
   }
 
   async prediction(request: { userId: number; movieId: number }): Promise<PredictionResponse> {

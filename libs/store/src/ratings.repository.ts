@@ -12,8 +12,8 @@ import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
 import { applyEventsScript } from './apply-events.script';
 import { applyUserEventsScript } from './apply-user-events.script';
 import { assignUsersScript, assignUsersToOutboxScript } from './assign-users.script';
-import { firstUnseenScript } from './first-unseen.script';
 import { type RedisClient } from './lua-script';
+import { readUserSummaryScript } from './read-user-summary.script';
 import { readUserScript } from './read-user.script';
 import { createRedisClient } from './redis-client';
 import { RedisKeys } from './redis-keys';
@@ -736,37 +736,33 @@ export class RatingsRepository {
   }
 
   /**
-   * The small part of a user a recommendation starts from, in one round trip: their cluster in
-   * each model version, how many movies they rated and explicitly favourited, and their profile.
+   * What a recommendation needs of a user, in one round trip: their cluster in each model
+   * version, the movies they rated or favourited, and their profile.
    */
   async readUserSummary(userId: number): Promise<UserSummary> {
-    const [meta, rated, favourited, profile] = await Promise.all([
-      this.client.hgetall(this.keys.userMeta(userId)),
-      this.client.hlen(this.keys.userRatings(userId)),
-      this.client.scard(this.keys.userExplicitFavourites(userId)),
-      this.client.hgetall(this.keys.userProfile(userId)),
-    ]);
-    return {
-      clusters: clustersIn(Object.entries(meta).flat()),
-      rated,
-      favourited,
-      profile: Object.keys(profile).length === 0 ? undefined : toProfile(profile),
-    };
-  }
-
-  /** The first `limit` of the candidates (in order) the user neither rated nor favourited. */
-  async firstUnseen(
-    userId: number,
-    candidates: readonly number[],
-    limit: number,
-  ): Promise<number[]> {
-    if (candidates.length === 0 || limit <= 0) return [];
-    const unseen = (await firstUnseenScript.run(
+    const [meta, rated, explicit, profile] = (await readUserSummaryScript.run(
       this.client,
-      [this.keys.userRatings(userId), this.keys.userExplicitFavourites(userId)],
-      [String(limit), candidates.join(',')],
-    )) as string[];
-    return unseen.map(Number);
+      [
+        this.keys.userMeta(userId),
+        this.keys.userRatings(userId),
+        this.keys.userExplicitFavourites(userId),
+        this.keys.userProfile(userId),
+      ],
+      [],
+    )) as [string[], string, string, string[]];
+    const seen = new Set<number>();
+    const add = (movies: string) => {
+      if (movies.length > 0) for (const movie of movies.split(',')) seen.add(Number(movie));
+    };
+    add(rated);
+    const ratedCount = seen.size;
+    add(explicit);
+    return {
+      clusters: clustersIn(meta),
+      rated: ratedCount,
+      seen,
+      profile: profile.length === 0 ? undefined : toProfile(fieldsOf(profile)),
+    };
   }
 
   /**
@@ -802,15 +798,12 @@ export class RatingsRepository {
       favourites.add(Number(movie));
       seen.add(Number(movie));
     }
-    const profileFields: Record<string, string> = {};
-    for (let i = 0; i < profile.length; i += 2)
-      profileFields[profile[i] ?? ''] = profile[i + 1] ?? '';
     return {
       clusters,
       ratings: ratingMap,
       favourites,
       seen,
-      profile: profile.length === 0 ? undefined : toProfile(profileFields),
+      profile: profile.length === 0 ? undefined : toProfile(fieldsOf(profile)),
     };
   }
 
@@ -854,10 +847,18 @@ export interface UserView {
 export interface UserSummary {
   /** model version -> the user's cluster in it. */
   clusters: Map<number, number>;
-  /** How many movies the user rated, and how many they explicitly favourited. */
+  /** How many movies the user rated. */
   rated: number;
-  favourited: number;
+  /** Movies rated or favourited: never recommended back. */
+  seen: Set<number>;
   profile: UserProfile | undefined;
+}
+
+/** A hash read as a flat field, value list (HGETALL inside Lua), as a record. */
+function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[flat[i] ?? ''] = flat[i + 1] ?? '';
+  return fields;
 }
 
 /** model version -> cluster, from a user's meta hash as a flat field, value list. */
