@@ -6,7 +6,7 @@ import { ModelSnapshot } from './model-snapshot';
  * The snapshot of the current model that requests are answered from. Cluster aggregates change
  * with every ingested event; reading them per request would cost a round trip per cluster, so
  * they are re-read every refresh interval when events were ingested or the model switched, and
- * requests stay in memory but for the round trips that read the user.
+ * requests stay in memory but for the one command that reads the user.
  */
 export class ModelSnapshotCache {
   private snapshot: ModelSnapshot | undefined;
