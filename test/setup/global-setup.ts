@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,6 +10,9 @@ import { join } from 'node:path';
  * 3. otherwise deploy/local/stack.sh starts (or reuses) a local broker and Redis.
  */
 export default async function globalSetup(): Promise<void> {
+  // Starts the name of every topic, consumer group and key prefix of this run (see
+  // isolatedEnvironment); the global teardown removes them.
+  process.env.TEST_NAMESPACE = `test-${randomUUID().slice(0, 8)}`;
   if (process.env.KAFKA_BROKERS && process.env.REDIS_URL) return;
   if (await hasDockerEngine()) {
     await startContainers();

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type KafkaConfig, type RedisConfig } from '@app/config';
 
-/** A fresh namespace per test: unique topics, consumer group and Redis key prefix. */
+/**
+ * A fresh namespace per test: unique topics, consumer group and Redis key prefix, all starting
+ * with the run's TEST_NAMESPACE (set by the integration global setup, whose teardown removes
+ * what the run left behind).
+ */
 export function isolatedEnvironment(): { kafka: KafkaConfig; redis: RedisConfig; groupId: string } {
-  const id = randomUUID().slice(0, 8);
+  const id = `${process.env.TEST_NAMESPACE ?? 'test'}-${randomUUID().slice(0, 8)}`;
   const brokers = process.env.KAFKA_BROKERS;
   const redisUrl = process.env.REDIS_URL;
   if (!brokers || !redisUrl) {
@@ -14,11 +18,11 @@ export function isolatedEnvironment(): { kafka: KafkaConfig; redis: RedisConfig;
   return {
     kafka: {
       brokers: brokers.split(','),
-      clientId: `test-${id}`,
+      clientId: id,
       topicPartitions: 3,
       topics: { rating: `ratings-${id}`, favourite: `favourites-${id}` },
     },
-    redis: { url: redisUrl, keyPrefix: `test-${id}`, cluster: false, scriptBatchUsers: 7 },
+    redis: { url: redisUrl, keyPrefix: id, cluster: false, scriptBatchUsers: 7 },
     groupId: `ingest-${id}`,
   };
 }
