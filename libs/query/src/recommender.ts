@@ -38,7 +38,10 @@ export class Recommender {
     private readonly catalogue: MovieCatalogue,
   ) {}
 
-  /** One round trip to Redis for the user; the ranked lists are in memory. */
+  /**
+   * One Redis round trip reads the user (a second reads the ratings of a user who rated but is
+   * not placed in the current model yet); the ranked lists are in memory.
+   */
   async recommendations(request: {
     userId: number;
     limit: number;
