@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfig } from '@app/config';
-import { enforceShutdownDeadline, JsonLogger } from '@app/observability';
+import { enforceShutdownDeadline, JsonLogger, logProcessWarnings } from '@app/observability';
 import { ingestEnvSchema } from './ingest.config';
 import { IngestModule } from './ingest.module';
 
 const logger = new JsonLogger();
+logProcessWarnings(logger, 'ingest');
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(ingestEnvSchema, process.env);

@@ -4,11 +4,12 @@ import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfig } from '@app/config';
 import { MovieLensFileError } from '@app/movielens';
-import { enforceShutdownDeadline, JsonLogger } from '@app/observability';
+import { enforceShutdownDeadline, JsonLogger, logProcessWarnings } from '@app/observability';
 import { queryEnvSchema } from './query.config';
 import { QueryModule } from './query.module';
 
 const logger = new JsonLogger();
+logProcessWarnings(logger, 'query');
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(queryEnvSchema, process.env);

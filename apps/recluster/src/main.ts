@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfig } from '@app/config';
-import { enforceShutdownDeadline, JsonLogger } from '@app/observability';
+import { enforceShutdownDeadline, JsonLogger, logProcessWarnings } from '@app/observability';
 import { reclusterEnvSchema } from './recluster.config';
 import { ReclusterModule } from './recluster.module';
 
 const logger = new JsonLogger();
+logProcessWarnings(logger, 'recluster');
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(reclusterEnvSchema, process.env);

@@ -6,3 +6,4 @@ export * from './metrics.controller';
 export * from './observability.module';
 export * from './readiness-check';
 export * from './shutdown-deadline';
+export * from './process-warnings';
