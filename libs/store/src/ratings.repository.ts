@@ -735,6 +735,16 @@ export class RatingsRepository {
     return profiles;
   }
 
+  /** A user's keys as the read scripts take them: meta, ratings, explicit favourites, profile. */
+  private userReadKeys(userId: number): string[] {
+    return [
+      this.keys.userMeta(userId),
+      this.keys.userRatings(userId),
+      this.keys.userExplicitFavourites(userId),
+      this.keys.userProfile(userId),
+    ];
+  }
+
   /**
    * What a recommendation needs of a user, in one round trip: their cluster in each model
    * version, the movies they rated or favourited, and their profile.
@@ -742,12 +752,7 @@ export class RatingsRepository {
   async readUserSummary(userId: number): Promise<UserSummary> {
     const [meta, rated, explicit, profile] = (await readUserSummaryScript.run(
       this.client,
-      [
-        this.keys.userMeta(userId),
-        this.keys.userRatings(userId),
-        this.keys.userExplicitFavourites(userId),
-        this.keys.userProfile(userId),
-      ],
+      this.userReadKeys(userId),
       [],
     )) as [string[], string, string, string[]];
     const seen = new Set<number>();
@@ -773,12 +778,7 @@ export class RatingsRepository {
   async readUserView(userId: number): Promise<UserView> {
     const [meta, ratings, explicit, profile] = (await readUserScript.run(
       this.client,
-      [
-        this.keys.userMeta(userId),
-        this.keys.userRatings(userId),
-        this.keys.userExplicitFavourites(userId),
-        this.keys.userProfile(userId),
-      ],
+      this.userReadKeys(userId),
       [],
     )) as [string[], string, string, string[]];
     const clusters = clustersIn(meta);
