@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
+import { runCliSource } from '@app/testing';
 
-const run = promisify(execFile);
 const MAIN = join(__dirname, 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'evaluate-cli-'));
 
@@ -32,20 +30,7 @@ writeFileSync(
     .concat('\n'),
 );
 
-/** Runs the CLI as npm run evaluate does, through the TypeScript source. */
-async function evaluateCli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--require', '@swc-node/register', MAIN, ...args],
-      { cwd: join(__dirname, '..', '..', '..') },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const evaluateCli = (...args: string[]) => runCliSource(MAIN, args);
 
 const lastLine = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').pop() ?? '');
 

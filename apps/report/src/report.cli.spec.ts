@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
+import { runCliSource } from '@app/testing';
 
-const run = promisify(execFile);
 const MAIN = join(__dirname, 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'report-cli-'));
 
@@ -34,19 +32,7 @@ writeFileSync(
   ].join('\n'),
 );
 
-async function reportCli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--require', '@swc-node/register', MAIN, ...args],
-      { cwd: join(__dirname, '..', '..', '..') },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const reportCli = (...args: string[]) => runCliSource(MAIN, args);
 
 const resultSchema = z.object({
   out: z.string(),

@@ -6,3 +6,4 @@ export * from './kafka-helpers';
 export * from './tcp-proxy';
 export * from './model.fixture';
 export * from './service-process';
+export * from './cli-process';
