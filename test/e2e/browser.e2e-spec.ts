@@ -7,7 +7,13 @@ import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { Reclusterer } from '@app/recluster';
 import { RatingsRepository } from '@app/store';
-import { freePort, generateEvents, isolatedEnvironment, ServiceProcess } from '@app/testing';
+import {
+  aReclusterSettings,
+  freePort,
+  generateEvents,
+  isolatedEnvironment,
+  ServiceProcess,
+} from '@app/testing';
 
 /** Screenshots land here, for people to look at; the folder is git-ignored. */
 const SCREENSHOTS = join(process.cwd(), 'test-results');
@@ -88,18 +94,10 @@ describe('pages in a real browser', () => {
       const events = generateEvents(2_000, { seed: 4, users: 60, movies: 40 });
       await repository.applyEvents(events.slice(0, 1_000));
       await repository.countIngestedEvents(1_000, 3);
-      const outcome = await new Reclusterer(repository, {
-        k: 4,
-        minClusterSize: 3,
-        values: 'centred',
-        normalize: true,
-        seed: 1,
-        restarts: 1,
-        threads: 1,
-        demographicK: 2,
-        keepVersions: 3,
-        lockTtlMs: 10_000,
-      }).run();
+      const outcome = await new Reclusterer(
+        repository,
+        aReclusterSettings({ k: 4, minClusterSize: 3 }),
+      ).run();
       expect(outcome.status).toBe('published');
       await query.waitForLog(/HTTP on port/);
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

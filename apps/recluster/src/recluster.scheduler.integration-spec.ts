@@ -1,5 +1,5 @@
 import { RatingsRepository } from '@app/store';
-import { generateEvents, isolatedEnvironment, waitFor } from '@app/testing';
+import { aReclusterSettings, generateEvents, isolatedEnvironment, waitFor } from '@app/testing';
 import { type ReclusterConfig } from './recluster.config';
 import { ReclusterScheduler } from './recluster.scheduler';
 
@@ -9,18 +9,7 @@ const aConfig = (
 ): ReclusterConfig => ({
   redis: env.redis,
   logLevel: 'error',
-  settings: {
-    k: 2,
-    minClusterSize: 2,
-    values: 'centred' as const,
-    normalize: true,
-    seed: 1,
-    restarts: 1,
-    threads: 1,
-    demographicK: 2,
-    keepVersions: 3,
-    lockTtlMs: 10_000,
-  },
+  settings: aReclusterSettings({ k: 2 }),
   intervalMs: 3_600_000,
   afterEvents: 1_000_000,
   pollMs: 100,

@@ -12,26 +12,16 @@ import { RatingsRepository } from '@app/store';
 import {
   computeExpectedState,
   generateEvents,
+  aReclusterSettings,
   isolatedEnvironment,
   produce,
   readState,
   toWire,
   waitFor,
 } from '@app/testing';
-import { type ReclusterSettings, Reclusterer } from './reclusterer';
+import { Reclusterer } from './reclusterer';
 
-const settings: ReclusterSettings = {
-  k: 3,
-  minClusterSize: 2,
-  values: 'centred',
-  normalize: true,
-  seed: 7,
-  restarts: 1,
-  threads: 1,
-  demographicK: 2,
-  keepVersions: 5,
-  lockTtlMs: 10_000,
-};
+const settings = aReclusterSettings({ seed: 7, keepVersions: 5 });
 
 /** Reads back a version's assignments and checks its aggregates against a from-scratch oracle. */
 async function expectVersionMatches(

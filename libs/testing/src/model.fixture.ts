@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type ReclusterSettings } from '@app/recluster';
 import { type RatingsRepository } from '@app/store';
 
 export interface TestModel {
@@ -34,3 +35,20 @@ export async function publishModel(
     await repository.releaseReclusterLock(token);
   }
 }
+
+/** Recluster settings for small test data: one start on one thread, a short lock. */
+export const aReclusterSettings = (
+  overrides: Partial<ReclusterSettings> = {},
+): ReclusterSettings => ({
+  k: 3,
+  minClusterSize: 2,
+  values: 'centred',
+  normalize: true,
+  seed: 1,
+  restarts: 1,
+  threads: 1,
+  demographicK: 2,
+  keepVersions: 3,
+  lockTtlMs: 10_000,
+  ...overrides,
+});
