@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { z } from 'zod';
-import { progressBar, runCli, UsageError } from '@app/cli';
+import { progressBar, parseArguments, runCli } from '@app/cli';
 import { loadConfig, redisEnvSchema, toRedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
 import { inspectRatingsFile, RatingsFileError, readRatings } from '@app/movielens';
@@ -50,13 +50,7 @@ async function main(): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) {
-    throw new UsageError(
-      parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
-    );
-  }
-  const args = parsed.data;
+  const args = parseArguments(argsSchema, values);
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
     return;

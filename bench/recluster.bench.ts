@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { progressBar, runCli, UsageError } from '@app/cli';
+import { progressBar, parseArguments, runCli, UsageError } from '@app/cli';
 import {
   applyMatrixValues,
   buildRatingMatrix,
@@ -80,13 +80,7 @@ async function main(): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const parsed = argsSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new UsageError(
-      parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
-    );
-  }
-  const args = parsed.data;
+  const args = parseArguments(argsSchema, raw);
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
     return;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { runCli, UsageError } from '@app/cli';
+import { parseArguments, runCli } from '@app/cli';
 import {
   buildRatingMatrix,
   elbowK,
@@ -61,13 +61,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) {
-    throw new UsageError(
-      parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
-    );
-  }
-  const args = parsed.data;
+  const args = parseArguments(argsSchema, values);
   const { matrix } = buildRatingMatrix(await readRatingColumns(args.ratings), {
     values: args.values,
   });

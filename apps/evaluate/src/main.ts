@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { progressBar, runCli, UsageError } from '@app/cli';
+import { progressBar, parseArguments, runCli } from '@app/cli';
 import {
   DEFAULT_K,
-  describeIssues,
   evaluate,
   EVALUATION_OPTIONS,
   EVALUATION_OPTIONS_USAGE,
@@ -34,18 +33,17 @@ Progress goes to stderr. The last stdout line is JSON {methods: {cluster: {...},
 (lowest cluster RMSE) with perK: [{k, clusters, methods}] for every k.`;
 
 async function main(): Promise<void> {
-  const { values } = parseOptions();
+  const { values } = parseArgs({ options: EVALUATION_OPTIONS });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const parsed = evaluationArgsSchema
-    .refine((args) => args.k === undefined || args['k-range'] === undefined, {
+  const args = parseArguments(
+    evaluationArgsSchema.refine((a) => a.k === undefined || a['k-range'] === undefined, {
       message: 'give --k or --k-range, not both',
-    })
-    .safeParse(values);
-  if (!parsed.success) throw new UsageError(describeIssues(parsed.error));
-  const args = parsed.data;
+    }),
+    values,
+  );
 
   process.stderr.write(`reading ${args.ratings}${args.test ? ` and ${args.test}` : ''}\n`);
   const data = await loadEvaluationData(args);
@@ -89,15 +87,6 @@ async function main(): Promise<void> {
       : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-/** node:util's own parse errors (an unknown option, a missing value) are usage errors too. */
-function parseOptions() {
-  try {
-    return parseArgs({ options: EVALUATION_OPTIONS });
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
 }
 
 const format = (value: number | undefined, width: number): string =>

@@ -1,12 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { runCli, UsageError } from '@app/cli';
+import { parseArguments, runCli } from '@app/cli';
 import { buildRatingMatrix, elbowK, normalizeRows, scoreKs } from '@app/clustering';
 import {
   clusterHeatmaps,
   DEFAULT_K,
-  describeIssues,
   evaluate,
   EVALUATION_OPTIONS,
   EVALUATION_OPTIONS_USAGE,
@@ -44,14 +43,14 @@ const reportArgsSchema = evaluationArgsSchema.extend({
 });
 
 async function main(): Promise<void> {
-  const { values } = parseOptions();
+  const { values } = parseArgs({
+    options: { ...EVALUATION_OPTIONS, out: { type: 'string' }, sample: { type: 'string' } },
+  });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const parsed = reportArgsSchema.safeParse(values);
-  if (!parsed.success) throw new UsageError(describeIssues(parsed.error));
-  const args = parsed.data;
+  const args = parseArguments(reportArgsSchema, values);
 
   process.stderr.write(`reading ${args.ratings}${args.test ? ` and ${args.test}` : ''}\n`);
   const data = await loadEvaluationData(args);
@@ -105,17 +104,6 @@ async function main(): Promise<void> {
       methods: summary.methods,
     })}\n`,
   );
-}
-
-/** node:util's own parse errors (an unknown option, a missing value) are usage errors too. */
-function parseOptions() {
-  try {
-    return parseArgs({
-      options: { ...EVALUATION_OPTIONS, out: { type: 'string' }, sample: { type: 'string' } },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
 }
 
 runCli(main, USAGE, [RatingsFileError, MovieLensFileError]);

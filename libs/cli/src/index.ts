@@ -1,3 +1,4 @@
 export * from './cli-error';
 export * from './progress-bar';
 export * from './run-cli';
+export * from './parse-arguments';

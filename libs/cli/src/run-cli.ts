@@ -2,7 +2,8 @@ import { ConfigError } from '@app/config';
 import { UsageError } from './cli-error';
 
 /**
- * Runs a command's main function: usage mistakes exit 2 with the usage text, expected failures
+ * Runs a command's main function: usage mistakes (a UsageError, or node:util's parseArgs
+ * rejecting an unknown option or a missing value) exit 2 with the usage text, expected failures
  * (bad configuration, unreadable input) exit 1 with their message and no stack trace.
  */
 export function runCli(
@@ -11,8 +12,8 @@ export function runCli(
   expected: readonly (abstract new (...args: never[]) => Error)[] = [],
 ): void {
   main().catch((error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n\n${usage}\n`);
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      process.stderr.write(`error: ${(error as Error).message}\n\n${usage}\n`);
       process.exit(2);
     }
     if (error instanceof ConfigError || expected.some((type) => error instanceof type)) {
@@ -25,3 +26,8 @@ export function runCli(
     process.exit(1);
   });
 }
+
+const isParseArgsError = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+};

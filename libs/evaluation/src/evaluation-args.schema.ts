@@ -101,9 +101,3 @@ export function evaluationSettingsOf(args: EvaluationArgs, k: number): Evaluatio
 /** The ks from A to B. */
 export const ksOf = ([from, to]: readonly [number, number]): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/** Why arguments were rejected, one `--option: message` per problem. */
-export const describeIssues = (error: z.ZodError): string =>
-  error.issues
-    .map((issue) => (issue.path.length > 0 ? `--${issue.path.join('.')}: ` : '') + issue.message)
-    .join('; ');
