@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { parseArguments, runCli } from '@app/cli';
 import {
   buildRatingMatrix,
-  elbowK,
-  type KScore,
+  chooseK,
+  formatKScore,
+  K_SCORE_HEADER,
   MATRIX_VALUES,
   normalizeRows,
-  scoreKs,
 } from '@app/clustering';
 import { RatingsFileError, readRatingColumns } from '@app/movielens';
 
@@ -66,29 +66,17 @@ async function main(): Promise<void> {
     values: args.values,
   });
   if (!args['no-normalize']) normalizeRows(matrix);
-  const [from, to] = args['k-range'];
-  const ks = Array.from({ length: to - from + 1 }, (_, i) => from + i).filter(
-    (k) => k <= matrix.rows,
-  );
-
-  process.stderr.write('   k        inertia  silhouette  seconds\n');
-  const scores = await scoreKs(matrix, ks, {
+  process.stderr.write(K_SCORE_HEADER);
+  const { scores, elbowK, bestSilhouetteK } = await chooseK(matrix, args['k-range'], {
     seed: args.seed,
     restarts: args.restarts,
     silhouetteSample: args.sample,
-    onScore: ({ k, inertia, silhouette, seconds }: KScore) =>
-      process.stderr.write(
-        `${String(k).padStart(4)} ${inertia.toFixed(1).padStart(14)} ${silhouette.toFixed(4).padStart(11)} ${seconds.toFixed(2).padStart(8)}\n`,
-      ),
+    onScore: (score) => process.stderr.write(formatKScore(score)),
   });
-  const best = scores.reduce<KScore | undefined>(
-    (a, s) => (a === undefined || s.silhouette > a.silhouette ? s : a),
-    undefined,
-  );
   const result = {
     scores: scores.map(({ k, inertia, silhouette }) => ({ k, inertia, silhouette })),
-    elbowK: elbowK(scores),
-    bestSilhouetteK: best?.k,
+    elbowK,
+    bestSilhouetteK,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -2,7 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseArguments, runCli } from '@app/cli';
-import { buildRatingMatrix, elbowK, normalizeRows, scoreKs } from '@app/clustering';
+import {
+  buildRatingMatrix,
+  chooseK,
+  formatKScore,
+  K_SCORE_HEADER,
+  normalizeRows,
+} from '@app/clustering';
 import {
   clusterHeatmaps,
   DEFAULT_K,
@@ -11,7 +17,6 @@ import {
   EVALUATION_OPTIONS_USAGE,
   evaluationArgsSchema,
   evaluationSettingsOf,
-  ksOf,
   loadEvaluationData,
   summarizeEvaluation,
 } from '@app/evaluation';
@@ -59,18 +64,18 @@ async function main(): Promise<void> {
   // The curves score the same matrix the model builder clusters, as choose-k does.
   const { matrix } = buildRatingMatrix(data.train, { values: args.values });
   if (settings.model.normalize) normalizeRows(matrix);
-  const ks = ksOf(args['k-range'] ?? DEFAULT_K_RANGE).filter((k) => k <= matrix.rows);
-  process.stderr.write('   k        inertia  silhouette  seconds\n');
-  const scores = await scoreKs(matrix, ks, {
-    seed: args.seed,
-    restarts: args.restarts,
-    silhouetteSample: args.sample,
-    ...(args.threads === undefined ? {} : { threads: args.threads }),
-    onScore: ({ k, inertia, silhouette, seconds }) =>
-      process.stderr.write(
-        `${String(k).padStart(4)} ${inertia.toFixed(1).padStart(14)} ${silhouette.toFixed(4).padStart(11)} ${seconds.toFixed(2).padStart(8)}\n`,
-      ),
-  });
+  process.stderr.write(K_SCORE_HEADER);
+  const { scores, elbowK, bestSilhouetteK } = await chooseK(
+    matrix,
+    args['k-range'] ?? DEFAULT_K_RANGE,
+    {
+      seed: args.seed,
+      restarts: args.restarts,
+      silhouetteSample: args.sample,
+      ...(args.threads === undefined ? {} : { threads: args.threads }),
+      onScore: (score) => process.stderr.write(formatKScore(score)),
+    },
+  );
 
   process.stderr.write(`evaluating the model at k = ${settings.model.k}\n`);
   const evaluation = await evaluate(data, settings);
@@ -83,7 +88,7 @@ async function main(): Promise<void> {
       ['shrinkage', JSON.stringify(settings.shrinkage)],
     ],
     scores,
-    elbowK: elbowK(scores),
+    elbowK,
     summary,
     heatmaps: clusterHeatmaps(data.train, evaluation.model.assignments),
     assignments: evaluation.model.assignments,
@@ -91,16 +96,12 @@ async function main(): Promise<void> {
     users: data.users,
   });
   await writeFile(args.out, page);
-  const bestSilhouette = scores.reduce<(typeof scores)[number] | undefined>(
-    (a, s) => (a === undefined || s.silhouette > a.silhouette ? s : a),
-    undefined,
-  );
   process.stdout.write(
     `${JSON.stringify({
       out: args.out,
       k: summary.k,
-      elbowK: elbowK(scores),
-      bestSilhouetteK: bestSilhouette?.k,
+      elbowK,
+      bestSilhouetteK,
       methods: summary.methods,
     })}\n`,
   );

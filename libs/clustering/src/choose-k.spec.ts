@@ -1,4 +1,4 @@
-import { elbowK, silhouetteScore } from './choose-k';
+import { chooseK, elbowK, silhouetteScore } from './choose-k';
 import { allocateCsr, type CsrMatrix } from './csr-matrix';
 
 /** Two tight groups of points far apart on one axis. */
@@ -42,5 +42,20 @@ describe(elbowK.name, () => {
     const curve = [100, 40, 12, 10, 9, 8.5, 8].map((inertia, i) => ({ k: i + 1, inertia }));
 
     expect(elbowK(curve)).toBe(3);
+  });
+});
+
+describe(chooseK.name, () => {
+  it('scores the ks the matrix has rows for and picks the best silhouette', async () => {
+    const choice = await chooseK(twoGroups(), [2, 9], { seed: 1, restarts: 1, threads: 1 });
+
+    expect(choice.scores.map((score) => score.k)).toEqual([2, 3, 4, 5, 6]);
+    const best = Math.max(...choice.scores.map((score) => score.silhouette));
+    expect(choice.scores.find((score) => score.k === choice.bestSilhouetteK)?.silhouette).toBe(
+      best,
+    );
+    // The two planted groups: nothing separates them better than k = 2.
+    expect(choice.bestSilhouetteK).toBe(2);
+    expect(choice.elbowK).toBe(elbowK(choice.scores));
   });
 });

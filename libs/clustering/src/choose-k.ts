@@ -43,6 +43,40 @@ export async function scoreKs(
   return scores;
 }
 
+export interface KChoice {
+  scores: KScore[];
+  /** The elbow of the inertia curve. */
+  elbowK: number | undefined;
+  /** The k with the highest silhouette. */
+  bestSilhouetteK: number | undefined;
+}
+
+/**
+ * Scores every k from `from` to `to` (those the matrix has rows for) and names the two
+ * candidates: the elbow of the inertia curve and the best silhouette.
+ */
+export async function chooseK(
+  matrix: CsrMatrix,
+  [from, to]: readonly [number, number],
+  options: ScoreKsOptions = {},
+): Promise<KChoice> {
+  const ks = Array.from({ length: to - from + 1 }, (_, i) => from + i).filter(
+    (k) => k <= matrix.rows,
+  );
+  const scores = await scoreKs(matrix, ks, options);
+  let best: KScore | undefined;
+  for (const score of scores)
+    if (best === undefined || score.silhouette > best.silhouette) best = score;
+  return { scores, elbowK: elbowK(scores), bestSilhouetteK: best?.k };
+}
+
+/** The header of the table of scores that CLIs print as each k is scored. */
+export const K_SCORE_HEADER = '   k        inertia  silhouette  seconds\n';
+
+/** One row of that table. */
+export const formatKScore = ({ k, inertia, silhouette, seconds }: KScore): string =>
+  `${String(k).padStart(4)} ${inertia.toFixed(1).padStart(14)} ${silhouette.toFixed(4).padStart(11)} ${seconds.toFixed(2).padStart(8)}\n`;
+
 /**
  * Mean silhouette of a seeded sample of rows, with distances and cluster means taken within the
  * sample (as scikit-learn's silhouette_score with sample_size). Rows alone in their cluster
