@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { progressBar, parseArguments, runCli } from '@app/cli';
 import {
-  DEFAULT_K,
   evaluate,
   EVALUATION_OPTIONS,
   EVALUATION_OPTIONS_USAGE,
@@ -13,6 +12,7 @@ import {
   summarizeEvaluation,
 } from '@app/evaluation';
 import { MovieLensFileError, RatingsFileError } from '@app/movielens';
+import { DEFAULT_MODEL_SETTINGS } from '@app/recluster';
 
 const USAGE = `Usage: npm run evaluate -- --ratings FILE [--test FILE] [--k N | --k-range A:B] [options]
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
 
   process.stderr.write(`reading ${args.ratings}${args.test ? ` and ${args.test}` : ''}\n`);
   const data = await loadEvaluationData(args);
-  const ks = args['k-range'] ? ksOf(args['k-range']) : [args.k ?? DEFAULT_K];
+  const ks = args['k-range'] ? ksOf(args['k-range']) : [args.k ?? DEFAULT_MODEL_SETTINGS.k];
 
   process.stderr.write('   k  clusters  cluster RMSE  NDCG@10  popularity NDCG@10  seconds\n');
   const summaries: EvaluationSummary[] = [];

@@ -7,7 +7,7 @@ import {
   redisEnvSchema,
   toRedisConfig,
 } from '@app/config';
-import { type ShrinkageSettings } from '@app/recommend';
+import { DEFAULT_SHRINKAGE, type ShrinkageSettings } from '@app/recommend';
 
 export const queryEnvSchema = z
   .object({
@@ -17,9 +17,12 @@ export const queryEnvSchema = z
     QUERY_MOVIES_FILE: z.string().min(1).default('data/ml-latest-small/movies.csv'),
     QUERY_REFRESH_MS: envInt(5_000, { min: 100, max: 3_600_000 }),
     QUERY_REDIS_TIMEOUT_MS: envInt(500, { min: 10, max: 60_000 }),
-    QUERY_PRIOR_WEIGHT: envInt(5, { min: 0, max: 10_000 }),
-    QUERY_CLUSTER_PRIOR_WEIGHT: envInt(25, { min: 0, max: 10_000 }),
-    QUERY_MIN_SUPPORT: envInt(3, { min: 1, max: 1_000_000 }),
+    QUERY_PRIOR_WEIGHT: envInt(DEFAULT_SHRINKAGE.priorWeight, { min: 0, max: 10_000 }),
+    QUERY_CLUSTER_PRIOR_WEIGHT: envInt(DEFAULT_SHRINKAGE.clusterPriorWeight, {
+      min: 0,
+      max: 10_000,
+    }),
+    QUERY_MIN_SUPPORT: envInt(DEFAULT_SHRINKAGE.minSupport, { min: 1, max: 1_000_000 }),
   })
   .extend(redisEnvSchema.shape)
   .extend(loggingEnvSchema.shape)

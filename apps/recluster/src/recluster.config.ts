@@ -9,16 +9,19 @@ import {
   redisEnvSchema,
   toRedisConfig,
 } from '@app/config';
-import { type ReclusterSettings } from '@app/recluster';
+import { DEFAULT_MODEL_SETTINGS, type ReclusterSettings } from '@app/recluster';
 
 export const reclusterEnvSchema = z
   .object({
-    RECLUSTER_K: envInt(20, { min: 1, max: 10_000 }),
-    RECLUSTER_MIN_CLUSTER_SIZE: envInt(5, { min: 1, max: 10_000_000 }),
-    RECLUSTER_VALUES: z.enum(MATRIX_VALUES).default('centred'),
-    RECLUSTER_NORMALIZE_ROWS: envBool(true),
-    RECLUSTER_SEED: envInt(1),
-    RECLUSTER_RESTARTS: envInt(3, { min: 1, max: 100 }),
+    RECLUSTER_K: envInt(DEFAULT_MODEL_SETTINGS.k, { min: 1, max: 10_000 }),
+    RECLUSTER_MIN_CLUSTER_SIZE: envInt(DEFAULT_MODEL_SETTINGS.minClusterSize, {
+      min: 1,
+      max: 10_000_000,
+    }),
+    RECLUSTER_VALUES: z.enum(MATRIX_VALUES).default(DEFAULT_MODEL_SETTINGS.values),
+    RECLUSTER_NORMALIZE_ROWS: envBool(DEFAULT_MODEL_SETTINGS.normalize),
+    RECLUSTER_SEED: envInt(DEFAULT_MODEL_SETTINGS.seed),
+    RECLUSTER_RESTARTS: envInt(DEFAULT_MODEL_SETTINGS.restarts, { min: 1, max: 100 }),
     RECLUSTER_DEMOGRAPHIC_K: envInt(8, { min: 1, max: 1_000 }),
     RECLUSTER_KEEP_VERSIONS: envInt(3, { min: 1, max: 100 }),
     RECLUSTER_LOCK_TTL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),

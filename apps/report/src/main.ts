@@ -11,7 +11,6 @@ import {
 } from '@app/clustering';
 import {
   clusterHeatmaps,
-  DEFAULT_K,
   evaluate,
   EVALUATION_OPTIONS,
   EVALUATION_OPTIONS_USAGE,
@@ -21,6 +20,7 @@ import {
   summarizeEvaluation,
 } from '@app/evaluation';
 import { MovieLensFileError, RatingsFileError } from '@app/movielens';
+import { DEFAULT_MODEL_SETTINGS } from '@app/recluster';
 import { renderReportPage } from './report-page';
 
 const DEFAULT_K_RANGE: [number, number] = [2, 30];
@@ -38,7 +38,7 @@ ${EVALUATION_OPTIONS_USAGE}
   --sample N              users in the silhouette sample (default 1000)
 
 Here --k-range is the ks of the curves (default ${DEFAULT_K_RANGE.join(':')}) and --k the model evaluated
-(default ${DEFAULT_K}).
+(default ${DEFAULT_MODEL_SETTINGS.k}).
 
 Progress goes to stderr; the last stdout line is JSON {out, k, elbowK, bestSilhouetteK, methods}.`;
 
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
 
   process.stderr.write(`reading ${args.ratings}${args.test ? ` and ${args.test}` : ''}\n`);
   const data = await loadEvaluationData(args);
-  const settings = evaluationSettingsOf(args, args.k ?? DEFAULT_K);
+  const settings = evaluationSettingsOf(args, args.k ?? DEFAULT_MODEL_SETTINGS.k);
 
   // The curves score the same matrix the model builder clusters, as choose-k does.
   const { matrix } = buildRatingMatrix(data.train, { values: args.values });

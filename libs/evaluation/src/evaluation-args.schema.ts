@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import { MATRIX_VALUES } from '@app/clustering';
-import { type ModelSettings } from '@app/recluster';
+import { DEFAULT_MODEL_SETTINGS, type ModelSettings } from '@app/recluster';
 import { DEFAULT_SHRINKAGE } from '@app/recommend';
 import { type EvaluationSettings } from './evaluator';
-
-/** The recluster worker's defaults, so an evaluation measures what production runs. */
-export const DEFAULT_K = 20;
-export const DEFAULT_MIN_CLUSTER_SIZE = 5;
 
 /** The options `evaluate` and `report` share, for node:util parseArgs. */
 export const EVALUATION_OPTIONS = {
@@ -33,13 +29,13 @@ export const EVALUATION_OPTIONS_USAGE = `  --ratings FILE          ratings: rati
                           80/20 split of --ratings
   --users FILE            demographics (u.user or users.dat): metrics per gender and age group
   --movies FILE           titles (movies.csv, u.item or movies.dat)
-  --k N                   clusters (default ${DEFAULT_K}, as the recluster worker)
+  --k N                   clusters (default ${DEFAULT_MODEL_SETTINGS.k}, as the recluster worker)
   --k-range A:B           every k from A to B, inclusive
-  --min-cluster-size N    smaller clusters are merged (default ${DEFAULT_MIN_CLUSTER_SIZE})
-  --values V              centred | raw | binary | favourites (default centred)
+  --min-cluster-size N    smaller clusters are merged (default ${DEFAULT_MODEL_SETTINGS.minClusterSize})
+  --values V              centred | raw | binary | favourites (default ${DEFAULT_MODEL_SETTINGS.values})
   --no-normalize          cluster the rows as they are (default: unit length, as the worker)
-  --restarts N            k-means++ starts per k (default 3)
-  --seed S                seed of the split and of k-means (default 1)
+  --restarts N            k-means++ starts per k (default ${DEFAULT_MODEL_SETTINGS.restarts})
+  --seed S                seed of the split and of k-means (default ${DEFAULT_MODEL_SETTINGS.seed})
   --prior-weight W        shrinkage prior weight, in ratings (default ${DEFAULT_SHRINKAGE.priorWeight})
   --cluster-prior-weight W  prior weight of the cluster's deviation in predictions (default ${DEFAULT_SHRINKAGE.clusterPriorWeight})
   --min-support N         fewest cluster ratings a cluster mean needs (default ${DEFAULT_SHRINKAGE.minSupport})
@@ -61,11 +57,11 @@ export const evaluationArgsSchema = z.object({
   movies: z.string().min(1).optional(),
   k: positiveInt.optional(),
   'k-range': kRange.optional(),
-  'min-cluster-size': positiveInt.default(DEFAULT_MIN_CLUSTER_SIZE),
-  values: z.enum(MATRIX_VALUES).default('centred'),
+  'min-cluster-size': positiveInt.default(DEFAULT_MODEL_SETTINGS.minClusterSize),
+  values: z.enum(MATRIX_VALUES).default(DEFAULT_MODEL_SETTINGS.values),
   'no-normalize': z.boolean().default(false),
-  restarts: positiveInt.max(100).default(3),
-  seed: z.coerce.number().int().nonnegative().default(1),
+  restarts: positiveInt.max(100).default(DEFAULT_MODEL_SETTINGS.restarts),
+  seed: z.coerce.number().int().nonnegative().default(DEFAULT_MODEL_SETTINGS.seed),
   'prior-weight': z.coerce.number().nonnegative().default(DEFAULT_SHRINKAGE.priorWeight),
   'cluster-prior-weight': z.coerce
     .number()

@@ -32,6 +32,16 @@ export interface ModelSettings {
   threads?: number;
 }
 
+/** What the recluster worker runs unless configured otherwise; evaluations start from it too. */
+export const DEFAULT_MODEL_SETTINGS: Readonly<ModelSettings> = {
+  k: 20,
+  minClusterSize: 5,
+  values: 'centred',
+  normalize: true,
+  seed: 1,
+  restarts: 3,
+};
+
 export interface BuiltModel {
   clusters: number;
   /** userId -> cluster. */
