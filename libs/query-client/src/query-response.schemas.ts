@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { userProfileSchema } from '@app/events';
-import { RANK_BY } from '@app/recommend';
+import { PREDICTION_SOURCES, RANK_BY } from '@app/recommend';
 
 /**
  * Answers of the query service. The schemas document the API (the OpenAPI document is generated
@@ -38,7 +38,7 @@ export const predictionResponseSchema = z.object({
   title: z.string().nullable(),
   rating: z.number().describe('predicted rating, 0.5 to 5'),
   source: z
-    .enum(['cluster', 'movie', 'global'])
+    .enum(PREDICTION_SOURCES)
     .describe(
       "the cluster's ratings of the movie; the movie's ratings by everyone when the cluster has " +
         'too few; or the global mean for a movie nobody rated',

@@ -53,7 +53,7 @@ export class ModelSnapshotCache {
     for (let c = 0; c < model.clusters; c++) {
       clusters.push(await this.repository.getClusterAggregates(version, c));
     }
-    this.snapshot = new ModelSnapshot(model, clusters, this.settings, new Date());
+    this.snapshot = new ModelSnapshot(model, clusters, this.settings);
     this.loadedMarker = marker;
     return this.snapshot;
   }

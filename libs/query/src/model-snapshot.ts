@@ -25,7 +25,6 @@ export class ModelSnapshot {
     model: StoredModel,
     clusters: readonly ClusterAggregates[],
     settings: ShrinkageSettings,
-    readonly loadedAt: Date,
   ) {
     this.version = model.version;
     this.builtAt = model.info.builtAt === undefined ? null : String(model.info.builtAt);

@@ -1,4 +1,4 @@
-import { type UserProfile } from '@app/events';
+import { MID_RATING, type UserProfile } from '@app/events';
 import {
   type ClusterSummary,
   type ClustersResponse,
@@ -95,7 +95,7 @@ export class Recommender {
     const cluster = snapshot === undefined ? undefined : clusterOf(snapshot, user);
     const prediction =
       snapshot === undefined
-        ? { rating: 2.75, source: 'global' as const, support: 0 }
+        ? { rating: MID_RATING, source: 'global' as const, support: 0 }
         : snapshot.ranking.predict(cluster, user.ratings, movieId);
     return {
       userId,

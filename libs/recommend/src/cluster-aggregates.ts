@@ -47,11 +47,11 @@ export function aggregateClusters(
     ratingSums: new Map(),
     ratingCounts: new Map(),
   }));
-  const favouritePairs = new Map<string, [userId: number, movieId: number]>();
+  const favouritePairs = new Set<string>();
   const addFavourite = (cluster: MutableAggregates, userId: number, movieId: number): void => {
     const pair = `${userId}:${movieId}`;
     if (favouritePairs.has(pair)) return;
-    favouritePairs.set(pair, [userId, movieId]);
+    favouritePairs.add(pair);
     increment(cluster.favourites, movieId, 1);
   };
   for (let i = 0; i < ratings.userIds.length; i++) {

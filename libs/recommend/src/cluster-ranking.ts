@@ -1,3 +1,4 @@
+import { MAX_RATING, MIN_RATING } from '@app/events';
 import { type ClusterAggregates } from './cluster-aggregates';
 import {
   DEFAULT_SHRINKAGE,
@@ -24,7 +25,8 @@ export interface RankedMovie {
   support: number;
 }
 
-export type PredictionSource = 'cluster' | 'movie' | 'global';
+export const PREDICTION_SOURCES = ['cluster', 'movie', 'global'] as const;
+export type PredictionSource = (typeof PREDICTION_SOURCES)[number];
 
 export interface Prediction {
   rating: number;
@@ -37,9 +39,6 @@ export interface Prediction {
   /** The cluster's ratings of the movie (0 without a cluster). */
   support: number;
 }
-
-const MIN_RATING = 0.5;
-const MAX_RATING = 5;
 
 /**
  * The rankings and predictions of one model: its clusters' aggregates, read once, ranked on

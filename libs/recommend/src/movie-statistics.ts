@@ -1,3 +1,4 @@
+import { MID_RATING } from '@app/events';
 import { type ClusterAggregates } from './cluster-aggregates';
 
 /** Settings of the shrunk means every ranking and prediction uses. */
@@ -39,7 +40,7 @@ export class MovieStatistics {
 
   constructor(
     clusters: readonly ClusterAggregates[],
-    readonly settings: ShrinkageSettings = DEFAULT_SHRINKAGE,
+    settings: ShrinkageSettings = DEFAULT_SHRINKAGE,
   ) {
     let total = 0;
     let ratings = 0;
@@ -52,8 +53,7 @@ export class MovieStatistics {
         ratings += count;
       }
     }
-    // With no rating at all, the middle of the 0.5-5 scale.
-    this.globalMean = ratings > 0 ? total / ratings : 2.75;
+    this.globalMean = ratings > 0 ? total / ratings : MID_RATING;
     for (const [movie, sum] of this.sums) {
       this.means.set(
         movie,
