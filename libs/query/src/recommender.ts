@@ -10,7 +10,6 @@ import {
   type RecommendedMovie,
 } from '@app/query-client';
 import {
-  type ClusterRanking,
   nearestDemographicCluster,
   type RankBy,
   type RankedMovie,
@@ -32,6 +31,8 @@ const CLUSTER_GENRES = 8;
  * else comes from the cached model snapshot.
  */
 export class Recommender {
+  private readonly genreProfileCache = new WeakMap<ModelSnapshot, GenreShare[][]>();
+
   constructor(
     private readonly repository: RatingsRepository,
     private readonly snapshots: ModelSnapshotCache,
@@ -140,30 +141,47 @@ export class Recommender {
         .ranked(id, 'favourites')
         .slice(0, top)
         .map((movie) => this.describe(movie)),
-      genres: this.genreProfile(snapshot.ranking, id),
+      genres: this.genreProfiles(snapshot)[id] ?? [],
     };
   }
 
-  /** Genres of the cluster's favourites, weighted by favourite count, against all clusters'. */
-  private genreProfile(ranking: ClusterRanking, id: number): GenreShare[] {
-    const shares = (clusters: readonly number[]) => {
+  /**
+   * Each cluster's genres: the shares of its favourites, weighted by favourite count, and their
+   * lift against all clusters'. Computed once per snapshot, on first ask.
+   */
+  private genreProfiles(snapshot: ModelSnapshot): GenreShare[][] {
+    const cached = this.genreProfileCache.get(snapshot);
+    if (cached !== undefined) return cached;
+    // A genre's share: the favourite count of its movies over all favourites counted.
+    const shares = ({ weights, total }: { weights: Map<string, number>; total: number }) =>
+      new Map([...weights].map(([genre, weight]) => [genre, weight / (total || 1)]));
+    const perCluster = snapshot.ranking.clusters.map(({ favourites }) => {
       const weights = new Map<string, number>();
       let total = 0;
-      for (const c of clusters) {
-        for (const [movie, count] of ranking.clusters[c]?.favourites ?? []) {
-          total += count;
-          for (const genre of this.catalogue.describe(movie).genres) {
-            weights.set(genre, (weights.get(genre) ?? 0) + count);
-          }
+      for (const [movie, count] of favourites) {
+        total += count;
+        for (const genre of this.catalogue.describe(movie).genres) {
+          weights.set(genre, (weights.get(genre) ?? 0) + count);
         }
       }
-      return new Map([...weights].map(([genre, weight]) => [genre, weight / (total || 1)]));
-    };
-    const overall = shares(ranking.clusters.map((_, c) => c));
-    return [...shares([id])]
-      .map(([genre, share]) => ({ genre, share, lift: share / (overall.get(genre) ?? share) }))
-      .sort((a, b) => b.share - a.share || a.genre.localeCompare(b.genre))
-      .slice(0, CLUSTER_GENRES);
+      return { weights, total };
+    });
+    const all = { weights: new Map<string, number>(), total: 0 };
+    for (const { weights, total } of perCluster) {
+      all.total += total;
+      for (const [genre, weight] of weights) {
+        all.weights.set(genre, (all.weights.get(genre) ?? 0) + weight);
+      }
+    }
+    const overall = shares(all);
+    const profiles = perCluster.map((cluster) =>
+      [...shares(cluster)]
+        .map(([genre, share]) => ({ genre, share, lift: share / (overall.get(genre) ?? share) }))
+        .sort((a, b) => b.share - a.share || a.genre.localeCompare(b.genre))
+        .slice(0, CLUSTER_GENRES),
+    );
+    this.genreProfileCache.set(snapshot, profiles);
+    return profiles;
   }
 
   private describe(movie: RankedMovie): RecommendedMovie {
