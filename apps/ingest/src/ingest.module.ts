@@ -1,4 +1,4 @@
-import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createKafka, DeadLetterPublisher } from '@app/kafka';
@@ -15,18 +15,6 @@ import { INGEST_CONFIG, KAFKA } from './ingest.constants';
 import { IngestMetrics } from './ingest.metrics';
 import { ingestReadinessChecks } from './ingest.readiness';
 
-/** Connections close last, after the consumer has committed its final batch. */
-class ConnectionsCloser implements OnApplicationShutdown {
-  constructor(
-    private readonly repository: RatingsRepository,
-    private readonly deadLetters: DeadLetterPublisher,
-  ) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.deadLetters.close(), this.repository.close()]);
-  }
-}
-
 @Module({})
 export class IngestModule {
   static forRoot(config: IngestConfig): DynamicModule {
@@ -42,12 +30,6 @@ export class IngestModule {
           provide: DeadLetterPublisher,
           useFactory: (kafka: Kafka) => new DeadLetterPublisher(kafka),
           inject: [KAFKA],
-        },
-        {
-          provide: ConnectionsCloser,
-          useFactory: (repository: RatingsRepository, deadLetters: DeadLetterPublisher) =>
-            new ConnectionsCloser(repository, deadLetters),
-          inject: [RatingsRepository, DeadLetterPublisher],
         },
         {
           provide: IngestMetrics,

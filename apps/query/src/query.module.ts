@@ -1,4 +1,4 @@
-import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { readMovies } from '@app/movielens';
 import {
   HealthController,
@@ -16,15 +16,6 @@ import { queryReadinessChecks } from './query.readiness';
 import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsRpcController } from './recommendations.rpc-controller';
 import { SnapshotRefresher } from './snapshot.refresher';
-
-/** Redis connections close last, once the HTTP and RPC servers stopped taking requests. */
-class ConnectionCloser implements OnApplicationShutdown {
-  constructor(private readonly repositories: RatingsRepository[]) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.repositories.map((repository) => repository.close()));
-  }
-}
 
 /**
  * The snapshot refresh reads every cluster's aggregates, megabytes at a time; on a connection of
@@ -65,12 +56,6 @@ export class QueryModule {
         {
           provide: SNAPSHOT_REPOSITORY,
           useFactory: () => new RatingsRepository(config.redis),
-        },
-        {
-          provide: ConnectionCloser,
-          useFactory: (requests: RatingsRepository, snapshots: RatingsRepository) =>
-            new ConnectionCloser([requests, snapshots]),
-          inject: [RatingsRepository, SNAPSHOT_REPOSITORY],
         },
         {
           provide: MovieCatalogue,

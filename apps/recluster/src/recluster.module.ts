@@ -1,4 +1,4 @@
-import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import {
   HealthController,
@@ -14,15 +14,6 @@ import { ReclusterController } from './recluster.controller';
 import { ReclusterMetrics } from './recluster.metrics';
 import { ReclusterScheduler } from './recluster.scheduler';
 
-/** The Redis connection closes last, after the scheduler let its run finish. */
-class ConnectionCloser implements OnApplicationShutdown {
-  constructor(private readonly repository: RatingsRepository) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.repository.close();
-  }
-}
-
 @Module({})
 export class ReclusterModule {
   static forRoot(config: ReclusterConfig): DynamicModule {
@@ -33,11 +24,6 @@ export class ReclusterModule {
       providers: [
         { provide: RECLUSTER_CONFIG, useValue: config },
         { provide: RatingsRepository, useFactory: () => new RatingsRepository(config.redis) },
-        {
-          provide: ConnectionCloser,
-          useFactory: (repository: RatingsRepository) => new ConnectionCloser(repository),
-          inject: [RatingsRepository],
-        },
         {
           provide: ReclusterMetrics,
           useFactory: (registry: Registry, repository: RatingsRepository) =>

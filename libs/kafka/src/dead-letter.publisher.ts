@@ -50,4 +50,9 @@ export class DeadLetterPublisher {
   async close(): Promise<void> {
     if (this.connected) await this.producer.disconnect();
   }
+
+  /** As a Nest provider the producer disconnects at application shutdown, after the consumer. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
 }

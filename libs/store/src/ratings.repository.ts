@@ -131,6 +131,14 @@ export class RatingsRepository {
   }
 
   /**
+   * As a Nest provider the connection closes at application shutdown: after every module's
+   * onModuleDestroy, where consumers finish their batch and the servers stop taking requests.
+   */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  /**
    * Models whose cluster aggregates ingestion keeps up to date: the current one and, while a
    * recluster is publishing, the next one.
    */
