@@ -1,4 +1,4 @@
-import { isMatrixValues, type MatrixValues } from './rating-matrix';
+import { DEFAULT_FAVOURITE_MIN_RATING, isMatrixValues, type MatrixValues } from './rating-matrix';
 
 /**
  * A clustering model's centres over its movie columns, for placing a user who was not clustered:
@@ -16,7 +16,7 @@ export class CentroidModel {
     private readonly values: MatrixValues = 'centred',
     /** Whether the clustered rows were scaled to unit length (normalizeRows). */
     private readonly normalize = false,
-    private readonly favouriteMinRating = 4,
+    private readonly favouriteMinRating = DEFAULT_FAVOURITE_MIN_RATING,
   ) {
     movieIds.forEach((movie, col) => this.column.set(movie, col));
     const cols = movieIds.length;

@@ -12,7 +12,8 @@ export interface RatingColumns {
  * - `centred`: rating minus the user's mean, so "not rated" (0) is not read as a low rating;
  * - `raw`: the rating itself;
  * - `binary`: 1 for every rated (watched) movie;
- * - `favourites`: 1 for movies rated at or above the favourite threshold, nothing otherwise.
+ * - `favourites`: 1 for movies rated at or above the favourite threshold, 0 (as unrated)
+ *   otherwise.
  */
 export const MATRIX_VALUES = ['centred', 'raw', 'binary', 'favourites'] as const;
 export type MatrixValues = (typeof MATRIX_VALUES)[number];
@@ -33,6 +34,9 @@ export interface BuildRatingMatrixOptions {
   favouriteMinRating?: number;
 }
 
+/** The rating from which a movie counts as a user's favourite, unless told otherwise. */
+export const DEFAULT_FAVOURITE_MIN_RATING = 4;
+
 /**
  * Builds the user x movie matrix. Rows and columns are the distinct ids in ascending order; when
  * a user rated a movie more than once the last rating counts. Linear in the number of ratings
@@ -40,23 +44,24 @@ export interface BuildRatingMatrixOptions {
  */
 export function buildRatingMatrix(
   input: RatingColumns,
-  { values = 'centred', favouriteMinRating = 4 }: BuildRatingMatrixOptions = {},
+  {
+    values = 'centred',
+    favouriteMinRating = DEFAULT_FAVOURITE_MIN_RATING,
+  }: BuildRatingMatrixOptions = {},
 ): RatingMatrix {
   const { userIds, movieIds, ratings } = input;
   const n = userIds.length;
   const users = denseIndex(userIds);
   const movies = denseIndex(movieIds);
-  const keep = (i: number): boolean => values !== 'favourites' || ratings[i]! >= favouriteMinRating;
 
   const counts = new Int32Array(users.ids.length + 1);
-  for (let i = 0; i < n; i++) if (keep(i)) counts[users.indexOf(userIds[i]!) + 1]!++;
+  for (let i = 0; i < n; i++) counts[users.indexOf(userIds[i]!) + 1]!++;
   for (let r = 0; r < users.ids.length; r++) counts[r + 1]! += counts[r]!;
 
   const scratch = allocateCsr(users.ids.length, movies.ids.length, counts[users.ids.length]!);
   const next = counts.slice(0, users.ids.length);
   const order = new Int32Array(scratch.colIndices.length);
   for (let i = 0; i < n; i++) {
-    if (!keep(i)) continue;
     const row = users.indexOf(userIds[i]!);
     const p = next[row]!++;
     scratch.colIndices[p] = movies.indexOf(movieIds[i]!);
@@ -66,7 +71,7 @@ export function buildRatingMatrix(
   scratch.rowPtr.set(counts);
 
   const matrix = sortAndDeduplicateRows(scratch, order);
-  applyMatrixValues(matrix, values);
+  applyMatrixValues(matrix, values, favouriteMinRating);
   return { matrix, userIds: users.ids, movieIds: movies.ids };
 }
 
@@ -136,15 +141,21 @@ function sortAndDeduplicateRows(matrix: CsrMatrix, order: Int32Array): CsrMatrix
   return result;
 }
 
-/** Turns raw ratings into the chosen matrix values, in place. */
-export function applyMatrixValues(matrix: CsrMatrix, mode: MatrixValues): void {
+/** Turns raw ratings (each user's last rating of a movie) into the chosen values, in place. */
+export function applyMatrixValues(
+  matrix: CsrMatrix,
+  mode: MatrixValues,
+  favouriteMinRating = DEFAULT_FAVOURITE_MIN_RATING,
+): void {
   const { rows, rowPtr, values } = matrix;
   switch (mode) {
     case 'raw':
       return;
     case 'binary':
-    case 'favourites':
       values.fill(1);
+      return;
+    case 'favourites':
+      for (let p = 0; p < values.length; p++) values[p] = values[p]! >= favouriteMinRating ? 1 : 0;
       return;
     case 'centred':
       for (let r = 0; r < rows; r++) {

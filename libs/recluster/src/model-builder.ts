@@ -81,7 +81,7 @@ export async function buildModel(input: ModelInput, settings: ModelSettings): Pr
     FAVOURITE_MIN_RATING,
   );
   const matrix = cloneCsr(rawMatrix);
-  applyMatrixValues(matrix, settings.values);
+  applyMatrixValues(matrix, settings.values, FAVOURITE_MIN_RATING);
   if (settings.normalize) normalizeRows(matrix);
 
   const k = Math.min(settings.k, matrix.rows);
