@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { progressBar, parseArguments, runCli } from '@app/cli';
 import { loadConfig, redisEnvSchema, toRedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
-import { inspectRatingsFile, RatingsFileError, readRatings } from '@app/movielens';
+import { inspectRatingsFile, MovieLensFileError, readRatings } from '@app/movielens';
 import { clustersResponseSchema } from '@app/query-client';
 import { Reclusterer } from '@app/recluster';
 import { RatingsRepository } from '@app/store';
@@ -257,4 +257,4 @@ const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
 
-runCli(main, USAGE, [RatingsFileError]);
+runCli(main, USAGE, [MovieLensFileError]);

@@ -18,7 +18,7 @@ import {
   type RatingMatrix,
   sparseKMeans,
 } from '@app/clustering';
-import { RatingsFileError, readRatingColumns } from '@app/movielens';
+import { MovieLensFileError, readRatingColumns } from '@app/movielens';
 
 const USAGE = `Usage: npm run bench:recluster -- (--ratings FILE | --synthetic netflix --scale S) [options]
 
@@ -242,4 +242,4 @@ const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
 
-runCli(main, USAGE, [RatingsFileError]);
+runCli(main, USAGE, [MovieLensFileError]);

@@ -9,7 +9,7 @@ import {
   MATRIX_VALUES,
   normalizeRows,
 } from '@app/clustering';
-import { RatingsFileError, readRatingColumns } from '@app/movielens';
+import { MovieLensFileError, readRatingColumns } from '@app/movielens';
 
 const USAGE = `Usage: npm run choose-k -- --ratings FILE [--k-range A:B] [options]
 
@@ -81,4 +81,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-runCli(main, USAGE, [RatingsFileError]);
+runCli(main, USAGE, [MovieLensFileError]);

@@ -8,7 +8,7 @@ import { progressBar, runCli, UsageError } from '@app/cli';
 import { loadConfig } from '@app/config';
 import { publishRatingsFile } from '@app/ingest';
 import { consumerGroupLag, createKafka, ensureTopics, EventPublisher } from '@app/kafka';
-import { RatingsFileError } from '@app/movielens';
+import { MovieLensFileError } from '@app/movielens';
 import { clustersResponseSchema, recommendationsResponseSchema } from '@app/query-client';
 import { demoEnvSchema } from './demo.config';
 
@@ -194,4 +194,4 @@ const log = (message: string): void => {
   process.stderr.write(`demo: ${message}\n`);
 };
 
-runCli(main, USAGE, [RatingsFileError]);
+runCli(main, USAGE, [MovieLensFileError]);

@@ -11,7 +11,7 @@ import {
   loadEvaluationData,
   summarizeEvaluation,
 } from '@app/evaluation';
-import { MovieLensFileError, RatingsFileError } from '@app/movielens';
+import { MovieLensFileError } from '@app/movielens';
 import { DEFAULT_MODEL_SETTINGS } from '@app/recluster';
 
 const USAGE = `Usage: npm run evaluate -- --ratings FILE [--test FILE] [--k N | --k-range A:B] [options]
@@ -92,4 +92,4 @@ async function main(): Promise<void> {
 const format = (value: number | undefined, width: number): string =>
   (value === undefined ? '-' : value.toFixed(4)).padStart(width);
 
-runCli(main, USAGE, [RatingsFileError, MovieLensFileError]);
+runCli(main, USAGE, [MovieLensFileError]);

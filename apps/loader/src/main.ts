@@ -3,7 +3,7 @@ import { progressBar, runCli, UsageError } from '@app/cli';
 import { loadConfig } from '@app/config';
 import { publishRatingsFile } from '@app/ingest';
 import { createKafka, ensureTopics, EventPublisher } from '@app/kafka';
-import { inspectRatingsFile, RatingsFileError } from '@app/movielens';
+import { inspectRatingsFile, MovieLensFileError } from '@app/movielens';
 import { loaderEnvSchema } from './loader.config';
 
 const USAGE = `Usage: npm run load -- <ratings-file> [--topic NAME] [--limit N]
@@ -79,4 +79,4 @@ async function main(): Promise<void> {
   }
 }
 
-runCli(main, USAGE, [RatingsFileError]);
+runCli(main, USAGE, [MovieLensFileError]);

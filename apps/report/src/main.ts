@@ -19,7 +19,7 @@ import {
   loadEvaluationData,
   summarizeEvaluation,
 } from '@app/evaluation';
-import { MovieLensFileError, RatingsFileError } from '@app/movielens';
+import { MovieLensFileError } from '@app/movielens';
 import { DEFAULT_MODEL_SETTINGS } from '@app/recluster';
 import { renderReportPage } from './report-page';
 
@@ -107,4 +107,4 @@ async function main(): Promise<void> {
   );
 }
 
-runCli(main, USAGE, [RatingsFileError, MovieLensFileError]);
+runCli(main, USAGE, [MovieLensFileError]);

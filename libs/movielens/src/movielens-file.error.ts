@@ -1,4 +1,7 @@
-/** A MovieLens movies or users file that cannot be read or holds a line that cannot be parsed. */
+/**
+ * A MovieLens file (ratings, movies or users) that cannot be read or holds a line that cannot be
+ * parsed.
+ */
 export class MovieLensFileError extends Error {
   readonly code = 'MOVIELENS_FILE_INVALID';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MovieLensFileError } from './movielens-file.error';
-import { numberField, readTextLines } from './text-lines';
+import { describeFieldIssues, numberField, readTextLines } from './text-lines';
 
 /**
  * The three MovieLens movie layouts:
@@ -53,7 +53,7 @@ const movieSchema = z.object({
 });
 
 /** Detects the layout from the first non-empty line; undefined if it is none of them. */
-export function detectMoviesFormat(firstLine: string): MoviesFormat | undefined {
+function detectMoviesFormat(firstLine: string): MoviesFormat | undefined {
   if (/^\s*\d+::/.test(firstLine)) return 'dat';
   if (/^\s*\d+\|/.test(firstLine)) return 'item';
   if (/^\s*(\d+|"?movieId"?),/i.test(firstLine)) return 'csv';
@@ -82,7 +82,7 @@ export async function readMovies(path: string): Promise<Movie[]> {
     const candidate = toMovie(fields, format) ?? fail(`unexpected fields for ${format}`);
     const parsed = movieSchema.safeParse(candidate);
     if (!parsed.success) {
-      fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      fail(describeFieldIssues(parsed.error));
     } else {
       movies.push(parsed.data);
     }

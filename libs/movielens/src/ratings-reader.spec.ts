@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RatingsFileError } from './ratings-file.error';
+import { MovieLensFileError } from './movielens-file.error';
 import { inspectRatingsFile, readRatings } from './ratings-reader';
 
 const dir = mkdtempSync(join(tmpdir(), 'ratings-reader-'));
@@ -57,7 +57,7 @@ describe(readRatings.name, () => {
   });
 
   it('fails clearly on an unreadable file', async () => {
-    await expect(readAll(join(dir, 'missing.csv'))).rejects.toThrow(RatingsFileError);
+    await expect(readAll(join(dir, 'missing.csv'))).rejects.toThrow(MovieLensFileError);
     await expect(readAll(join(dir, 'missing.csv'))).rejects.toThrow(/missing\.csv: cannot read/);
   });
 

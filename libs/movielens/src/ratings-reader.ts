@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { type RatingEvent, ratingEventSchema } from '@app/events';
-import { RatingsFileError } from './ratings-file.error';
+import { MovieLensFileError } from './movielens-file.error';
 import { detectRatingsFormat, isHeader, type RatingsFormat, separatorOf } from './ratings-format';
+import { describeFieldIssues, numberField } from './text-lines';
 
 export interface RatingsFileInfo {
   format: RatingsFormat;
@@ -23,7 +24,7 @@ export async function inspectRatingsFile(path: string): Promise<RatingsFileInfo>
     if (!info.isFile()) throw new Error('not a regular file');
     bytes = info.size;
   } catch (error) {
-    throw new RatingsFileError(path, undefined, `cannot read: ${(error as Error).message}`, {
+    throw new MovieLensFileError(path, undefined, `cannot read: ${(error as Error).message}`, {
       cause: error,
     });
   }
@@ -31,7 +32,7 @@ export async function inspectRatingsFile(path: string): Promise<RatingsFileInfo>
     if (text.trim().length === 0) continue;
     const format = detectRatingsFormat(text);
     if (format === undefined) {
-      throw new RatingsFileError(
+      throw new MovieLensFileError(
         path,
         number,
         'unknown layout: expected ratings.csv (","), u.data (tab) or ratings.dat ("::") fields',
@@ -39,7 +40,7 @@ export async function inspectRatingsFile(path: string): Promise<RatingsFileInfo>
     }
     return { format, bytes };
   }
-  throw new RatingsFileError(path, undefined, 'the file holds no ratings');
+  throw new MovieLensFileError(path, undefined, 'the file holds no ratings');
 }
 
 /** Streams the ratings of a MovieLens file, validated with the event schema, in file order. */
@@ -61,29 +62,29 @@ export async function* readRatings(
     }
     first = false;
     if (fields.length < 4) {
-      throw new RatingsFileError(
+      throw new MovieLensFileError(
         path,
         number,
         `expected 4 fields, found ${fields.length}: "${text}"`,
       );
     }
     const parsed = ratingEventSchema.safeParse({
-      userId: toNumber(fields[0]),
-      movieId: toNumber(fields[1]),
-      rating: toNumber(fields[2]),
-      timestamp: toNumber(fields[3]),
+      userId: numberField(fields[0]),
+      movieId: numberField(fields[1]),
+      rating: numberField(fields[2]),
+      timestamp: numberField(fields[3]),
     });
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-      throw new RatingsFileError(path, number, `${problems.join('; ')} in "${text}"`);
+      throw new MovieLensFileError(
+        path,
+        number,
+        `${describeFieldIssues(parsed.error)} in "${text}"`,
+      );
     }
     yield { ...parsed.data, line: number };
   }
   options.onProgress?.(stream.bytesRead);
 }
-
-const toNumber = (field: string | undefined): number =>
-  field === undefined || field.trim() === '' ? Number.NaN : Number(field);
 
 async function* lines(
   path: string,
@@ -97,7 +98,7 @@ async function* lines(
       yield { text: raw.endsWith('\r') ? raw.slice(0, -1) : raw, number };
     }
   } catch (error) {
-    throw new RatingsFileError(path, number + 1, `cannot read: ${(error as Error).message}`, {
+    throw new MovieLensFileError(path, number + 1, `cannot read: ${(error as Error).message}`, {
       cause: error,
     });
   } finally {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type z } from 'zod';
 import { MovieLensFileError } from './movielens-file.error';
 
 export interface TextLine {
@@ -41,6 +42,10 @@ function decode(bytes: Buffer): string {
     return bytes.toString('latin1');
   }
 }
+
+/** Why a line's fields were rejected, one `field: message` per problem. */
+export const describeFieldIssues = (error: z.ZodError): string =>
+  error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 
 /** A numeric field; NaN for a missing or blank one, so the schema names it. */
 export const numberField = (field: string | undefined): number =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MovieLensFileError } from './movielens-file.error';
-import { numberField, readTextLines } from './text-lines';
+import { describeFieldIssues, numberField, readTextLines } from './text-lines';
 
 /**
  * The two MovieLens demographics layouts (ml-latest has none):
@@ -23,7 +23,7 @@ export interface MovieLensUser {
 }
 
 /** ml-1m's occupation codes 0-20, named as in its README. */
-export const ML_1M_OCCUPATIONS = [
+const ML_1M_OCCUPATIONS = [
   'other',
   'academic/educator',
   'artist',
@@ -75,7 +75,7 @@ const userSchema = z.object({
 });
 
 /** Detects the layout from the first non-empty line; undefined if it is neither. */
-export function detectUsersFormat(firstLine: string): UsersFormat | undefined {
+function detectUsersFormat(firstLine: string): UsersFormat | undefined {
   if (/^\s*\d+::/.test(firstLine)) return 'dat';
   if (/^\s*\d+\|/.test(firstLine)) return 'user';
   return undefined;
@@ -103,7 +103,7 @@ export async function readUsers(path: string): Promise<MovieLensUser[]> {
     if (typeof candidate === 'string') return fail(candidate);
     const parsed = userSchema.safeParse(candidate);
     if (!parsed.success) {
-      return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      return fail(describeFieldIssues(parsed.error));
     }
     const { age } = parsed.data;
     return { ...parsed.data, ageGroup: ageGroupOf(age) };
