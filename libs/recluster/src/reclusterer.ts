@@ -180,24 +180,31 @@ export class Reclusterer {
     return version;
   }
 
-  /** Users that appeared after the snapshot join their nearest cluster. */
+  /**
+   * Users that appeared after the snapshot, and that ingestion has not placed in the next
+   * version already, join their nearest cluster.
+   */
   private async placeLateUsers(
     version: number,
-    model: Pick<BuiltModel, 'clusters' | 'centroids' | 'movieIds'>,
+    model: Pick<BuiltModel, 'clusters' | 'centroids' | 'movieIds' | 'assignments'>,
     info: Record<string, string | number>,
   ): Promise<void> {
-    const userIds = await this.repository.getUserIds();
-    const missing = (await this.repository.findUnassigned(userIds, [version])).get(version) ?? [];
+    const late = (await this.repository.getUserIds()).filter(
+      (userId) => !model.assignments.has(userId),
+    );
+    const placed = await this.repository.clustersOf(late, version);
+    const missing = late.filter((userId) => !placed.has(userId));
     if (missing.length === 0) return;
     const centroids = CentroidModel.fromStored({ ...model, info });
-    const placements = new Map<number, number>();
-    for (const userId of missing) {
-      const ratings = await this.repository.getUserRatings(userId);
-      placements.set(
+    const ratings = await Promise.all(
+      missing.map((userId) => this.repository.getUserRatings(userId)),
+    );
+    const placements = new Map(
+      missing.map((userId, i) => [
         userId,
-        centroids.nearest([...ratings].map(([movie, { rating }]) => [movie, rating] as const)),
-      );
-    }
+        centroids.nearest([...(ratings[i] ?? [])].map(([movie, { rating }]) => [movie, rating])),
+      ]),
+    );
     await this.repository.assignUsers(version, model.clusters, placements);
   }
 

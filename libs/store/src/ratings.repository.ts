@@ -293,27 +293,6 @@ export class RatingsRepository {
     return result;
   }
 
-  /** For each version, the given users that have no cluster in it. */
-  async findUnassigned(
-    userIds: readonly number[],
-    versions: readonly number[],
-  ): Promise<Map<number, number[]>> {
-    const result = new Map<number, number[]>();
-    await Promise.all(
-      versions.map(async (version) => {
-        const field = this.keys.userMetaClusterField(version);
-        const clusters = await Promise.all(
-          userIds.map((userId) => this.client.hget(this.keys.userMeta(userId), field)),
-        );
-        result.set(
-          version,
-          userIds.filter((_, i) => clusters[i] === null),
-        );
-      }),
-    );
-    return result;
-  }
-
   /**
    * Publishes a version while the lock is still ours, and returns the versions that fell out of
    * the kept history. Throws LockLostError when the lock expired or was taken.
