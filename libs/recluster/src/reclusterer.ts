@@ -64,16 +64,13 @@ export class Reclusterer {
       const snapshot = await this.repository.readAllRatings();
       if (snapshot.userIds.length === 0) return { status: 'skipped', reason: 'no ratings yet' };
       const model = await buildModel(snapshot, this.settings);
-      const demographics = buildDemographicModel(
-        await this.repository.readProfiles(),
-        favouritesIn(snapshot),
-        {
-          k: this.settings.demographicK,
-          minClusterSize: this.settings.minClusterSize,
-          seed: this.settings.seed,
-          topMovies: DEMOGRAPHIC_TOP_MOVIES,
-        },
-      );
+      const profiles = await this.repository.readProfiles();
+      const demographics = buildDemographicModel(profiles, favouritesIn(snapshot, profiles), {
+        k: this.settings.demographicK,
+        minClusterSize: this.settings.minClusterSize,
+        seed: this.settings.seed,
+        topMovies: DEMOGRAPHIC_TOP_MOVIES,
+      });
       const version = await this.publish(
         token,
         { ...model, demographics },
@@ -237,10 +234,17 @@ export class Reclusterer {
 /** Favourite movies kept per demographic cluster. */
 const DEMOGRAPHIC_TOP_MOVIES = 100;
 
-/** Each user's favourites in a snapshot: ratings of 4 or more, and explicit favourites. */
-function favouritesIn(snapshot: RatingsSnapshot): (userId: number) => Iterable<number> {
+/**
+ * The favourites in a snapshot (ratings of 4 or more, and explicit favourites) of the users with
+ * a profile, the only ones the demographic clusters need: not a set per user of the whole data.
+ */
+function favouritesIn(
+  snapshot: RatingsSnapshot,
+  profiles: ReadonlyMap<number, unknown>,
+): (userId: number) => Iterable<number> {
   const favourites = new Map<number, Set<number>>();
   const add = (userId: number, movieId: number): void => {
+    if (!profiles.has(userId)) return;
     let set = favourites.get(userId);
     if (set === undefined) favourites.set(userId, (set = new Set()));
     set.add(movieId);
