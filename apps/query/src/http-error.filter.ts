@@ -10,11 +10,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const answer = answerFor(error);
-    if (answer === undefined) {
-      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    }
-    const { status, body } = answer ?? { status: 500, body: { message: 'internal error' } };
+    const { status, body } = answerFor(error, this.logger);
     this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), body, status);
   }
 }

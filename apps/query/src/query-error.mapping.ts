@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException, HttpStatus, type Logger } from '@nestjs/common';
 import { type FieldError, RequestValidationError } from '@app/http';
 import { ClusterNotFoundError, type QueryError, StoreUnavailableError } from '@app/query';
 
@@ -9,9 +9,17 @@ export interface ErrorAnswer {
 
 /**
  * What a failed request answers, over HTTP and RPC alike: a clear status and message, the bad
- * fields of an invalid request, never a stack trace. Undefined for an unexpected error.
+ * fields of an invalid request, never a stack trace. An unexpected error is logged, with its
+ * stack, and answered 500.
  */
-export function answerFor(error: unknown): ErrorAnswer | undefined {
+export function answerFor(error: unknown, logger: Logger): ErrorAnswer {
+  const expected = expectedAnswer(error);
+  if (expected !== undefined) return expected;
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { message: 'internal error' } };
+}
+
+function expectedAnswer(error: unknown): ErrorAnswer | undefined {
   if (error instanceof RequestValidationError) {
     return {
       status: HttpStatus.BAD_REQUEST,

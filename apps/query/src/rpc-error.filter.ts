@@ -9,11 +9,7 @@ export class RpcErrorFilter implements RpcExceptionFilter {
   private readonly logger = new Logger(RpcErrorFilter.name);
 
   catch(error: unknown): Observable<never> {
-    const answer = answerFor(error);
-    if (answer === undefined) {
-      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    }
-    const { status, body } = answer ?? { status: 500, body: { message: 'internal error' } };
+    const { status, body } = answerFor(error, this.logger);
     return throwError(() => ({ status, ...body }) satisfies QueryErrorBody);
   }
 }
