@@ -1,4 +1,5 @@
 import { type RatingColumns } from '@app/clustering';
+import { ratingsByUser } from './ratings-by-user';
 
 /** A cluster's most active users against its most rated movies: the k-means notebook's picture. */
 export interface ClusterHeatmap {
@@ -31,13 +32,7 @@ export function clusterHeatmaps(
     if (list === undefined) members.set(cluster, (list = []));
     list.push(userId);
   }
-  const byUser = new Map<number, Map<number, number>>();
-  for (let i = 0; i < ratings.userIds.length; i++) {
-    const userId = ratings.userIds[i] ?? 0;
-    let rated = byUser.get(userId);
-    if (rated === undefined) byUser.set(userId, (rated = new Map<number, number>()));
-    rated.set(ratings.movieIds[i] ?? 0, ratings.ratings[i] ?? 0);
-  }
+  const byUser = ratingsByUser(ratings);
   const largest = [...members].sort(([a, x], [b, y]) => y.length - x.length || a - b);
   return largest.slice(0, clusters).map(([cluster, userIds]) => {
     const activity = (userId: number) => byUser.get(userId)?.size ?? 0;

@@ -55,7 +55,7 @@ export function summarizeEvaluation(
 }
 
 /** The cluster method's scores per group of users; users in no group are left out. */
-export function scoreGroups(
+function scoreGroups(
   evaluation: Evaluation,
   groupOf: (userId: number) => string | undefined,
 ): Record<string, GroupScores> {

@@ -16,6 +16,7 @@ import {
 } from './accuracy-metrics';
 import { catalogueCoverage, ndcgAt, precisionAt, recallAt } from './ranking-metrics';
 import { latestRatings } from './rating-split';
+import { ratingsByUser } from './ratings-by-user';
 
 /**
  * - `cluster`: the production path: the user's cluster's prediction, and the cluster's most
@@ -208,16 +209,4 @@ export function scoreMethod(
     ndcg10: mean(ndcgAt),
     coverage: catalogueCoverage(lists, catalogue),
   };
-}
-
-/** userId -> (movieId -> rating), users in ascending id order so outcomes come out alike. */
-function ratingsByUser(ratings: RatingColumns): Map<number, Map<number, number>> {
-  const users = new Map<number, Map<number, number>>();
-  for (let i = 0; i < ratings.userIds.length; i++) {
-    const userId = ratings.userIds[i] ?? 0;
-    let movies = users.get(userId);
-    if (movies === undefined) users.set(userId, (movies = new Map<number, number>()));
-    movies.set(ratings.movieIds[i] ?? 0, ratings.ratings[i] ?? 0);
-  }
-  return new Map([...users].sort(([a], [b]) => a - b));
 }
