@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { runCliSource } from '@app/testing';
+import { lastJsonLine, runCliSource } from '@app/testing';
 
 const MAIN = join(__dirname, 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'evaluate-cli-'));
@@ -32,8 +32,6 @@ writeFileSync(
 
 const evaluateCli = (...args: string[]) => runCliSource(MAIN, args);
 
-const lastLine = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').pop() ?? '');
-
 const accuracy = z.strictObject({
   rmse: z.number(),
   mae: z.number(),
@@ -62,7 +60,7 @@ const resultSchema = z.object({
   byGender: z.record(z.string(), z.object({ users: z.number().int() })).optional(),
 });
 
-const resultOf = (stdout: string) => resultSchema.parse(lastLine(stdout));
+const resultOf = (stdout: string) => resultSchema.parse(lastJsonLine(stdout));
 
 describe('npm run evaluate', () => {
   it("prints every method's metrics as the last stdout line, per k with --k-range", async () => {

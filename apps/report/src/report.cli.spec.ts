@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { runCliSource } from '@app/testing';
+import { lastJsonLine, runCliSource } from '@app/testing';
 
 const MAIN = join(__dirname, 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'report-cli-'));
@@ -64,7 +64,7 @@ describe('npm run report', () => {
     );
 
     expect(sut.code).toBe(0);
-    const result = resultSchema.parse(JSON.parse(sut.stdout.trim().split('\n').pop() ?? ''));
+    const result = resultSchema.parse(lastJsonLine(sut.stdout));
     expect(result).toMatchObject({ out, k: 3 });
     const html = readFileSync(out, 'utf8');
     for (const id of ['elbow-chart', 'silhouette-chart', 'sizes-chart', 'metrics-table']) {

@@ -11,6 +11,10 @@ export interface CliRun {
   stderr: string;
 }
 
+/** The last line a CLI printed, parsed as JSON: where every command puts its result. */
+export const lastJsonLine = (stdout: string): unknown =>
+  JSON.parse(stdout.trim().split('\n').pop() ?? '');
+
 /** Runs a CLI's TypeScript entry point (`apps/<cli>/src/main.ts`) from the repository root. */
 export async function runCliSource(main: string, args: readonly string[]): Promise<CliRun> {
   try {
