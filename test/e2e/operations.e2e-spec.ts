@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { type IngestEvent } from '@app/events';
 import { consumerGroupLag, createKafka } from '@app/kafka';
@@ -22,6 +24,13 @@ interface Sample {
 }
 
 /** The samples of a Prometheus text exposition. */
+/** A service's output, each line parsed as the JSON log line it must be. */
+const jsonLines = (text: string): Record<string, unknown>[] =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
 function parseMetrics(text: string): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
@@ -243,8 +252,8 @@ describe('operations', () => {
         }),
       ).toBe(1);
       for (const series of PROCESS_SERIES) expect(valueOf(metrics, series)).toBeDefined();
-      for (const line of ingest.service.logs.trimEnd().split('\n')) {
-        expect(JSON.parse(line) as Record<string, unknown>).toEqual(
+      for (const line of jsonLines(ingest.service.logs)) {
+        expect(line).toEqual(
           expect.objectContaining({
             time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
             level: expect.stringMatching(/^(fatal|error|warn|log|debug|verbose)$/) as unknown,
@@ -325,6 +334,34 @@ describe('operations', () => {
       await service.waitForLog(/HTTP on port/);
       return { service, url: `http://127.0.0.1:${port}` };
     }
+
+    it('stops at start-up, naming the variable, when the movies file cannot be read', async () => {
+      const { env, common } = stackEnvironment();
+      const service = ServiceProcess.start('query', {
+        ...common,
+        REDIS_URL: env.redis.url,
+        QUERY_PORT: String(await freePort()),
+        QUERY_RPC_PORT: String(await freePort()),
+        QUERY_MOVIES_FILE: join(tmpdir(), 'no-such-dir', 'movies.csv'),
+      });
+      services.push(service);
+
+      await waitFor(() => Promise.resolve(service.exitCode === null ? undefined : true), {
+        what: 'the query service to exit',
+      });
+
+      expect(service.exitCode).toBe(1);
+      const errors = jsonLines(service.logs).filter((line) => line.level === 'error');
+      // Nest logs the failed provider too; the service's own line says which setting to fix.
+      expect(errors).toContainEqual(
+        expect.objectContaining({
+          context: 'query',
+          message: expect.stringMatching(
+            /^QUERY_MOVIES_FILE: .*movies\.csv: cannot read/,
+          ) as unknown,
+        }),
+      );
+    });
 
     it('times requests by route pattern, method and status in /metrics', async () => {
       const { env, common } = stackEnvironment();

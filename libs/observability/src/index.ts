@@ -7,3 +7,4 @@ export * from './observability.module';
 export * from './readiness-check';
 export * from './shutdown-deadline';
 export * from './process-warnings';
+export * from './run-service';
