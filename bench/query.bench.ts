@@ -5,14 +5,13 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { z } from 'zod';
-import { progressBar, parseArguments, runCli } from '@app/cli';
+import { freePort, parseArguments, progressBar, runCli, ServiceProcess } from '@app/cli';
 import { loadConfig, redisEnvSchema, toRedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
 import { inspectRatingsFile, MovieLensFileError, readRatings } from '@app/movielens';
 import { clustersResponseSchema } from '@app/query-client';
 import { Reclusterer } from '@app/recluster';
 import { RatingsRepository } from '@app/store';
-import { freePort, ServiceProcess } from '@app/testing';
 
 const USAGE = `Usage: npm run bench:query -- [--ratings FILE] [--rate N] [--duration S] [--connections N]
 

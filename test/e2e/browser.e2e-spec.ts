@@ -5,15 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { freePort, ServiceProcess } from '@app/cli';
 import { Reclusterer } from '@app/recluster';
 import { RatingsRepository } from '@app/store';
-import {
-  aReclusterSettings,
-  freePort,
-  generateEvents,
-  isolatedEnvironment,
-  ServiceProcess,
-} from '@app/testing';
+import { aReclusterSettings, generateEvents, isolatedEnvironment } from '@app/testing';
 
 /** Screenshots land here, for people to look at; the folder is git-ignored. */
 const SCREENSHOTS = join(process.cwd(), 'test-results');

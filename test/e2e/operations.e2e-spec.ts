@@ -1,17 +1,16 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { freePort, ServiceProcess } from '@app/cli';
 import { type IngestEvent } from '@app/events';
 import { consumerGroupLag, createKafka } from '@app/kafka';
 import { RatingsRepository } from '@app/store';
 import {
   computeExpectedState,
-  freePort,
   generateEvents,
   isolatedEnvironment,
   publishModel,
   readState,
-  ServiceProcess,
   TcpProxy,
   toWire,
   waitFor,
@@ -346,9 +345,7 @@ describe('operations', () => {
       });
       services.push(service);
 
-      await waitFor(() => Promise.resolve(service.exitCode === null ? undefined : true), {
-        what: 'the query service to exit',
-      });
+      await service.exited();
 
       expect(service.exitCode).toBe(1);
       const errors = jsonLines(service.logs).filter((line) => line.level === 'error');

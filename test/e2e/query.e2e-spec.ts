@@ -2,6 +2,7 @@ import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type Kafka } from 'kafkajs';
 import { z } from 'zod';
+import { freePort, ServiceProcess } from '@app/cli';
 import { type IngestEvent } from '@app/events';
 import { consumerGroupLag, createKafka } from '@app/kafka';
 import {
@@ -16,11 +17,9 @@ import { RatingsRepository } from '@app/store';
 import {
   computeExpectedState,
   type ExpectedState,
-  freePort,
   generateEvents,
   isolatedEnvironment,
   produce,
-  ServiceProcess,
   TcpProxy,
   toWire,
   waitFor,

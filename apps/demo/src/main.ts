@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { progressBar, runCli, UsageError } from '@app/cli';
+import { progressBar, runCli, ServiceProcess, UsageError } from '@app/cli';
 import { loadConfig } from '@app/config';
 import { publishRatingsFile } from '@app/ingest';
 import { consumerGroupLag, createKafka, ensureTopics, EventPublisher } from '@app/kafka';
@@ -56,7 +54,7 @@ async function main(): Promise<void> {
 
   const services = ['ingest', 'recluster', 'query'].map(startService);
   const stopAll = async (): Promise<void> => {
-    await Promise.all(services.map(stopService));
+    await Promise.all(services.map((service) => service.stop()));
   };
   process.once('SIGINT', () => void stopAll());
   try {
@@ -108,7 +106,7 @@ async function main(): Promise<void> {
     );
     if (values.exit) return;
     process.stdout.write('\nThe services keep running; Ctrl-C stops them.\n');
-    await Promise.race(services.map((service) => once(service, 'exit')));
+    await Promise.race(services.map((service) => service.exited()));
   } finally {
     await stopAll();
   }
@@ -134,7 +132,7 @@ async function printRecommendations(queryUrl: string, userId: number): Promise<v
   });
 }
 
-async function waitForModel(queryUrl: string, version: number, services: ChildProcess[]) {
+async function waitForModel(queryUrl: string, version: number, services: ServiceProcess[]) {
   for (;;) {
     assertRunning(services);
     const response = await fetch(`${queryUrl}/v1/clusters`).catch(() => undefined);
@@ -147,7 +145,7 @@ async function waitForModel(queryUrl: string, version: number, services: ChildPr
 }
 
 /** POSTs once the service listens (it may still be starting). */
-async function postJson(url: string, services: ChildProcess[]): Promise<unknown> {
+async function postJson(url: string, services: ServiceProcess[]): Promise<unknown> {
   for (;;) {
     assertRunning(services);
     const response = await fetch(url, { method: 'POST' }).catch(() => undefined);
@@ -160,23 +158,15 @@ async function postJson(url: string, services: ChildProcess[]): Promise<unknown>
  * Starts a service's built entry point as a child; its logs go to stderr. The recluster worker
  * waits for the demo's request rather than reclustering on its own halfway through the stream.
  */
-function startService(name: string): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, `dist/apps/${name}/src/main.js`)], {
-    env: { RECLUSTER_AFTER_EVENTS: '1000000000', ...process.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child.stdout.pipe(process.stderr);
-  return child;
+function startService(name: string): ServiceProcess {
+  return ServiceProcess.start(
+    name,
+    { RECLUSTER_AFTER_EVENTS: process.env.RECLUSTER_AFTER_EVENTS ?? '1000000000' },
+    { echo: process.stderr },
+  );
 }
 
-async function stopService(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function assertRunning(services: ChildProcess[]): void {
+function assertRunning(services: ServiceProcess[]): void {
   const stopped = services.find((s) => s.exitCode !== null);
   if (stopped !== undefined) {
     throw new Error(`a service exited (code ${stopped.exitCode}); see its log above`);

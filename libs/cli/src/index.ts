@@ -2,3 +2,4 @@ export * from './cli-error';
 export * from './progress-bar';
 export * from './run-cli';
 export * from './parse-arguments';
+export * from './service-process';

@@ -5,5 +5,4 @@ export * from './test-environment';
 export * from './kafka-helpers';
 export * from './tcp-proxy';
 export * from './model.fixture';
-export * from './service-process';
 export * from './cli-process';

@@ -3,29 +3,46 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-/** A compiled service (`npm run build`) running as its own process, as it runs in production. */
+export interface ServiceProcessOptions {
+  /**
+   * Write the service's output here as it arrives instead of keeping it for `logs` and
+   * `waitForLog`: for a service that runs for as long as its user likes.
+   */
+  echo?: NodeJS.WritableStream;
+}
+
+/**
+ * A compiled service (`npm run build`) running as its own process, as it runs in production,
+ * started from the repository root: how the demo, the benchmarks and the tests run the system.
+ */
 export class ServiceProcess {
   private output = '';
 
   private constructor(
     readonly name: string,
     private readonly child: ChildProcess,
+    { echo }: ServiceProcessOptions,
   ) {
     const collect = (chunk: Buffer): void => {
-      this.output += chunk.toString();
+      if (echo === undefined) this.output += chunk.toString();
+      else echo.write(chunk);
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
   }
 
   /** Starts `dist/apps/<app>/src/main.js` with the given environment (added to this one). */
-  static start(app: string, env: Record<string, string>): ServiceProcess {
+  static start(
+    app: string,
+    env: Record<string, string>,
+    options: ServiceProcessOptions = {},
+  ): ServiceProcess {
     const entry = join(process.cwd(), 'dist', 'apps', app, 'src', 'main.js');
     const child = spawn(process.execPath, [entry], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ServiceProcess(app, child);
+    return new ServiceProcess(app, child, options);
   }
 
   /** Everything the service printed so far. */
@@ -56,12 +73,21 @@ export class ServiceProcess {
    * the signal once its shutdown hooks ran), anything else when it crashed.
    */
   async stop(): Promise<number | NodeJS.Signals | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = once(this.child, 'exit');
+    if (this.running) {
+      const exited = this.exited();
       this.child.kill('SIGTERM');
       await exited;
     }
     return this.child.exitCode ?? this.child.signalCode;
+  }
+
+  /** Resolves once the service has exited, however it ended. */
+  async exited(): Promise<void> {
+    if (this.running) await once(this.child, 'exit');
+  }
+
+  private get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 }
 
