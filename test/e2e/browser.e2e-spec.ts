@@ -8,7 +8,12 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { freePort, ServiceProcess } from '@app/cli';
 import { Reclusterer } from '@app/recluster';
 import { RatingsRepository } from '@app/store';
-import { aReclusterSettings, generateEvents, isolatedEnvironment } from '@app/testing';
+import {
+  aReclusterSettings,
+  generateEvents,
+  isolatedEnvironment,
+  serviceEnvironment,
+} from '@app/testing';
 
 /** Screenshots land here, for people to look at; the folder is git-ignored. */
 const SCREENSHOTS = join(process.cwd(), 'test-results');
@@ -79,8 +84,7 @@ describe('pages in a real browser', () => {
     const repository = new RatingsRepository(env.redis);
     const port = await freePort();
     const query = ServiceProcess.start('query', {
-      REDIS_URL: env.redis.url,
-      REDIS_KEY_PREFIX: env.redis.keyPrefix,
+      ...serviceEnvironment(env),
       QUERY_PORT: String(port),
       QUERY_RPC_PORT: String(await freePort()),
       QUERY_REFRESH_MS: '200',

@@ -9,6 +9,7 @@ import {
   computeExpectedState,
   generateEvents,
   isolatedEnvironment,
+  serviceEnvironment,
   publishModel,
   readState,
   TcpProxy,
@@ -88,15 +89,7 @@ describe('operations', () => {
   /** Environment shared by every service of one test: its own topics, group and key prefix. */
   function stackEnvironment() {
     const env = isolatedEnvironment();
-    const common = {
-      KAFKA_BROKERS: env.kafka.brokers.join(','),
-      KAFKA_RATINGS_TOPIC: env.kafka.topics.rating,
-      KAFKA_FAVOURITES_TOPIC: env.kafka.topics.favourite,
-      KAFKA_TOPIC_PARTITIONS: String(env.kafka.topicPartitions),
-      REDIS_URL: env.redis.url,
-      REDIS_KEY_PREFIX: env.redis.keyPrefix,
-      INGEST_GROUP_ID: env.groupId,
-    };
+    const common = serviceEnvironment(env);
     const kafka = createKafka(env.kafka);
     const repository = new RatingsRepository(env.redis);
     closers.push(() => repository.close());

@@ -19,6 +19,7 @@ import {
   type ExpectedState,
   generateEvents,
   isolatedEnvironment,
+  serviceEnvironment,
   produce,
   TcpProxy,
   toWire,
@@ -78,15 +79,7 @@ async function startQuery(common: Record<string, string>, redisUrl?: string) {
 /** Ingest, recluster and query running as processes over a real broker and Redis. */
 async function startStack(events: IngestEvent[], profiles: Map<number, object>): Promise<Stack> {
   const env = isolatedEnvironment();
-  const common = {
-    KAFKA_BROKERS: env.kafka.brokers.join(','),
-    KAFKA_RATINGS_TOPIC: env.kafka.topics.rating,
-    KAFKA_FAVOURITES_TOPIC: env.kafka.topics.favourite,
-    KAFKA_TOPIC_PARTITIONS: '3',
-    REDIS_URL: env.redis.url,
-    REDIS_KEY_PREFIX: env.redis.keyPrefix,
-    INGEST_GROUP_ID: env.groupId,
-  };
+  const common = serviceEnvironment(env);
   const kafka = createKafka(env.kafka);
   const services: ServiceProcess[] = [];
   const ingest = ServiceProcess.start('ingest', common);

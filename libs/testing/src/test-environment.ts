@@ -27,6 +27,21 @@ export function isolatedEnvironment(): { kafka: KafkaConfig; redis: RedisConfig;
   };
 }
 
+/** The variables that point a service at an isolated environment's topics, group and keys. */
+export function serviceEnvironment(
+  env: ReturnType<typeof isolatedEnvironment>,
+): Record<string, string> {
+  return {
+    KAFKA_BROKERS: env.kafka.brokers.join(','),
+    KAFKA_RATINGS_TOPIC: env.kafka.topics.rating,
+    KAFKA_FAVOURITES_TOPIC: env.kafka.topics.favourite,
+    KAFKA_TOPIC_PARTITIONS: String(env.kafka.topicPartitions),
+    REDIS_URL: env.redis.url,
+    REDIS_KEY_PREFIX: env.redis.keyPrefix,
+    INGEST_GROUP_ID: env.groupId,
+  };
+}
+
 export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   { timeoutMs = 60_000, intervalMs = 200, what = 'condition' } = {},
