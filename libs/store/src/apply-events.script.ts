@@ -21,29 +21,19 @@ local input = cjson.decode(ARGV[1])
 local targetBase = {}
 local userKeys = #input.users * 3
 for t, target in ipairs(input.targets) do targetBase[target] = userKeys + (t - 1) * 3 end
-local active, newest = {}, 0
-for _, v in ipairs(input.versions) do
-  active[v] = true
-  newest = math.max(newest, v)
-end
 -- Every user's clusters are looked up before anything is written: a script that fails midway
 -- keeps what it wrote, so it must fail before its first write.
+local placed, unassigned = usersClusters(input.versions, #input.users, 3)
+if placed == nil then return redis.error_reply(STALE) end
 local userTargets = {}
-local unassigned = {}
-for j = 1, #input.versions do unassigned[j] = {} end
-for i = 1, #input.users do
-  local clusters = userClusters(KEYS[(i - 1) * 3 + 3], active, newest)
-  if clusters == nil then return redis.error_reply(STALE) end
+for i, clusters in ipairs(placed) do
   local targets = {}
-  for j, v in ipairs(input.versions) do
-    local c = clusters[v]
-    if c == nil then
-      table.insert(unassigned[j], i)
-    else
-      local tb = targetBase[v .. ':' .. c]
-      if tb == nil then return redis.error_reply('cluster ' .. c .. ' is outside model ' .. v) end
-      table.insert(targets, tb)
+  for _, vc in ipairs(clusters) do
+    local tb = targetBase[vc[1] .. ':' .. vc[2]]
+    if tb == nil then
+      return redis.error_reply('cluster ' .. vc[2] .. ' is outside model ' .. vc[1])
     end
+    table.insert(targets, tb)
   end
   userTargets[i] = targets
 end

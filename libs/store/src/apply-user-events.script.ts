@@ -19,24 +19,8 @@ export const applyUserEventsScript = new LuaScript(
   'apply-user-events',
   `${LUA_FUNCTIONS}
 local input = cjson.decode(ARGV[1])
-local active, newest = {}, 0
-for _, v in ipairs(input.versions) do
-  active[v] = true
-  newest = math.max(newest, v)
-end
-local userTargets = {}
-local unassigned = {}
-for j = 1, #input.versions do unassigned[j] = {} end
-for i = 1, #input.users do
-  local clusters = userClusters(KEYS[(i - 1) * 4 + 3], active, newest)
-  if clusters == nil then return redis.error_reply(STALE) end
-  local targets = {}
-  for j, v in ipairs(input.versions) do
-    local c = clusters[v]
-    if c == nil then table.insert(unassigned[j], i) else table.insert(targets, {v, c}) end
-  end
-  userTargets[i] = targets
-end
+local userTargets, unassigned = usersClusters(input.versions, #input.users, 4)
+if userTargets == nil then return redis.error_reply(STALE) end
 local outboxes = {}
 for i, events in ipairs(input.users) do
   local base = (i - 1) * 4

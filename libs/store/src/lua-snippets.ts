@@ -17,11 +17,14 @@ import { FAVOURITE_MIN_RATING } from '@app/events';
  * applyDelta(favs, sums, counts, movie, d) adds one delta to a cluster's aggregates and drops
  * entries that reach zero, so the aggregates equal a from-scratch computation key for key.
  *
- * userClusters(meta, active, newest) reads a user's cluster in each active model version from
- * their meta hash, as {version: cluster}. The user's own fields decide, not the caller's view:
- * a cluster in a version newer than \`newest\` means a model was published after the caller
- * looked, and the function returns nil so the script can refuse before its first write.
- * Clusters in older, inactive versions are ignored: those aggregates are no longer maintained.
+ * usersClusters(versions, users, keysPerUser) reads, for each of a script's users, their cluster
+ * in each of the given (active) model versions from their meta hash, the third of each user's
+ * keysPerUser keys. It returns the users' {version, cluster} pairs, and for each version in order
+ * the (1-based) indexes of the users with no cluster in it. The users' own fields decide, not
+ * the caller's view: a cluster in a version newer than the given ones means a model was
+ * published after the caller looked, and the function returns nil so the script can refuse
+ * before its first write. Clusters in older, inactive versions are ignored: those aggregates are
+ * no longer maintained.
  */
 export const LUA_FUNCTIONS = `
 local FAV2 = ${FAVOURITE_MIN_RATING * 2}
@@ -87,17 +90,32 @@ local function addDeltas(acc, deltas)
   end
 end
 
-local function userClusters(meta, active, newest)
-  local clusters = {}
-  local flat = redis.call('HGETALL', meta)
-  for i = 1, #flat, 2 do
-    local version = tonumber(string.match(flat[i], '^c:(%d+)$'))
-    if version then
-      if version > newest then return nil end
-      if active[version] then clusters[version] = tonumber(flat[i + 1]) end
-    end
+local function usersClusters(versions, users, keysPerUser)
+  local active, newest = {}, 0
+  for _, v in ipairs(versions) do
+    active[v] = true
+    newest = math.max(newest, v)
   end
-  return clusters
+  local placed, unassigned = {}, {}
+  for j = 1, #versions do unassigned[j] = {} end
+  for i = 1, users do
+    local clusters = {}
+    local flat = redis.call('HGETALL', KEYS[(i - 1) * keysPerUser + 3])
+    for f = 1, #flat, 2 do
+      local version = tonumber(string.match(flat[f], '^c:(%d+)$'))
+      if version then
+        if version > newest then return nil end
+        if active[version] then clusters[version] = tonumber(flat[f + 1]) end
+      end
+    end
+    local pairs_ = {}
+    for j, v in ipairs(versions) do
+      local c = clusters[v]
+      if c == nil then table.insert(unassigned[j], i) else table.insert(pairs_, {v, c}) end
+    end
+    placed[i] = pairs_
+  end
+  return placed, unassigned
 end
 
 local function applyDelta(favs, sums, counts, movie, d)
