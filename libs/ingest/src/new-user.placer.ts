@@ -13,20 +13,23 @@ export class NewUserPlacer {
 
   /** Places the users an apply left without a cluster; returns how many were placed. */
   async place({ models, unassigned }: Pick<ApplyResult, 'models' | 'unassigned'>): Promise<number> {
+    // A user new to both models while a recluster publishes is read once.
+    const userIds = [...new Set([...unassigned.values()].flat())];
+    const read = await Promise.all(userIds.map((userId) => this.repository.getUserRatings(userId)));
+    const ratings = new Map(
+      userIds.map((userId, i) => [
+        userId,
+        [...(read[i] ?? [])].map(([movie, { rating }]) => [movie, rating] as const),
+      ]),
+    );
     let placed = 0;
     for (const { version, clusters } of models) {
       const users = unassigned.get(version) ?? [];
       if (users.length === 0) continue;
       const model = await this.centroids(version);
       if (model === undefined) continue;
-      const ratings = await Promise.all(
-        users.map((userId) => this.repository.getUserRatings(userId)),
-      );
       const placements = new Map(
-        users.map((userId, i) => [
-          userId,
-          model.nearest([...(ratings[i] ?? [])].map(([movie, { rating }]) => [movie, rating])),
-        ]),
+        users.map((userId) => [userId, model.nearest(ratings.get(userId) ?? [])]),
       );
       placed += await this.repository.assignUsers(version, clusters, placements);
     }
