@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type ReclusterOutcome } from '@app/recluster';
-import { type RatingsRepository } from '@app/store';
+import { clusterSizesOf, type RatingsRepository } from '@app/store';
 
 export type ReclusterKind = 'recluster' | 'rollback';
 
@@ -53,7 +53,8 @@ export class ReclusterMetrics {
       labelNames: ['cluster'],
       registers,
       async collect() {
-        const sizes = parseSizes((await modelInfo())?.sizes);
+        const info = await modelInfo();
+        const sizes = info === undefined ? undefined : clusterSizesOf(info);
         if (sizes === undefined) return;
         this.reset();
         for (const [cluster, size] of sizes.entries()) this.set({ cluster: String(cluster) }, size);
@@ -89,16 +90,5 @@ export class ReclusterMetrics {
     if (current === undefined) return undefined;
     const history = await this.repository.modelHistory();
     return history.find((entry) => entry.version === current)?.info;
-  }
-}
-
-function parseSizes(raw: string | undefined): number[] | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    const sizes: unknown = JSON.parse(raw);
-    return Array.isArray(sizes) && sizes.every((s) => typeof s === 'number') ? sizes : undefined;
-  } catch {
-    // A description from an older version without sizes: nothing to report.
-    return undefined;
   }
 }

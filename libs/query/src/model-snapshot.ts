@@ -5,7 +5,7 @@ import {
   type DemographicModel,
   type ShrinkageSettings,
 } from '@app/recommend';
-import { type StoredModel } from '@app/store';
+import { clusterSizesOf, type StoredModel } from '@app/store';
 
 /**
  * One model version as the query service serves it: every cluster's aggregates read at one time,
@@ -28,7 +28,10 @@ export class ModelSnapshot {
   ) {
     this.version = model.version;
     this.builtAt = model.info.builtAt === undefined ? null : String(model.info.builtAt);
-    this.sizes = parseSizes(model.info.sizes, model.clusters);
+    const sizes = clusterSizesOf(model.info);
+    // Unknown sizes (an older model) are reported as zero.
+    this.sizes =
+      sizes?.length === model.clusters ? sizes : Array.from({ length: model.clusters }, () => 0);
     this.ranking = new ClusterRanking(clusters, settings);
     this.centroids = CentroidModel.fromStored(model);
     const demographics = model.demographics;
@@ -52,14 +55,4 @@ export class ModelSnapshot {
   get clusterCount(): number {
     return this.ranking.clusters.length;
   }
-}
-
-function parseSizes(raw: string | number | undefined, clusters: number): number[] {
-  try {
-    const sizes: unknown = JSON.parse(String(raw));
-    if (Array.isArray(sizes) && sizes.length === clusters) return sizes.map(Number);
-  } catch {
-    // An older model without sizes: reported as unknown (zero) below.
-  }
-  return Array.from({ length: clusters }, () => 0);
 }

@@ -42,6 +42,19 @@ export interface ApplyResult {
   unassigned: Map<number, number[]>;
 }
 
+/**
+ * The users per cluster a model's description records (its `sizes` field, a JSON list), or
+ * undefined for a description without them, as older versions wrote.
+ */
+export function clusterSizesOf(info: Record<string, string | number>): number[] | undefined {
+  try {
+    const sizes: unknown = JSON.parse(String(info.sizes));
+    return Array.isArray(sizes) && sizes.every((s) => typeof s === 'number') ? sizes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A model as stored: its centres over its movie columns, and a description. */
 export interface StoredModel {
   version: number;
