@@ -10,7 +10,7 @@ import { loadConfig, redisEnvSchema, toRedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
 import { inspectRatingsFile, MovieLensFileError, readRatings } from '@app/movielens';
 import { clustersResponseSchema } from '@app/query-client';
-import { Reclusterer } from '@app/recluster';
+import { DEFAULT_MODEL_SETTINGS, Reclusterer } from '@app/recluster';
 import { RatingsRepository } from '@app/store';
 
 const USAGE = `Usage: npm run bench:query -- [--ratings FILE] [--rate N] [--duration S] [--connections N]
@@ -61,12 +61,7 @@ async function main(): Promise<void> {
   try {
     const userIds = await load(repository, args.ratings);
     const outcome = await new Reclusterer(repository, {
-      k: 20,
-      minClusterSize: 5,
-      values: 'centred',
-      normalize: true,
-      seed: 1,
-      restarts: 3,
+      ...DEFAULT_MODEL_SETTINGS,
       demographicK: 8,
       keepVersions: 1,
       lockTtlMs: 60_000,
