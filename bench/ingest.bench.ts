@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import { type Kafka } from 'kafkajs';
-import { z } from 'zod';
-import { progressBar, runCli } from '@app/cli';
+import { Command, type CommandArgs, option, progressBar, startLocalStack } from '@app/cli';
 import { seededRandom } from '@app/clustering';
 import {
   kafkaEnvSchema,
   loadConfig,
+  type RedisConfig,
   redisEnvSchema,
   toKafkaConfig,
   toRedisConfig,
@@ -23,64 +23,45 @@ import {
   EventPublisher,
   type MessageBatch,
 } from '@app/kafka';
-import { RatingsRepository } from '@app/store';
-import { publishModel } from '@app/testing';
+import { deleteKeysOf, openStores, publishModel, type TestStores } from '@app/testing';
 
-const USAGE = `Usage: npm run bench:ingest -- [--events N] [--users N] [--movies N] [--seed S] [--clusters K] [--concurrency N]
+const ROOT = join(__dirname, '..', '..');
 
-Measures Kafka -> ingest -> Redis throughput of one ingest process, and in the same run a bare
+const command = new Command({
+  synopsis: 'npm run bench:ingest -- [--events N] [--users N] [--movies N] [options]',
+  summary: `Measures Kafka -> ingest -> Redis throughput of one ingest process, and in the same run a bare
 kafkajs consume-and-discard loop over the same topic. Publishes N seeded synthetic events (90%
 ratings, 10% favourite-added, with re-ratings) to fresh topics, assigns every user to one of K
 clusters so cluster aggregates are maintained, then times both consumers from their first batch to
-their last message. Topics and Redis keys are removed afterwards unless --keep is given.
-
-Options:
-  --events N      events to publish (default 1000000)
-  --users N       distinct users (default 50000)
-  --movies N      distinct movies (default 10000)
-  --clusters K    clusters in the model (default 20)
-  --seed S        random seed (default 42)
-  --concurrency N partitions the ingest consumer handles at once (default 4, as the service)
-  --keep          keep the topics and Redis keys
-  -h, --help      show this help
-
-Environment: KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS (default 4), REDIS_URL.
-The last stdout line is JSON with eventsPerSec, consumeOnlyPerSec and ratio.`;
-
-const argsSchema = z.object({
-  events: z.coerce.number().int().positive().default(1_000_000),
-  users: z.coerce.number().int().positive().default(50_000),
-  movies: z.coerce.number().int().positive().default(10_000),
-  clusters: z.coerce.number().int().positive().default(20),
-  seed: z.coerce.number().int().default(42),
-  concurrency: z.coerce.number().int().positive().default(4),
-  keep: z.boolean().default(false),
-  help: z.boolean().default(false),
+their last message. Starts the local stack (deploy/local/stack.sh) first unless --no-stack.
+Topics and Redis keys are removed afterwards unless --keep is given.`,
+  options: {
+    events: option.int('events to publish', { min: 1, defaultValue: 1_000_000 }),
+    users: option.int('distinct users', { min: 1, defaultValue: 50_000 }),
+    movies: option.int('distinct movies', { min: 1, defaultValue: 10_000 }),
+    clusters: option.int('clusters in the model', { min: 1, max: 10_000, defaultValue: 20 }),
+    seed: option.int('random seed', { defaultValue: 42 }),
+    concurrency: option.int('partitions the ingest consumer handles at once, as the service', {
+      min: 1,
+      defaultValue: 4,
+    }),
+    keep: option.flag('keep the topics and Redis keys'),
+    'no-stack': option.flag('use KAFKA_BROKERS and REDIS_URL as they are; start nothing'),
+  },
+  notes: `Environment: KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS (default 4), REDIS_URL, REDIS_MODE, KAFKA_NODES.
+The last stdout line is JSON with eventsPerSec, consumeOnlyPerSec and ratio.`,
 });
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      events: { type: 'string' },
-      users: { type: 'string' },
-      movies: { type: 'string' },
-      clusters: { type: 'string' },
-      seed: { type: 'string' },
-      concurrency: { type: 'string' },
-      keep: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const args = argsSchema.parse(values);
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+type Args = CommandArgs<typeof command>;
+
+command.run(async (args) => {
+  const stack = args['no-stack'] ? {} : await startLocalStack(ROOT);
   const env = loadConfig(
-    kafkaEnvSchema
-      .extend(redisEnvSchema.shape)
-      .transform((env, ctx) => ({ kafka: toKafkaConfig(env, ctx), redis: toRedisConfig(env) })),
-    process.env,
+    kafkaEnvSchema.extend(redisEnvSchema.shape).transform((env, ctx) => ({
+      kafka: toKafkaConfig(env, ctx),
+      redis: toRedisConfig(env, ctx),
+    })),
+    { ...process.env, ...stack },
   );
   const id = randomUUID().slice(0, 8);
   const kafkaConfig = {
@@ -90,21 +71,17 @@ async function main(): Promise<void> {
   const redisConfig = { ...env.redis, keyPrefix: `bench-${id}` };
   const topics = Object.values(kafkaConfig.topics);
   const kafka = createKafka(kafkaConfig);
-  await ensureTopics(
-    kafka,
-    [...topics, ...topics.map(deadLetterTopic)],
-    kafkaConfig.topicPartitions,
-  );
+  await ensureTopics(kafka, [...topics, ...topics.map(deadLetterTopic)], kafkaConfig.topicLayout);
 
-  const repository = new RatingsRepository(redisConfig);
+  const stores = openStores(redisConfig);
   try {
     const random = seededRandom(args.seed);
-    await assignClusters(repository, args.users, args.clusters, random);
+    await assignClusters(stores, args.users, args.clusters, random);
     await publish(kafka, kafkaConfig.topics, args, random);
 
     const consumeOnlyPerSec = await timeConsumeOnly(kafka, topics, args.events);
     const deadLetters = new DeadLetterPublisher(kafka);
-    const handler = new IngestBatchHandler(kafkaConfig.topics, repository, deadLetters);
+    const handler = new IngestBatchHandler(kafkaConfig.topics, stores, deadLetters);
     const eventsPerSec = await timeConsumer(
       kafka,
       topics,
@@ -128,7 +105,7 @@ async function main(): Promise<void> {
       users: args.users,
       movies: args.movies,
       clusters: args.clusters,
-      partitions: kafkaConfig.topicPartitions,
+      partitions: kafkaConfig.topicLayout.partitions,
       concurrency: args.concurrency,
       eventsPerSec: Math.round(eventsPerSec),
       consumeOnlyPerSec: Math.round(consumeOnlyPerSec),
@@ -137,13 +114,13 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    if (!args.keep) await cleanUp(kafka, [...topics, ...topics.map(deadLetterTopic)], repository);
-    await repository.close();
+    if (!args.keep) await cleanUp(kafka, [...topics, ...topics.map(deadLetterTopic)], redisConfig);
+    await stores.close();
   }
-}
+});
 
 async function assignClusters(
-  repository: RatingsRepository,
+  stores: TestStores,
   users: number,
   clusters: number,
   random: () => number,
@@ -152,13 +129,13 @@ async function assignClusters(
   for (let userId = 1; userId <= users; userId++) {
     assignments.set(userId, Math.floor(random() * clusters));
   }
-  await publishModel(repository, { clusters, assignments });
+  await publishModel(stores, { clusters, assignments });
 }
 
 async function publish(
   kafka: Kafka,
   topics: { rating: string; favourite: string },
-  args: z.output<typeof argsSchema>,
+  args: Args,
   random: () => number,
 ): Promise<void> {
   const ratings = new EventPublisher(kafka, topics.rating, 10_000);
@@ -270,16 +247,10 @@ async function timeConsumeOnly(kafka: Kafka, topics: string[], total: number): P
   return total / ((last - first) / 1000);
 }
 
-async function cleanUp(
-  kafka: Kafka,
-  topics: string[],
-  repository: RatingsRepository,
-): Promise<void> {
+async function cleanUp(kafka: Kafka, topics: string[], redis: RedisConfig): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics });
   await admin.disconnect();
-  await repository.deleteAll();
+  await deleteKeysOf(redis);
 }
-
-runCli(main, USAGE);

@@ -1,121 +1,116 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { z } from 'zod';
-import { freePort, parseArguments, progressBar, runCli, ServiceProcess } from '@app/cli';
+import { Command, freePort, option, progressBar, ServiceProcess, startLocalStack } from '@app/cli';
+import { DEFAULT_MODEL_SETTINGS } from '@app/clustering';
 import { loadConfig, redisEnvSchema, toRedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
 import { inspectRatingsFile, MovieLensFileError, readRatings } from '@app/movielens';
 import { clustersResponseSchema } from '@app/query-client';
-import { DEFAULT_MODEL_SETTINGS, Reclusterer } from '@app/recluster';
-import { RatingsRepository } from '@app/store';
+import { Reclusterer } from '@app/recluster';
+import { deleteKeysOf, openStores, type TestStores } from '@app/testing';
 
-const USAGE = `Usage: npm run bench:query -- [--ratings FILE] [--rate N] [--duration S] [--connections N]
+const ROOT = join(__dirname, '..', '..');
 
-Loads a MovieLens ratings file into Redis (under a fresh key prefix), reclusters it, starts the
+const command = new Command({
+  synopsis: 'npm run bench:query -- [--ratings FILE] [--rate N] [--duration S] [--connections N]',
+  summary: `Loads a MovieLens ratings file into Redis (under a fresh key prefix), reclusters it, starts the
 query service as its own process and drives GET /v1/users/:id/recommendations for random users
 over loopback: first as fast as it answers (autocannon), then at a steady rate, each request
-sent at its scheduled time and timed from then (sub-millisecond percentiles). Keys are removed
-afterwards.
-
-Options:
-  --ratings FILE     ratings to load (default: the bundled ml-latest-small ratings.csv)
-  --rate N           requests per second of the fixed-rate run (default 2000)
-  --duration S       seconds of each run (default 15)
-  --connections N    concurrent connections of the as-fast-as-possible run (default 10)
-  -h, --help         show this help
-
-Environment: REDIS_URL. The last stdout line is JSON with rps, p50Ms, p99Ms and errors of the
-steady-rate run, and maxRps of the fastest run.`;
-
-const argsSchema = z.object({
-  ratings: z.string().default(join(__dirname, '../../data/ml-latest-small/ratings.csv')),
-  rate: z.coerce.number().int().positive().default(2_000),
-  duration: z.coerce.number().positive().default(15),
-  connections: z.coerce.number().int().positive().default(10),
-  help: z.boolean().default(false),
+sent at its scheduled time and timed from then (sub-millisecond percentiles). Starts the local
+stack first unless --no-stack. Keys are removed afterwards.`,
+  options: {
+    ratings: option.string('ratings to load', {
+      value: 'FILE',
+      defaultValue: join(ROOT, 'data/ml-latest-small/ratings.csv'),
+    }),
+    rate: option.int('requests per second of the fixed-rate run', { min: 1, defaultValue: 2_000 }),
+    duration: option.number('seconds of each run', { min: 0, aboveMin: true, defaultValue: 15 }),
+    connections: option.int('concurrent connections of the as-fast-as-possible run', {
+      min: 1,
+      defaultValue: 10,
+    }),
+    'no-stack': option.flag('use REDIS_URL as it is; start nothing'),
+  },
+  notes: `Environment: REDIS_URL. The last stdout line is JSON with rps, p50Ms, p99Ms and errors of the
+steady-rate run, and maxRps of the fastest run.`,
 });
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      ratings: { type: 'string' },
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      connections: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const args = parseArguments(argsSchema, values);
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const redis = { ...toRedisConfig(loadConfig(redisEnvSchema, process.env)) };
-  const keyPrefix = `bench-query-${randomUUID().slice(0, 8)}`;
-  const repository = new RatingsRepository({ ...redis, keyPrefix });
-  let service: ServiceProcess | undefined;
-  try {
-    const userIds = await load(repository, args.ratings);
-    const outcome = await new Reclusterer(repository, {
-      ...DEFAULT_MODEL_SETTINGS,
-      demographicK: 8,
-      keepVersions: 1,
-      lockTtlMs: 60_000,
-    }).run();
-    if (outcome.status !== 'published') throw new Error(`recluster ${outcome.reason}`);
-    log(`model ${outcome.version}: ${outcome.model.clusters} clusters of ${userIds.length} users`);
-
-    const port = await freePort();
-    service = ServiceProcess.start('query', {
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: keyPrefix,
-      QUERY_PORT: String(port),
-      QUERY_RPC_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-    });
-    const url = `http://127.0.0.1:${port}`;
-    await waitForModel(url, outcome.version, service);
-
-    const path = () =>
-      `/v1/users/${userIds[Math.floor(Math.random() * userIds.length)]}/recommendations?limit=10`;
-    await drive(url, path, { duration: 2, connections: args.connections });
-    const fastest = await drive(url, path, {
-      duration: args.duration,
-      connections: args.connections,
-    });
-    log(`as fast as it answers: ${Math.round(fastest.rps)} requests/s`);
-    const fixed = await paced(url, path, { duration: args.duration, rate: args.rate });
-    log(`at ${args.rate}/s: p50 ${fixed.p50Ms.toFixed(2)} ms, p99 ${fixed.p99Ms.toFixed(2)} ms`);
-    process.stdout.write(
-      `${JSON.stringify({
-        ratings: args.ratings,
-        users: userIds.length,
-        targetRate: args.rate,
-        rps: round(fixed.rps),
-        p50Ms: round(fixed.p50Ms),
-        p90Ms: round(fixed.p90Ms),
-        p99Ms: round(fixed.p99Ms),
-        maxMs: round(fixed.maxMs),
-        errors: fixed.errors,
-        maxRps: round(fastest.rps),
-        maxRpsP99Ms: round(fastest.p99Ms),
-        connections: args.connections,
-        seconds: args.duration,
-      })}\n`,
+command.run(
+  async (args) => {
+    const stack = args['no-stack'] ? {} : await startLocalStack(ROOT);
+    const redis = loadConfig(
+      redisEnvSchema.transform((env, ctx) => toRedisConfig(env, ctx)),
+      { ...process.env, ...stack },
     );
-  } finally {
-    await service?.stop();
-    await repository.deleteAll();
-    await repository.close();
-  }
-}
+    const keyPrefix = `bench-query-${randomUUID().slice(0, 8)}`;
+    const stores = openStores({ ...redis, keyPrefix });
+    let service: ServiceProcess | undefined;
+    try {
+      const userIds = await load(stores, args.ratings);
+      const outcome = await new Reclusterer(stores, {
+        ...DEFAULT_MODEL_SETTINGS,
+        demographicK: 8,
+        keepVersions: 1,
+        lockTtlMs: 60_000,
+      }).run();
+      if (outcome.status !== 'published') throw new Error(`recluster ${outcome.reason}`);
+      log(
+        `model ${outcome.version}: ${outcome.model.clusters} clusters of ${userIds.length} users`,
+      );
+
+      const port = await freePort();
+      service = ServiceProcess.start('query', {
+        REDIS_URL: redis.url,
+        REDIS_CLUSTER: String(redis.cluster),
+        REDIS_KEY_PREFIX: keyPrefix,
+        QUERY_PORT: String(port),
+        QUERY_RPC_PORT: String(await freePort()),
+        LOG_LEVEL: 'warn',
+      });
+      const url = `http://127.0.0.1:${port}`;
+      await waitForModel(url, outcome.version, service);
+
+      const path = () =>
+        `/v1/users/${userIds[Math.floor(Math.random() * userIds.length)]}/recommendations?limit=10`;
+      await drive(url, path, { duration: 2, connections: args.connections });
+      const fastest = await drive(url, path, {
+        duration: args.duration,
+        connections: args.connections,
+      });
+      log(`as fast as it answers: ${Math.round(fastest.rps)} requests/s`);
+      const fixed = await paced(url, path, { duration: args.duration, rate: args.rate });
+      log(`at ${args.rate}/s: p50 ${fixed.p50Ms.toFixed(2)} ms, p99 ${fixed.p99Ms.toFixed(2)} ms`);
+      process.stdout.write(
+        `${JSON.stringify({
+          ratings: args.ratings,
+          users: userIds.length,
+          targetRate: args.rate,
+          rps: round(fixed.rps),
+          p50Ms: round(fixed.p50Ms),
+          p90Ms: round(fixed.p90Ms),
+          p99Ms: round(fixed.p99Ms),
+          maxMs: round(fixed.maxMs),
+          errors: fixed.errors,
+          maxRps: round(fastest.rps),
+          maxRpsP99Ms: round(fastest.p99Ms),
+          connections: args.connections,
+          seconds: args.duration,
+        })}\n`,
+      );
+    } finally {
+      await service?.stop();
+      await deleteKeysOf({ ...redis, keyPrefix });
+      await stores.close();
+    }
+  },
+  [MovieLensFileError],
+);
 
 /** Applies every rating of the file to Redis, as ingestion would; returns the user ids. */
-async function load(repository: RatingsRepository, path: string): Promise<number[]> {
+async function load(stores: TestStores, path: string): Promise<number[]> {
   const { bytes } = await inspectRatingsFile(path);
   const bar = progressBar('load', ' bytes');
   bar.start(bytes, 0);
@@ -129,11 +124,11 @@ async function load(repository: RatingsRepository, path: string): Promise<number
     users.add(rating.userId);
     batch.push({ kind: 'rating', ...rating });
     if (batch.length === 10_000) {
-      await repository.applyEvents(batch);
+      await stores.users.applyEvents(batch, []);
       batch = [];
     }
   }
-  await repository.applyEvents(batch);
+  await stores.users.applyEvents(batch, []);
   bar.update(bytes);
   bar.stop();
   return [...users];
@@ -250,5 +245,3 @@ const round = (x: number): number => Math.round(x * 100) / 100;
 const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
-
-runCli(main, USAGE, [MovieLensFileError]);

@@ -2,16 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { progressBar, parseArguments, runCli, UsageError } from '@app/cli';
+import { Command, option, progressBar } from '@app/cli';
 import {
   applyMatrixValues,
   buildRatingMatrix,
   type CsrMatrix,
+  DEFAULT_MODEL_SETTINGS,
   generateSyntheticRatings,
   MATRIX_VALUES,
-  type MatrixValues,
+  type MatrixValueSettings,
   netflixShape,
   nonZeros,
   normalizeRows,
@@ -20,144 +19,135 @@ import {
 } from '@app/clustering';
 import { MovieLensFileError, readRatingColumns } from '@app/movielens';
 
-const USAGE = `Usage: npm run bench:recluster -- (--ratings FILE | --synthetic netflix --scale S) [options]
-
-Times the sparse k-means engine on a user x movie matrix and, in the same run, scikit-learn's
-KMeans on the very same matrix with the same k, number of starts and tolerance (when Debian's
-python3-sklearn is installed for /usr/bin/python3).
-
-Input (one of):
-  --ratings FILE         a MovieLens ratings file (ratings.csv, u.data or ratings.dat)
-  --synthetic netflix    seeded Netflix Prize-shaped ratings (480,189 x 17,770, 100,480,507
-                         ratings at scale 1; power-law popularity, latent taste groups)
-  --scale S              fraction of the Netflix users and ratings, in (0, 1] (default 1)
-
-Options:
-  --k N                  clusters (default 20)
-  --seed S               seed of the data and of k-means (default 1)
-  --restarts N           k-means++ starts, best inertia kept (default 3; n_init for sklearn)
-  --tolerance T          relative tolerance, as scikit-learn's tol (default 1e-4)
-  --values V             centred | raw | binary | favourites (default centred)
-  --no-normalize         keep each user's row as it is (default: unit length, as the worker)
-  --threads N            worker threads (default: all cores; 1 under a million ratings)
-  --no-sklearn           skip the scikit-learn run
-  -h, --help             show this help
-
-The last stdout line is JSON: users, movies, ratings, k, seconds, iterations, inertia, peakRssMb,
-and sklearnSeconds, sklearnInertia, ratio (seconds / sklearnSeconds) when scikit-learn ran.`;
-
+/** Debian's python3, where apt-get installs python3-sklearn (another python3 may come first). */
 const SKLEARN_PYTHON = '/usr/bin/python3';
 
-const argsSchema = z.object({
-  ratings: z.string().optional(),
-  synthetic: z.literal('netflix', { error: '--synthetic takes "netflix"' }).optional(),
-  scale: z.coerce.number().gt(0).lte(1).default(1),
-  k: z.coerce.number().int().positive().default(20),
-  seed: z.coerce.number().int().nonnegative().default(1),
-  restarts: z.coerce.number().int().positive().default(3),
-  tolerance: z.coerce.number().nonnegative().default(1e-4),
-  values: z.enum(MATRIX_VALUES).default('centred'),
-  'no-normalize': z.boolean().default(false),
-  threads: z.coerce.number().int().positive().optional(),
-  'no-sklearn': z.boolean().default(false),
-  help: z.boolean().default(false),
+const command = new Command({
+  synopsis: 'npm run bench:recluster -- (--ratings FILE | --synthetic netflix --scale S) [options]',
+  summary: `Times the sparse k-means engine on a user x movie matrix and, in the same run, scikit-learn's
+KMeans on the very same matrix with the same k, number of starts and tolerance (when Debian's
+python3-sklearn is installed for /usr/bin/python3). The input is a MovieLens ratings file
+(ratings.csv, u.data or ratings.dat), or seeded Netflix Prize-shaped ratings (480,189 x 17,770,
+100,480,507 ratings at scale 1; power-law popularity, latent taste groups).`,
+  options: {
+    ratings: option.string('a MovieLens ratings file', { value: 'FILE' }),
+    synthetic: option.choice(['netflix'], 'seeded Netflix Prize-shaped ratings'),
+    scale: option.number('fraction of the Netflix users and ratings', {
+      min: 0,
+      aboveMin: true,
+      max: 1,
+      defaultValue: 1,
+    }),
+    k: option.int('clusters', { min: 1, max: 10_000, defaultValue: DEFAULT_MODEL_SETTINGS.k }),
+    seed: option.int('seed of the data and of k-means', {
+      defaultValue: DEFAULT_MODEL_SETTINGS.seed,
+    }),
+    restarts: option.int('k-means++ starts, best inertia kept (n_init for sklearn)', {
+      min: 1,
+      max: 100,
+      defaultValue: DEFAULT_MODEL_SETTINGS.restarts,
+    }),
+    tolerance: option.number("relative tolerance, as scikit-learn's tol", {
+      min: 0,
+      defaultValue: 1e-4,
+    }),
+    values: option.choice(MATRIX_VALUES, 'how ratings become matrix values', {
+      defaultValue: DEFAULT_MODEL_SETTINGS.values,
+    }),
+    'no-normalize': option.flag(
+      "keep each user's row as it is (default: unit length, as the worker)",
+    ),
+    threads: option.int('worker threads (default: all cores; 1 under a million ratings)', {
+      min: 1,
+      max: 256,
+    }),
+    'no-sklearn': option.flag('skip the scikit-learn run'),
+  },
+  check: (args) =>
+    (args.ratings === undefined) === (args.synthetic === undefined)
+      ? 'give exactly one of --ratings FILE and --synthetic netflix'
+      : undefined,
+  notes: `The last stdout line is JSON: users, movies, ratings, k, seconds, iterations, inertia, peakRssMb,
+and sklearnSeconds, sklearnInertia, ratio (seconds / sklearnSeconds) when scikit-learn ran.`,
 });
 
-async function main(): Promise<void> {
-  const { values: raw } = parseArgs({
-    options: {
-      ratings: { type: 'string' },
-      synthetic: { type: 'string' },
-      scale: { type: 'string' },
-      k: { type: 'string' },
-      seed: { type: 'string' },
-      restarts: { type: 'string' },
-      tolerance: { type: 'string' },
-      values: { type: 'string' },
-      'no-normalize': { type: 'boolean' },
-      threads: { type: 'string' },
-      'no-sklearn': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const args = parseArguments(argsSchema, raw);
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  if ((args.ratings === undefined) === (args.synthetic === undefined)) {
-    throw new UsageError('give exactly one of --ratings FILE and --synthetic netflix');
-  }
+command.run(
+  async (args) => {
+    const valueSettings = {
+      values: args.values,
+      favouriteMinRating: DEFAULT_MODEL_SETTINGS.favouriteMinRating,
+    };
+    const buildStarted = performance.now();
+    const { matrix } = args.ratings
+      ? await fromFile(args.ratings, valueSettings)
+      : fromSynthetic(args.scale, args.seed, valueSettings);
+    if (!args['no-normalize']) normalizeRows(matrix);
+    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    log(
+      `matrix ${matrix.rows} x ${matrix.cols}, ${nonZeros(matrix)} ratings, built in ${buildSeconds.toFixed(1)} s`,
+    );
 
-  const buildStarted = performance.now();
-  const { matrix } = args.ratings
-    ? await fromFile(args.ratings, args.values)
-    : fromSynthetic(args.scale, args.seed, args.values);
-  if (!args['no-normalize']) normalizeRows(matrix);
-  const buildSeconds = (performance.now() - buildStarted) / 1000;
-  log(
-    `matrix ${matrix.rows} x ${matrix.cols}, ${nonZeros(matrix)} ratings, built in ${buildSeconds.toFixed(1)} s`,
-  );
+    const bar = progressBar('k-means', ' iterations | restart {restart} | moved {changed}');
+    bar.start(args.restarts * 300, 0, { restart: 1, changed: '-' });
+    let step = 0;
+    const started = performance.now();
+    const result = await sparseKMeans(matrix, {
+      k: args.k,
+      seed: args.seed,
+      restarts: args.restarts,
+      tolerance: args.tolerance,
+      ...(args.threads === undefined ? {} : { threads: args.threads }),
+      onIteration: ({ restart, changed }) => {
+        bar.update(++step, { restart: restart + 1, changed });
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    bar.stop();
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    log(
+      `k-means: ${seconds.toFixed(2)} s, inertia ${result.inertia.toPrecision(8)}, restarts ${result.restartInertias.map((x) => x.toPrecision(6)).join(' ')}`,
+    );
 
-  const bar = progressBar('k-means', ' iterations | restart {restart} | moved {changed}');
-  bar.start(args.restarts * 300, 0, { restart: 1, changed: '-' });
-  let step = 0;
-  const started = performance.now();
-  const result = await sparseKMeans(matrix, {
-    k: args.k,
-    seed: args.seed,
-    restarts: args.restarts,
-    tolerance: args.tolerance,
-    threads: args.threads,
-    onIteration: ({ restart, changed }) => {
-      bar.update(++step, { restart: restart + 1, changed });
-    },
-  });
-  const seconds = (performance.now() - started) / 1000;
-  bar.stop();
-  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  log(
-    `k-means: ${seconds.toFixed(2)} s, inertia ${result.inertia.toPrecision(8)}, restarts ${result.restartInertias.map((x) => x.toPrecision(6)).join(' ')}`,
-  );
-
-  const report: Record<string, unknown> = {
-    source: args.ratings ?? `synthetic-netflix@${args.scale}`,
-    users: matrix.rows,
-    movies: matrix.cols,
-    ratings: nonZeros(matrix),
-    values: args.values,
-    normalized: !args['no-normalize'],
-    k: args.k,
-    restarts: args.restarts,
-    tolerance: args.tolerance,
-    buildSeconds: round(buildSeconds),
-    seconds: round(seconds),
-    iterations: result.iterations,
-    inertia: result.inertia,
-    peakRssMb,
-  };
-  if (!args['no-sklearn']) {
-    const peer = runSklearn(matrix, args);
-    if (peer) {
-      Object.assign(report, {
-        sklearnVersion: peer.version,
-        sklearnSeconds: round(peer.seconds),
-        sklearnIterations: peer.iterations,
-        sklearnInertia: peer.inertia,
-        ratio: round(seconds / peer.seconds),
-        inertiaRatio: round(result.inertia / peer.inertia, 5),
-      });
+    const report: Record<string, unknown> = {
+      source: args.ratings ?? `synthetic-netflix@${args.scale}`,
+      users: matrix.rows,
+      movies: matrix.cols,
+      ratings: nonZeros(matrix),
+      values: args.values,
+      normalized: !args['no-normalize'],
+      k: args.k,
+      restarts: args.restarts,
+      tolerance: args.tolerance,
+      buildSeconds: round(buildSeconds),
+      seconds: round(seconds),
+      iterations: result.iterations,
+      inertia: result.inertia,
+      peakRssMb,
+    };
+    if (!args['no-sklearn']) {
+      const peer = runSklearn(matrix, args);
+      if (peer) {
+        Object.assign(report, {
+          sklearnVersion: peer.version,
+          sklearnSeconds: round(peer.seconds),
+          sklearnIterations: peer.iterations,
+          sklearnInertia: peer.inertia,
+          ratio: round(seconds / peer.seconds),
+          inertiaRatio: round(result.inertia / peer.inertia, 5),
+        });
+      }
     }
-  }
-  process.stdout.write(`${JSON.stringify(report)}\n`);
-}
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  },
+  [MovieLensFileError],
+);
 
-async function fromFile(path: string, values: MatrixValues): Promise<RatingMatrix> {
+async function fromFile(path: string, values: MatrixValueSettings): Promise<RatingMatrix> {
   const columns = await readRatingColumns(path);
-  return buildRatingMatrix(columns, { values });
+  return buildRatingMatrix(columns, values);
 }
 
-function fromSynthetic(scale: number, seed: number, values: MatrixValues): RatingMatrix {
+function fromSynthetic(scale: number, seed: number, values: MatrixValueSettings): RatingMatrix {
   const shape = netflixShape(scale);
   const bar = progressBar('generate', ' users');
   bar.start(shape.users, 0);
@@ -241,5 +231,3 @@ const round = (value: number, digits = 3): number =>
 const log = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
-
-runCli(main, USAGE, [MovieLensFileError]);

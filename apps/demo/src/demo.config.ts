@@ -1,18 +1,27 @@
 import { z } from 'zod';
-import { envInt, kafkaEnvSchema, redisEnvSchema, toKafkaConfig, toRedisConfig } from '@app/config';
+import {
+  kafkaEnvSchema,
+  redisEnvSchema,
+  serviceEnv,
+  toKafkaConfig,
+  toRedisConfig,
+} from '@app/config';
 
-/** The demo drives the services it starts, so it reads the same variables they do. */
+/**
+ * The demo drives the services it starts, so it reads the variables they read, declared once
+ * for both (serviceEnv): the same group, the same ports.
+ */
 export const demoEnvSchema = z
   .object({
-    INGEST_GROUP_ID: z.string().min(1).default('ingest'),
-    QUERY_PORT: envInt(3000, { min: 1, max: 65_535 }),
-    RECLUSTER_PORT: envInt(3001, { min: 1, max: 65_535 }),
+    INGEST_GROUP_ID: serviceEnv.INGEST_GROUP_ID,
+    QUERY_PORT: serviceEnv.QUERY_PORT,
+    RECLUSTER_PORT: serviceEnv.RECLUSTER_PORT,
   })
   .extend(kafkaEnvSchema.shape)
   .extend(redisEnvSchema.shape)
   .transform((env, ctx) => ({
     kafka: toKafkaConfig(env, ctx),
-    redis: toRedisConfig(env),
+    redis: toRedisConfig(env, ctx),
     ingestGroupId: env.INGEST_GROUP_ID,
     queryUrl: `http://127.0.0.1:${env.QUERY_PORT}`,
     reclusterUrl: `http://127.0.0.1:${env.RECLUSTER_PORT}`,

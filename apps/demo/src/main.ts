@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { progressBar, runCli, ServiceProcess, UsageError } from '@app/cli';
+import { Command, option, progressBar, ServiceProcess, startLocalStack } from '@app/cli';
 import { loadConfig } from '@app/config';
 import { publishRatingsFile } from '@app/ingest';
 import { consumerGroupLag, createKafka, ensureTopics, EventPublisher } from '@app/kafka';
@@ -14,103 +13,111 @@ const ROOT = join(__dirname, '../../../..');
 const DEFAULT_RATINGS = join(ROOT, 'data/ml-latest-small/ratings.csv');
 const EXAMPLE_USERS = [1, 42, 414];
 
-const USAGE = `Usage: npm run demo [-- --ratings FILE] [--users 1,42,...] [--exit]
-
-Runs the whole system on one machine: starts the ingest, recluster and query services, streams
-a MovieLens ratings file through Kafka into Redis, reclusters the users, and prints example
-recommendations and the URL to ask for more. The services keep running until Ctrl-C.
-\`npm run demo\` starts the local Kafka broker and Redis first (deploy/local/stack.sh).
-
-Options:
-  --ratings FILE  ratings file to stream (default: the bundled ml-latest-small ratings.csv)
-  --users LIST    users to show recommendations for (default 1,42,414)
-  --exit          stop the services once the examples are printed
-  -h, --help      show this help
-
-Environment: as the services (KAFKA_BROKERS, REDIS_URL, QUERY_PORT, RECLUSTER_PORT, ...; see
-README).`;
-
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      ratings: { type: 'string' },
-      users: { type: 'string' },
-      exit: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  if (positionals.length > 0)
-    throw new UsageError(`unexpected argument "${positionals.join(' ')}"`);
-  const users = values.users === undefined ? EXAMPLE_USERS : parseUsers(values.users);
-  const ratingsFile = values.ratings ?? DEFAULT_RATINGS;
-  const config = loadConfig(demoEnvSchema, process.env);
-  const kafka = createKafka(config.kafka);
-  const topics = Object.values(config.kafka.topics);
-
-  const services = ['ingest', 'recluster', 'query'].map(startService);
-  const stopAll = async (): Promise<void> => {
-    await Promise.all(services.map((service) => service.stop()));
-  };
-  process.once('SIGINT', () => void stopAll());
-  try {
-    await ensureTopics(kafka, topics, config.kafka.topicPartitions);
-    const publisher = new EventPublisher(kafka, config.kafka.topics.rating);
-    await publisher.connect();
-    const loadBar = progressBar('publish', ' bytes');
-    loadBar.start(1, 0);
-    const { published } = await publishRatingsFile(publisher, ratingsFile, {
-      onProgress: ({ bytesRead, bytes }) => {
-        loadBar.setTotal(bytes);
-        loadBar.update(bytesRead);
+const command = new Command({
+  synopsis: 'npm run demo [-- --ratings FILE] [--users 1,42,...] [--exit] [--no-stack]',
+  summary: `Runs the whole system on one machine: starts the local Kafka broker and Redis
+(deploy/local/stack.sh), the ingest and query services, streams a MovieLens ratings file
+through Kafka into Redis, starts the recluster service and reclusters the users, and prints
+example recommendations and the URLs to ask for more. The services keep running until Ctrl-C.`,
+  options: {
+    ratings: option.string(
+      'ratings file to stream (default: the bundled ml-latest-small ratings.csv)',
+      {
+        value: 'FILE',
       },
-    }).finally(() => {
-      loadBar.stop();
-      return publisher.close();
-    });
-    log(`published ${published} ratings from ${ratingsFile}`);
+    ),
+    users: option.intList('users to show recommendations for', { defaultValue: EXAMPLE_USERS }),
+    exit: option.flag('stop the services once the examples are printed'),
+    'no-stack': option.flag(
+      'do not start the local stack; use the servers KAFKA_BROKERS and REDIS_URL name',
+    ),
+  },
+  notes: `Environment: as the services (KAFKA_BROKERS, REDIS_URL, QUERY_PORT, RECLUSTER_PORT, ...; see
+README); REDIS_MODE and KAFKA_NODES choose the local stack's modes.`,
+});
 
-    const ingestBar = progressBar('ingest', ' events');
-    ingestBar.start(published, 0);
-    for (;;) {
-      const lag = await consumerGroupLag(kafka, config.ingestGroupId, topics);
-      ingestBar.update(Math.max(0, published - lag));
-      if (lag === 0) break;
-      assertRunning(services);
-      await sleep(500);
-    }
-    ingestBar.stop();
+command.run(
+  async (args) => {
+    const stack = args['no-stack'] ? {} : await startLocalStack(ROOT);
+    const env = { ...process.env, ...stack };
+    const config = loadConfig(demoEnvSchema, env);
+    const ratingsFile = args.ratings ?? DEFAULT_RATINGS;
+    const kafka = createKafka(config.kafka);
+    const topics = Object.values(config.kafka.topics);
 
-    log('reclustering');
-    const outcome = await postJson(`${config.reclusterUrl}/v1/recluster`, services);
-    const { version } = z
-      .object({ status: z.literal('published'), version: z.number() })
-      .parse(outcome, { error: () => `the recluster did not publish: ${JSON.stringify(outcome)}` });
-    const clusters = await waitForModel(config.queryUrl, version, services);
-    process.stdout.write(
-      `\nModel ${version}: ${clusters.clusters.length} taste clusters, built ${clusters.builtAt}\n`,
-    );
-    for (const userId of users) {
-      await printRecommendations(config.queryUrl, userId);
+    const services: ServiceProcess[] = [];
+    const start = (name: string) => {
+      const service = ServiceProcess.start(name, stack, { echo: process.stderr });
+      services.push(service);
+      return service;
+    };
+    const stopAll = async (): Promise<void> => {
+      await Promise.all(services.map((service) => service.stop()));
+    };
+    process.once('SIGINT', () => void stopAll());
+    try {
+      start('ingest');
+      start('query');
+      await ensureTopics(kafka, topics, config.kafka.topicLayout);
+      const publisher = new EventPublisher(kafka, config.kafka.topics.rating);
+      await publisher.connect();
+      const loadBar = progressBar('publish', ' bytes');
+      loadBar.start(1, 0);
+      const { published } = await publishRatingsFile(publisher, ratingsFile, {
+        onProgress: ({ bytesRead, bytes }) => {
+          loadBar.setTotal(bytes);
+          loadBar.update(bytesRead);
+        },
+      }).finally(() => {
+        loadBar.stop();
+        return publisher.close();
+      });
+      log(`published ${published} ratings from ${ratingsFile}`);
+
+      const ingestBar = progressBar('ingest', ' events');
+      ingestBar.start(published, 0);
+      for (;;) {
+        const lag = await consumerGroupLag(kafka, config.ingestGroupId, topics);
+        ingestBar.update(Math.max(0, published - lag));
+        if (lag === 0) break;
+        assertRunning(services);
+        await sleep(500);
+      }
+      ingestBar.stop();
+
+      // Started once every rating is in: its first scheduled run then clusters them all.
+      start('recluster');
+      log('reclustering');
+      const outcome = await postJson(`${config.reclusterUrl}/v1/recluster`, services);
+      const { version } = z
+        .object({ status: z.literal('published'), version: z.number() })
+        .parse(outcome, {
+          error: () => `the recluster did not publish: ${JSON.stringify(outcome)}`,
+        });
+      const clusters = await waitForModel(config.queryUrl, version, services);
+      process.stdout.write(
+        `\nModel ${version}: ${clusters.clusters.length} taste clusters, built ${clusters.builtAt}\n`,
+      );
+      for (const userId of args.users) {
+        await printRecommendations(config.queryUrl, userId);
+      }
+      process.stdout.write(
+        `\nAsk for more:\n` +
+          `  curl '${config.queryUrl}/v1/users/${args.users[0]}/recommendations?limit=10&rank=rating'\n` +
+          `  curl '${config.queryUrl}/v1/users/${args.users[0]}/predictions/318'\n` +
+          `  curl '${config.queryUrl}/v1/clusters'\n` +
+          `  API description: ${config.queryUrl}/v1/openapi.json\n` +
+          `  dashboard: ${config.queryUrl}/dashboard\n`,
+      );
+      if (args.exit) return;
+      process.stdout.write('\nThe services keep running; Ctrl-C stops them.\n');
+      await Promise.race(services.map((service) => service.exited()));
+    } finally {
+      await stopAll();
     }
-    process.stdout.write(
-      `\nAsk for more:\n` +
-        `  curl '${config.queryUrl}/v1/users/${users[0]}/recommendations?limit=10&rank=rating'\n` +
-        `  curl '${config.queryUrl}/v1/users/${users[0]}/predictions/318'\n` +
-        `  curl '${config.queryUrl}/v1/clusters'\n` +
-        `  API description: ${config.queryUrl}/v1/openapi.json\n`,
-    );
-    if (values.exit) return;
-    process.stdout.write('\nThe services keep running; Ctrl-C stops them.\n');
-    await Promise.race(services.map((service) => service.exited()));
-  } finally {
-    await stopAll();
-  }
-}
+  },
+  [MovieLensFileError],
+);
 
 async function printRecommendations(queryUrl: string, userId: number): Promise<void> {
   const body = recommendationsResponseSchema.parse(
@@ -154,18 +161,6 @@ async function postJson(url: string, services: ServiceProcess[]): Promise<unknow
   }
 }
 
-/**
- * Starts a service's built entry point as a child; its logs go to stderr. The recluster worker
- * waits for the demo's request rather than reclustering on its own halfway through the stream.
- */
-function startService(name: string): ServiceProcess {
-  return ServiceProcess.start(
-    name,
-    { RECLUSTER_AFTER_EVENTS: process.env.RECLUSTER_AFTER_EVENTS ?? '1000000000' },
-    { echo: process.stderr },
-  );
-}
-
 function assertRunning(services: ServiceProcess[]): void {
   const stopped = services.find((s) => s.exitCode !== null);
   if (stopped !== undefined) {
@@ -173,15 +168,6 @@ function assertRunning(services: ServiceProcess[]): void {
   }
 }
 
-function parseUsers(list: string): number[] {
-  const users = list.split(',').map(Number);
-  if (users.some((u) => !Number.isInteger(u) || u < 1))
-    throw new UsageError(`--users takes positive integers separated by commas, got "${list}"`);
-  return users;
-}
-
 const log = (message: string): void => {
   process.stderr.write(`demo: ${message}\n`);
 };
-
-runCli(main, USAGE, [MovieLensFileError]);

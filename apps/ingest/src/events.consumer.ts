@@ -5,25 +5,43 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka } from 'kafkajs';
 import { deadLetterTopic } from '@app/events';
 import { IngestBatchHandler } from '@app/ingest';
-import { CommittingConsumer, DeadLetterPublisher, ensureTopics } from '@app/kafka';
-import { RatingsRepository } from '@app/store';
+import {
+  CommittingConsumer,
+  DeadLetterPublisher,
+  ensureTopics,
+  type StalledPartition,
+} from '@app/kafka';
+import { IngestCounters, ModelStore, UserEventStore } from '@app/store';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
 import { IngestMetrics } from './ingest.metrics';
 
-/** Consumes the rating and favourite topics into Redis for as long as the app runs. */
+/** Between attempts to reach Kafka at start-up. */
+const START_RETRY_MS = 5_000;
+
+/**
+ * Consumes the rating and favourite topics into Redis for as long as the app runs. It starts
+ * after the HTTP server listens, and keeps trying while Kafka cannot be reached: liveness answers
+ * throughout, readiness says what ingestion waits for.
+ */
 @Injectable()
 export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EventsConsumer.name);
   private readonly consumer: CommittingConsumer;
+  private readonly stopping = new AbortController();
+  private starting: Promise<void> | undefined;
+  private startError: string | undefined;
 
   constructor(
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
     @Inject(KAFKA) private readonly kafka: Kafka,
-    repository: RatingsRepository,
+    users: UserEventStore,
+    models: ModelStore,
+    counters: IngestCounters,
     deadLetters: DeadLetterPublisher,
     metrics: IngestMetrics,
   ) {
@@ -38,29 +56,78 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         partitionsConcurrently: config.partitionsConcurrently,
         observer: metrics,
       },
-      new IngestBatchHandler(config.kafka.topics, repository, deadLetters, metrics),
+      new IngestBatchHandler(
+        config.kafka.topics,
+        { users, models, counters },
+        deadLetters,
+        metrics,
+      ),
     );
   }
 
-  /** True while this replica is a member of the consumer group. */
-  get isJoined(): boolean {
-    return this.consumer.isJoined;
+  /**
+   * Why ingestion is not ready, or undefined when it is: waiting for Kafka, joining the group,
+   * or partitions that have made no progress for INGEST_STALL_MS.
+   */
+  notReady(): string | undefined {
+    if (!this.consumer.isJoined) {
+      return this.startError === undefined
+        ? 'joining the consumer group'
+        : `waiting for Kafka (KAFKA_BROKERS): ${this.startError}`;
+    }
+    const stalled = this.consumer.stalled(this.config.stallMs);
+    return stalled.length === 0 ? undefined : describeStalled(stalled);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    const topics = Object.values(this.config.kafka.topics);
-    await ensureTopics(
-      this.kafka,
-      [...topics, ...topics.map(deadLetterTopic)],
-      this.config.kafka.topicPartitions,
-    );
-    await this.consumer.start();
-    this.logger.log(`consuming ${topics.join(', ')} as group ${this.config.groupId}`);
+  /** Starts consuming without holding up the HTTP server, which listens next. */
+  onApplicationBootstrap(): void {
+    this.starting = this.start();
   }
 
   /** Runs first on SIGTERM: the batch in hand is committed before the connections close. */
   async onModuleDestroy(): Promise<void> {
+    this.stopping.abort();
+    await this.starting;
     await this.consumer.stop();
     this.logger.log('left the consumer group');
   }
+
+  private async start(): Promise<void> {
+    const topics = Object.values(this.config.kafka.topics);
+    while (!this.stopping.signal.aborted) {
+      try {
+        await ensureTopics(
+          this.kafka,
+          [...topics, ...topics.map(deadLetterTopic)],
+          this.config.kafka.topicLayout,
+        );
+        await this.consumer.start();
+        this.startError = undefined;
+        this.logger.log(`consuming ${topics.join(', ')} as group ${this.config.groupId}`);
+        return;
+      } catch (error) {
+        this.startError = (error as Error).message;
+        this.logger.warn(
+          `cannot reach Kafka (KAFKA_BROKERS=${this.config.kafka.brokers.join(',')}): ` +
+            `${this.startError}; trying again in ${START_RETRY_MS / 1000} s`,
+        );
+        await this.consumer.stop().catch(() => undefined);
+        await sleep(START_RETRY_MS, undefined, { signal: this.stopping.signal }).catch(
+          () => undefined,
+        );
+      }
+    }
+  }
+}
+
+function describeStalled(stalled: readonly StalledPartition[]): string {
+  return (
+    'no progress on ' +
+    stalled
+      .map(
+        ({ topic, partition, since, error }) =>
+          `${topic}[${partition}] since ${since.toISOString()}${error === undefined ? '' : ` (${error})`}`,
+      )
+      .join(', ')
+  );
 }

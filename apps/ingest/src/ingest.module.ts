@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createKafka, DeadLetterPublisher } from '@app/kafka';
@@ -7,8 +7,15 @@ import {
   MetricsController,
   ObservabilityModule,
   READINESS_CHECKS,
+  redisErrorLogger,
 } from '@app/observability';
-import { RatingsRepository } from '@app/store';
+import {
+  IngestCounters,
+  ModelStore,
+  RedisConnection,
+  storeProviders,
+  UserEventStore,
+} from '@app/store';
 import { EventsConsumer } from './events.consumer';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
@@ -25,7 +32,9 @@ export class IngestModule {
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: KAFKA, useFactory: () => createKafka(config.kafka) },
-        { provide: RatingsRepository, useFactory: () => new RatingsRepository(config.redis) },
+        ...storeProviders(config.redis, [UserEventStore, ModelStore, IngestCounters], {
+          onError: redisErrorLogger(new Logger(IngestModule.name)),
+        }),
         {
           provide: DeadLetterPublisher,
           useFactory: (kafka: Kafka) => new DeadLetterPublisher(kafka),
@@ -41,7 +50,7 @@ export class IngestModule {
         {
           provide: READINESS_CHECKS,
           useFactory: ingestReadinessChecks,
-          inject: [EventsConsumer, RatingsRepository],
+          inject: [EventsConsumer, RedisConnection],
         },
       ],
     };

@@ -1,18 +1,22 @@
 import { type ReadinessCheck } from '@app/observability';
-import { type RatingsRepository } from '@app/store';
+import { type RedisConnection } from '@app/store';
 import { type EventsConsumer } from './events.consumer';
 
-/** Ingest is ready while it is a member of its consumer group and Redis answers. */
+/**
+ * Ingest is ready while it is a member of its consumer group, every partition it owns makes
+ * progress, and Redis answers.
+ */
 export const ingestReadinessChecks = (
   consumer: EventsConsumer,
-  repository: RatingsRepository,
+  connection: RedisConnection,
 ): ReadinessCheck[] => [
   {
     name: 'kafka',
     check: async () => {
-      if (!consumer.isJoined) throw new Error('not a member of the consumer group');
+      const problem = consumer.notReady();
+      if (problem !== undefined) throw new Error(problem);
       return Promise.resolve();
     },
   },
-  { name: 'redis', check: () => repository.ping() },
+  { name: 'redis', check: () => connection.ping() },
 ];

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, UseFilters } from '@nestjs/common';
+import { HttpErrorFilter } from '@app/http';
 import { type DashboardData, DashboardReader } from '@app/query';
 import { DASHBOARD_PAGE } from './dashboard.page';
-import { HttpErrorFilter } from './http-error.filter';
 
 /** The live dashboard page and the data it polls. */
 @Controller('dashboard')

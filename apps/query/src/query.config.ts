@@ -5,15 +5,16 @@ import {
   type LogLevelName,
   type RedisConfig,
   redisEnvSchema,
+  serviceEnv,
   toRedisConfig,
 } from '@app/config';
 import { DEFAULT_SHRINKAGE, type ShrinkageSettings } from '@app/recommend';
 
 export const queryEnvSchema = z
   .object({
-    QUERY_PORT: envInt(3000, { min: 0, max: 65_535 }),
+    QUERY_PORT: serviceEnv.QUERY_PORT,
     QUERY_RPC_HOST: z.string().min(1).default('0.0.0.0'),
-    QUERY_RPC_PORT: envInt(3100, { min: 0, max: 65_535 }),
+    QUERY_RPC_PORT: serviceEnv.QUERY_RPC_PORT,
     QUERY_MOVIES_FILE: z.string().min(1).default('data/ml-latest-small/movies.csv'),
     QUERY_REFRESH_MS: envInt(5_000, { min: 100, max: 3_600_000 }),
     QUERY_REDIS_TIMEOUT_MS: envInt(500, { min: 10, max: 60_000 }),
@@ -26,8 +27,8 @@ export const queryEnvSchema = z
   })
   .extend(redisEnvSchema.shape)
   .extend(loggingEnvSchema.shape)
-  .transform((env) => ({
-    redis: toRedisConfig(env),
+  .transform((env, ctx) => ({
+    redis: toRedisConfig(env, ctx),
     logLevel: env.LOG_LEVEL,
     port: env.QUERY_PORT,
     rpc: { host: env.QUERY_RPC_HOST, port: env.QUERY_RPC_PORT },

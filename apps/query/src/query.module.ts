@@ -1,17 +1,30 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { Counter, Registry } from 'prom-client';
+import { ERROR_MAPPING, UNEXPECTED_ERRORS, type UnexpectedErrorListener } from '@app/http';
 import { readMovies } from '@app/movielens';
 import {
   HealthController,
   MetricsController,
   ObservabilityModule,
   READINESS_CHECKS,
+  redisErrorLogger,
 } from '@app/observability';
-import { DashboardReader, ModelSnapshotCache, MovieCatalogue, Recommender } from '@app/query';
-import { createRedisClient, RatingsRepository } from '@app/store';
+import { DashboardReader, MovieCatalogue, QuerySnapshotCache, Recommender } from '@app/query';
+import {
+  ClusterAggregatesStore,
+  IngestCounters,
+  ModelStore,
+  ProfileStore,
+  RedisConnection,
+  ReclusterSchedule,
+  storeProviders,
+  UserEventStore,
+} from '@app/store';
 import { DashboardController } from './dashboard.controller';
 import { OpenApiController } from './openapi.controller';
 import { type QueryConfig } from './query.config';
 import { QUERY_CONFIG } from './query.constants';
+import { queryErrorAnswer } from './query-error.mapping';
 import { queryReadinessChecks } from './query.readiness';
 import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsRpcController } from './recommendations.rpc-controller';
@@ -21,11 +34,12 @@ import { SnapshotRefresher } from './snapshot.refresher';
  * The snapshot refresh reads every cluster's aggregates, megabytes at a time; on a connection of
  * its own, so requests' small reads never queue behind those replies.
  */
-const SNAPSHOT_REPOSITORY = Symbol('SNAPSHOT_REPOSITORY');
+const SNAPSHOT_CONNECTION = Symbol('SNAPSHOT_CONNECTION');
 
 @Module({})
 export class QueryModule {
   static forRoot(config: QueryConfig): DynamicModule {
+    const onError = redisErrorLogger(new Logger(QueryModule.name));
     return {
       module: QueryModule,
       imports: [ObservabilityModule.forRoot()],
@@ -39,23 +53,15 @@ export class QueryModule {
       ],
       providers: [
         { provide: QUERY_CONFIG, useValue: config },
+        // Requests fail fast without Redis, and answer 503.
+        ...storeProviders(
+          config.redis,
+          [UserEventStore, ProfileStore, ModelStore, IngestCounters, ReclusterSchedule],
+          { failFastMs: config.redisTimeoutMs, onError },
+        ),
         {
-          provide: RatingsRepository,
-          useFactory: async () => {
-            const repository = new RatingsRepository(
-              config.redis,
-              createRedisClient(config.redis, { failFastMs: config.redisTimeoutMs }),
-            );
-            // Requests fail fast without Redis, so wait for the first connection a little.
-            if (!(await repository.connected(10_000))) {
-              new Logger(QueryModule.name).warn('Redis is not reachable yet; answering 503');
-            }
-            return repository;
-          },
-        },
-        {
-          provide: SNAPSHOT_REPOSITORY,
-          useFactory: () => new RatingsRepository(config.redis),
+          provide: SNAPSHOT_CONNECTION,
+          useFactory: () => new RedisConnection(config.redis, { onError }),
         },
         {
           provide: MovieCatalogue,
@@ -65,34 +71,65 @@ export class QueryModule {
             ),
         },
         {
-          provide: ModelSnapshotCache,
-          useFactory: (repository: RatingsRepository) =>
-            new ModelSnapshotCache(repository, config.shrinkage),
-          inject: [SNAPSHOT_REPOSITORY],
+          provide: QuerySnapshotCache,
+          useFactory: (connection: RedisConnection) =>
+            new QuerySnapshotCache(
+              {
+                models: new ModelStore(connection),
+                aggregates: new ClusterAggregatesStore(connection),
+                counters: new IngestCounters(connection),
+              },
+              config.shrinkage,
+            ),
+          inject: [SNAPSHOT_CONNECTION],
         },
         {
           provide: Recommender,
           useFactory: (
-            repository: RatingsRepository,
-            snapshots: ModelSnapshotCache,
+            users: UserEventStore,
+            profiles: ProfileStore,
+            snapshots: QuerySnapshotCache,
             catalogue: MovieCatalogue,
-          ) => new Recommender(repository, snapshots, catalogue),
-          inject: [RatingsRepository, ModelSnapshotCache, MovieCatalogue],
+          ) => new Recommender({ users, profiles }, snapshots, catalogue),
+          inject: [UserEventStore, ProfileStore, QuerySnapshotCache, MovieCatalogue],
         },
         {
           provide: DashboardReader,
           useFactory: (
-            repository: RatingsRepository,
-            snapshots: ModelSnapshotCache,
+            counters: IngestCounters,
+            models: ModelStore,
+            schedule: ReclusterSchedule,
+            snapshots: QuerySnapshotCache,
             catalogue: MovieCatalogue,
-          ) => new DashboardReader(repository, snapshots, catalogue),
-          inject: [RatingsRepository, ModelSnapshotCache, MovieCatalogue],
+          ) => new DashboardReader({ counters, models, schedule }, snapshots, catalogue),
+          inject: [
+            IngestCounters,
+            ModelStore,
+            ReclusterSchedule,
+            QuerySnapshotCache,
+            MovieCatalogue,
+          ],
+        },
+        { provide: ERROR_MAPPING, useValue: queryErrorAnswer },
+        {
+          provide: UNEXPECTED_ERRORS,
+          useFactory: (registry: Registry): UnexpectedErrorListener => {
+            const counter = new Counter({
+              name: 'recommender_unexpected_errors_total',
+              help: 'Requests answered 500 because of an unexpected error, by transport',
+              labelNames: ['transport'],
+              registers: [registry],
+            });
+            for (const transport of ['http', 'rpc']) counter.inc({ transport }, 0);
+            return (transport) => counter.inc({ transport });
+          },
+          inject: [Registry],
         },
         SnapshotRefresher,
         {
           provide: READINESS_CHECKS,
           useFactory: queryReadinessChecks,
-          inject: [RatingsRepository, ModelSnapshotCache],
+          inject: [RedisConnection, QuerySnapshotCache, ModelStore],
         },
       ],
     };

@@ -1,22 +1,25 @@
 import { type ReadinessCheck } from '@app/observability';
-import { type ModelSnapshotCache } from '@app/query';
-import { type RatingsRepository } from '@app/store';
+import { type QuerySnapshotCache } from '@app/query';
+import { type ModelStore, type RedisConnection } from '@app/store';
 
 /**
- * Query is ready when Redis answers and it can answer from the current model, or when no model
- * has been published yet (it then answers from popularity, as it will until the first one).
+ * Query is ready when Redis answers and it can answer from a snapshot: the popular lists, and
+ * the current model once one is published.
  */
 export const queryReadinessChecks = (
-  repository: RatingsRepository,
-  snapshots: ModelSnapshotCache,
+  connection: RedisConnection,
+  snapshots: QuerySnapshotCache,
+  models: ModelStore,
 ): ReadinessCheck[] => [
-  { name: 'redis', check: () => repository.ping() },
+  { name: 'redis', check: () => connection.ping() },
   {
     name: 'model',
     check: async () => {
-      if (snapshots.current !== undefined) return;
-      if ((await repository.currentModelVersion()) === undefined) return;
-      throw new Error('the current model is not loaded yet');
+      const snapshot = snapshots.current;
+      if (snapshot === undefined) throw new Error('nothing has been read from Redis yet');
+      const current = await models.currentVersion();
+      if (current === undefined || snapshot.model?.version === current) return;
+      throw new Error(`model ${current} is not loaded yet`);
     },
   },
 ];

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Put, UseFilters } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
 import { type z } from 'zod';
-import { RequestInput } from '@app/http';
+import { HttpErrorFilter, RequestInput } from '@app/http';
 import { Recommender } from '@app/query';
 import {
   clusterRequestSchema,
@@ -14,7 +14,6 @@ import {
   type RecommendationsResponse,
   saveProfileRequestSchema,
 } from '@app/query-client';
-import { HttpErrorFilter } from './http-error.filter';
 
 /** The query API over HTTP; its OpenAPI document is served at /v1/openapi.json. */
 @Controller('v1')

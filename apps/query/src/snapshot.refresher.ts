@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { ModelSnapshotCache } from '@app/query';
+import { QuerySnapshotCache } from '@app/query';
 import { type QueryConfig } from './query.config';
 import { QUERY_CONFIG } from './query.constants';
 
@@ -15,10 +15,11 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(SnapshotRefresher.name);
   private timer: NodeJS.Timeout | undefined;
   private lastVersion: number | undefined;
+  private logged = false;
 
   constructor(
     @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
-    private readonly snapshots: ModelSnapshotCache,
+    private readonly snapshots: QuerySnapshotCache,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -33,13 +34,14 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
   /** Never throws: a failed refresh keeps serving the last snapshot and is retried next time. */
   private async refresh(): Promise<void> {
     try {
-      const snapshot = await this.snapshots.refresh();
-      if (snapshot?.version !== this.lastVersion) {
-        this.lastVersion = snapshot?.version;
+      const { model } = await this.snapshots.refresh();
+      if (model?.version !== this.lastVersion || !this.logged) {
+        this.lastVersion = model?.version;
+        this.logged = true;
         this.logger.log(
-          snapshot === undefined
-            ? 'no model yet: answering with popularity until the first recluster'
-            : `serving model ${snapshot.version} (${snapshot.clusterCount} clusters)`,
+          model === undefined
+            ? 'no model yet: answering with the most popular movies until the first recluster'
+            : `serving model ${model.version} (${model.clusterCount} clusters)`,
         );
       }
     } catch (error) {

@@ -1,15 +1,18 @@
 import { z } from 'zod';
-import { MATRIX_VALUES } from '@app/clustering';
+import { DEFAULT_MODEL_SETTINGS, MATRIX_VALUES } from '@app/clustering';
 import {
   envBool,
   envInt,
+  envNumber,
   loggingEnvSchema,
   type LogLevelName,
   type RedisConfig,
   redisEnvSchema,
+  serviceEnv,
   toRedisConfig,
 } from '@app/config';
-import { DEFAULT_MODEL_SETTINGS, type ReclusterSettings } from '@app/recluster';
+import { MAX_RATING, MIN_RATING } from '@app/events';
+import { type ReclusterSettings } from '@app/recluster';
 
 export const reclusterEnvSchema = z
   .object({
@@ -18,8 +21,17 @@ export const reclusterEnvSchema = z
       min: 1,
       max: 10_000_000,
     }),
-    RECLUSTER_VALUES: z.enum(MATRIX_VALUES).default(DEFAULT_MODEL_SETTINGS.values),
+    RECLUSTER_VALUES: z
+      .enum(MATRIX_VALUES, {
+        error: (issue) =>
+          `expected one of ${MATRIX_VALUES.join(', ')}, got "${String(issue.input)}"`,
+      })
+      .default(DEFAULT_MODEL_SETTINGS.values),
     RECLUSTER_NORMALIZE_ROWS: envBool(DEFAULT_MODEL_SETTINGS.normalize),
+    RECLUSTER_FAVOURITE_MIN_RATING: envNumber(DEFAULT_MODEL_SETTINGS.favouriteMinRating, {
+      min: MIN_RATING,
+      max: MAX_RATING,
+    }),
     RECLUSTER_SEED: envInt(DEFAULT_MODEL_SETTINGS.seed),
     RECLUSTER_RESTARTS: envInt(DEFAULT_MODEL_SETTINGS.restarts, { min: 1, max: 100 }),
     RECLUSTER_DEMOGRAPHIC_K: envInt(8, { min: 1, max: 1_000 }),
@@ -28,18 +40,19 @@ export const reclusterEnvSchema = z
     RECLUSTER_INTERVAL_MS: envInt(3_600_000, { min: 1_000 }),
     RECLUSTER_AFTER_EVENTS: envInt(100_000, { min: 1 }),
     RECLUSTER_POLL_MS: envInt(5_000, { min: 100, max: 3_600_000 }),
-    RECLUSTER_PORT: envInt(3001, { min: 0, max: 65_535 }),
+    RECLUSTER_PORT: serviceEnv.RECLUSTER_PORT,
   })
   .extend(redisEnvSchema.shape)
   .extend(loggingEnvSchema.shape)
-  .transform((env) => ({
-    redis: toRedisConfig(env),
+  .transform((env, ctx): ReclusterConfig => ({
+    redis: toRedisConfig(env, ctx),
     logLevel: env.LOG_LEVEL,
     settings: {
       k: env.RECLUSTER_K,
       minClusterSize: env.RECLUSTER_MIN_CLUSTER_SIZE,
       values: env.RECLUSTER_VALUES,
       normalize: env.RECLUSTER_NORMALIZE_ROWS,
+      favouriteMinRating: env.RECLUSTER_FAVOURITE_MIN_RATING,
       seed: env.RECLUSTER_SEED,
       restarts: env.RECLUSTER_RESTARTS,
       demographicK: env.RECLUSTER_DEMOGRAPHIC_K,
@@ -56,6 +69,7 @@ export interface ReclusterConfig {
   redis: RedisConfig;
   logLevel: LogLevelName;
   settings: ReclusterSettings;
+  /** Every replica polls; one run per interval (or per `afterEvents`) across the deployment. */
   intervalMs: number;
   afterEvents: number;
   pollMs: number;

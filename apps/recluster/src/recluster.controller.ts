@@ -1,13 +1,35 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { HttpErrorFilter, RequestInput } from '@app/http';
 import { type ReclusterOutcome } from '@app/recluster';
-import { RatingsRepository } from '@app/store';
+import { type ModelDescription, ModelStore, ReclusterSchedule } from '@app/store';
 import { ReclusterScheduler } from './recluster.scheduler';
 
+const rollbackRequestSchema = z.object({
+  forMs: z
+    .number()
+    .int()
+    .positive()
+    .max(365 * 24 * 3_600_000)
+    .optional()
+    .describe('how long the model stays pinned; absent: until POST /v1/models/resume'),
+});
+
+export interface ModelsResponse {
+  current: number | null;
+  pin: { version: number; since: string; until: string | null; reason: string } | null;
+  versions: { version: number; description: ModelDescription | null }[];
+}
+
+/** The model API of the recluster service: recluster now, roll back, resume, list. */
 @Controller('v1')
+@UseFilters(HttpErrorFilter)
 export class ReclusterController {
   constructor(
     private readonly scheduler: ReclusterScheduler,
-    private readonly repository: RatingsRepository,
+    private readonly models: ModelStore,
+    private readonly schedule: ReclusterSchedule,
   ) {}
 
   /** Reclusters now and answers with the outcome (published, or skipped and why). */
@@ -17,22 +39,49 @@ export class ReclusterController {
     return this.scheduler.runNow();
   }
 
-  /** Republishes the previous model as a new version. */
+  /** Republishes the model before the current one, pinned so scheduled runs keep it. */
   @Post('models/rollback')
   @HttpCode(200)
-  rollback(): Promise<ReclusterOutcome> {
-    return this.scheduler.rollback();
+  rollback(
+    @RequestInput({
+      schema: rollbackRequestSchema,
+      pick: (request: FastifyRequest) => request.body ?? {},
+    })
+    request: z.output<typeof rollbackRequestSchema>,
+  ): Promise<ReclusterOutcome> {
+    return this.scheduler.rollback(request.forMs === undefined ? {} : { forMs: request.forMs });
+  }
+
+  /** Lets scheduled runs replace a pinned model again. */
+  @Post('models/resume')
+  @HttpCode(200)
+  async resume(): Promise<{ resumed: boolean; pinnedVersion: number | null }> {
+    const pin = await this.schedule.resume();
+    return { resumed: pin !== undefined, pinnedVersion: pin?.version ?? null };
   }
 
   @Get('models')
-  async models(): Promise<{
-    current: number | null;
-    versions: { version: number; info: Record<string, string> }[];
-  }> {
-    const [current, versions] = await Promise.all([
-      this.repository.currentModelVersion(),
-      this.repository.modelHistory(),
+  async list(): Promise<ModelsResponse> {
+    const [current, pin, versions] = await Promise.all([
+      this.models.currentVersion(),
+      this.schedule.pin(),
+      this.models.history(),
     ]);
-    return { current: current ?? null, versions };
+    return {
+      current: current ?? null,
+      pin:
+        pin === undefined
+          ? null
+          : {
+              version: pin.version,
+              since: pin.since.toISOString(),
+              until: pin.until?.toISOString() ?? null,
+              reason: pin.reason,
+            },
+      versions: versions.map(({ version, description }) => ({
+        version,
+        description: description ?? null,
+      })),
+    };
   }
 }

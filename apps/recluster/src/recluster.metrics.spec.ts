@@ -1,38 +1,31 @@
 import { Registry } from 'prom-client';
 import { type ReclusterOutcome } from '@app/recluster';
-import { type ModelHistoryReader, ReclusterMetrics } from './recluster.metrics';
+import { type ModelDescription, type ModelPin } from '@app/store';
+import { aModelDescription } from '@app/testing';
+import { type ModelStateReader, ReclusterMetrics } from './recluster.metrics';
 
 const aPublishedOutcome = (seconds: number): ReclusterOutcome => ({
   status: 'published',
   version: 1,
-  fencingToken: 1,
+  reason: 'requested',
   seconds,
-  model: {
-    clusters: 2,
-    users: 5,
-    ratings: 20,
-    inertia: 1.5,
-    iterations: 4,
-    sizesBefore: [3, 2],
-    sizesAfter: [3, 2],
-    movedByMerge: 0,
-  },
+  model: aModelDescription(1, 2, { inertia: 1.5, sizes: [3, 2] }),
 });
 
-class FakeModels implements ModelHistoryReader {
+class FakeState implements ModelStateReader {
   current: number | undefined;
-  history: { version: number; info: Record<string, string> }[] = [];
+  descriptions = new Map<number, ModelDescription>();
+  pinned: ModelPin | undefined;
   failing = false;
 
-  currentModelVersion(): Promise<number | undefined> {
-    return this.failing
-      ? Promise.reject(new Error('Redis is down'))
-      : Promise.resolve(this.current);
-  }
+  readonly models = {
+    currentVersion: (): Promise<number | undefined> =>
+      this.failing ? Promise.reject(new Error('Redis is down')) : Promise.resolve(this.current),
+    describe: (version: number): Promise<ModelDescription | undefined> =>
+      Promise.resolve(this.descriptions.get(version)),
+  };
 
-  modelHistory(): Promise<{ version: number; info: Record<string, string> }[]> {
-    return Promise.resolve(this.history);
-  }
+  readonly schedule = { pin: (): Promise<ModelPin | undefined> => Promise.resolve(this.pinned) };
 }
 
 async function valuesOf(registry: Registry, name: string): Promise<Map<string, number>> {
@@ -43,7 +36,7 @@ async function valuesOf(registry: Registry, name: string): Promise<Map<string, n
 describe(ReclusterMetrics.name, () => {
   it('counts published models by kind and times only re-clusterings', async () => {
     const registry = new Registry();
-    const sut = new ReclusterMetrics(registry, new FakeModels());
+    const sut = new ReclusterMetrics(registry, new FakeState());
 
     sut.finished('recluster', aPublishedOutcome(12));
     sut.finished('recluster', { status: 'skipped', reason: 'another recluster holds the lock' });
@@ -59,13 +52,11 @@ describe(ReclusterMetrics.name, () => {
 
   it('reports the inertia and cluster sizes of the current model, whoever published it', async () => {
     const registry = new Registry();
-    const models = new FakeModels();
-    new ReclusterMetrics(registry, models);
-    models.current = 4;
-    models.history = [
-      { version: 3, info: { inertia: '9', sizes: '[1,1]' } },
-      { version: 4, info: { inertia: '2.25', sizes: '[10,7,3]' } },
-    ];
+    const state = new FakeState();
+    new ReclusterMetrics(registry, state);
+    state.current = 4;
+    state.descriptions.set(3, aModelDescription(3, 2, { inertia: 9, sizes: [1, 1] }));
+    state.descriptions.set(4, aModelDescription(4, 3, { inertia: 2.25, sizes: [10, 7, 3] }));
 
     expect((await valuesOf(registry, 'recommender_model_inertia')).get('{}')).toBe(2.25);
     expect(await valuesOf(registry, 'recommender_cluster_size')).toEqual(
@@ -79,16 +70,31 @@ describe(ReclusterMetrics.name, () => {
 
   it('keeps the last values rather than failing the scrape while Redis is unreachable', async () => {
     const registry = new Registry();
-    const models = new FakeModels();
-    new ReclusterMetrics(registry, models);
-    models.current = 1;
-    models.history = [{ version: 1, info: { inertia: '5', sizes: '[4,4]' } }];
+    const state = new FakeState();
+    new ReclusterMetrics(registry, state);
+    state.current = 1;
+    state.descriptions.set(1, aModelDescription(1, 2, { inertia: 5, sizes: [4, 4] }));
     await registry.metrics();
 
-    models.failing = true;
+    state.failing = true;
     const text = await registry.metrics();
 
     expect(text).toMatch(/^recommender_model_inertia 5$/m);
     expect(text).toMatch(/^recommender_cluster_size\{cluster="1"\} 4$/m);
+  });
+
+  it('says whether a rollback pins the model', async () => {
+    const registry = new Registry();
+    const state = new FakeState();
+    new ReclusterMetrics(registry, state);
+
+    expect((await valuesOf(registry, 'recommender_model_pinned')).get('{}')).toBe(0);
+    state.pinned = {
+      version: 2,
+      since: new Date(),
+      until: undefined,
+      reason: 'rollback to model 1',
+    };
+    expect((await valuesOf(registry, 'recommender_model_pinned')).get('{}')).toBe(1);
   });
 });

@@ -1,32 +1,46 @@
 import { Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type ReclusterOutcome } from '@app/recluster';
-import { clusterSizesOf, type RatingsRepository } from '@app/store';
+import {
+  type ModelDescription,
+  type ModelPin,
+  type ModelStore,
+  type ReclusterSchedule,
+} from '@app/store';
 
 export type ReclusterKind = 'recluster' | 'rollback';
 
 /** The reads the model gauges need. */
-export type ModelHistoryReader = Pick<RatingsRepository, 'currentModelVersion' | 'modelHistory'>;
+export interface ModelStateReader {
+  models: Pick<ModelStore, 'currentVersion' | 'describe'>;
+  schedule: Pick<ReclusterSchedule, 'pin'>;
+}
+
+interface ModelState {
+  description: ModelDescription | undefined;
+  pin: ModelPin | undefined;
+}
 
 /**
  * The recluster series of docs/operations.md. Runs are counted and timed as this process makes
  * them; the current model's inertia and cluster sizes are read from its stored description at
- * each scrape, so every replica reports the model in use, whichever replica published it.
+ * each scrape, and so is the pin a rollback set, so every replica reports the deployment's state,
+ * whichever replica published the model.
  */
 export class ReclusterMetrics {
   private readonly logger = new Logger(ReclusterMetrics.name);
   private readonly duration: Histogram;
   private readonly published: Counter<'kind'>;
-  private reading: Promise<Record<string, string> | undefined> | undefined;
+  private reading: Promise<ModelState | undefined> | undefined;
 
   constructor(
     registry: Registry,
-    private readonly repository: ModelHistoryReader,
+    private readonly reader: ModelStateReader,
   ) {
     const registers = [registry];
     this.duration = new Histogram({
       name: 'recommender_recluster_duration_seconds',
-      help: 'Time of one re-clustering, from taking the lock to publishing the model',
+      help: 'Time of one re-clustering, from claiming the run to publishing the model',
       buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1_200, 1_800, 3_600],
       registers,
     });
@@ -37,14 +51,14 @@ export class ReclusterMetrics {
       registers,
     });
     for (const kind of ['recluster', 'rollback'] as const) this.published.inc({ kind }, 0);
-    const modelInfo = (): Promise<Record<string, string> | undefined> => this.currentModelInfo();
+    const state = (): Promise<ModelState | undefined> => this.modelState();
     new Gauge({
       name: 'recommender_model_inertia',
       help: 'k-means inertia of the current model',
       registers,
       async collect() {
-        const inertia = Number((await modelInfo())?.inertia);
-        if (Number.isFinite(inertia)) this.set(inertia);
+        const inertia = (await state())?.description?.inertia;
+        if (inertia !== undefined) this.set(inertia);
       },
     });
     new Gauge({
@@ -53,11 +67,19 @@ export class ReclusterMetrics {
       labelNames: ['cluster'],
       registers,
       async collect() {
-        const info = await modelInfo();
-        const sizes = info === undefined ? undefined : clusterSizesOf(info);
+        const sizes = (await state())?.description?.sizes;
         if (sizes === undefined) return;
         this.reset();
         for (const [cluster, size] of sizes.entries()) this.set({ cluster: String(cluster) }, size);
+      },
+    });
+    new Gauge({
+      name: 'recommender_model_pinned',
+      help: '1 while a rollback pins the model (scheduled runs paused), else 0',
+      registers,
+      async collect() {
+        const read = await state();
+        if (read !== undefined) this.set(read.pin === undefined ? 0 : 1);
       },
     });
   }
@@ -73,8 +95,8 @@ export class ReclusterMetrics {
    * The gauges of one scrape share one read. Never throws: while Redis is unreachable the gauges
    * keep their last values rather than fail the whole scrape.
    */
-  private currentModelInfo(): Promise<Record<string, string> | undefined> {
-    this.reading ??= this.readCurrentModelInfo()
+  private modelState(): Promise<ModelState | undefined> {
+    this.reading ??= this.readModelState()
       .catch((error: unknown) => {
         this.logger.debug(`could not read the current model: ${(error as Error).message}`);
         return undefined;
@@ -85,10 +107,13 @@ export class ReclusterMetrics {
     return this.reading;
   }
 
-  private async readCurrentModelInfo(): Promise<Record<string, string> | undefined> {
-    const current = await this.repository.currentModelVersion();
-    if (current === undefined) return undefined;
-    const history = await this.repository.modelHistory();
-    return history.find((entry) => entry.version === current)?.info;
+  private async readModelState(): Promise<ModelState> {
+    const [current, pin] = await Promise.all([
+      this.reader.models.currentVersion(),
+      this.reader.schedule.pin(),
+    ]);
+    const description =
+      current === undefined ? undefined : await this.reader.models.describe(current);
+    return { description, pin };
   }
 }

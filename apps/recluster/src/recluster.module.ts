@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import {
   HealthController,
@@ -6,8 +6,18 @@ import {
   ObservabilityModule,
   READINESS_CHECKS,
   type ReadinessCheck,
+  redisErrorLogger,
 } from '@app/observability';
-import { RatingsRepository } from '@app/store';
+import { Reclusterer } from '@app/recluster';
+import {
+  ModelStore,
+  ProfileStore,
+  RatingsSnapshotReader,
+  RedisConnection,
+  storeProviders,
+  ReclusterSchedule,
+  UserEventStore,
+} from '@app/store';
 import { type ReclusterConfig } from './recluster.config';
 import { RECLUSTER_CONFIG } from './recluster.constants';
 import { ReclusterController } from './recluster.controller';
@@ -23,19 +33,42 @@ export class ReclusterModule {
       controllers: [ReclusterController, HealthController, MetricsController],
       providers: [
         { provide: RECLUSTER_CONFIG, useValue: config },
-        { provide: RatingsRepository, useFactory: () => new RatingsRepository(config.redis) },
+        ...storeProviders(
+          config.redis,
+          [ReclusterSchedule, ModelStore, UserEventStore, ProfileStore, RatingsSnapshotReader],
+          {
+            onError: redisErrorLogger(new Logger(ReclusterModule.name)),
+          },
+        ),
+        {
+          provide: Reclusterer,
+          useFactory: (
+            schedule: ReclusterSchedule,
+            models: ModelStore,
+            users: UserEventStore,
+            profiles: ProfileStore,
+            ratings: RatingsSnapshotReader,
+          ) => new Reclusterer({ schedule, models, users, profiles, ratings }, config.settings),
+          inject: [
+            ReclusterSchedule,
+            ModelStore,
+            UserEventStore,
+            ProfileStore,
+            RatingsSnapshotReader,
+          ],
+        },
         {
           provide: ReclusterMetrics,
-          useFactory: (registry: Registry, repository: RatingsRepository) =>
-            new ReclusterMetrics(registry, repository),
-          inject: [Registry, RatingsRepository],
+          useFactory: (registry: Registry, models: ModelStore, schedule: ReclusterSchedule) =>
+            new ReclusterMetrics(registry, { models, schedule }),
+          inject: [Registry, ModelStore, ReclusterSchedule],
         },
         ReclusterScheduler,
         {
           provide: READINESS_CHECKS,
-          useFactory: (repository: RatingsRepository) =>
-            [{ name: 'redis', check: () => repository.ping() }] satisfies ReadinessCheck[],
-          inject: [RatingsRepository],
+          useFactory: (connection: RedisConnection) =>
+            [{ name: 'redis', check: () => connection.ping() }] satisfies ReadinessCheck[],
+          inject: [RedisConnection],
         },
       ],
     };

@@ -6,8 +6,8 @@ import {
   type OnModuleDestroy,
   Optional,
 } from '@nestjs/common';
-import { Reclusterer, type ReclusterOutcome } from '@app/recluster';
-import { RatingsRepository } from '@app/store';
+import { Reclusterer, type ReclusterOutcome, type RollbackOptions } from '@app/recluster';
+import { FencedOutError, isRedisUnavailable } from '@app/store';
 import { type ReclusterConfig } from './recluster.config';
 import { RECLUSTER_CONFIG } from './recluster.constants';
 import { type ReclusterKind, ReclusterMetrics } from './recluster.metrics';
@@ -19,32 +19,25 @@ import { type ReclusterKind, ReclusterMetrics } from './recluster.metrics';
 const ABANDON_RUN_AFTER_MS = 20_000;
 
 /**
- * Runs a recluster when the interval has passed or enough events arrived since the last one,
- * whichever comes first, and on demand. Runs never overlap in this process; across replicas the
- * Redis lock lets one run at a time and the others skip.
+ * Asks, every poll interval, whether a recluster is due for the deployment, and runs it if this
+ * replica claims it: the schedule lives in Redis (see ReclusterSchedule), so however many
+ * replicas poll, one run happens per interval (or once enough events arrived). Also runs on
+ * demand. Runs never overlap in this process; across replicas the claim lets one run at a time.
  */
 @Injectable()
 export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReclusterScheduler.name);
-  private readonly reclusterer: Reclusterer;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ReclusterOutcome> | undefined;
-  private lastRunAt = Date.now();
 
   constructor(
     @Inject(RECLUSTER_CONFIG) private readonly config: ReclusterConfig,
-    private readonly repository: RatingsRepository,
+    private readonly reclusterer: Reclusterer,
     @Optional() private readonly metrics?: ReclusterMetrics,
-  ) {
-    this.reclusterer = new Reclusterer(repository, config.settings);
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.tick().catch((error: unknown) => {
-        this.logger.error(`scheduled recluster failed: ${(error as Error).message}`);
-      });
-    }, this.config.pollMs);
+    this.timer = setInterval(() => void this.tick(), this.config.pollMs);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -69,20 +62,34 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
 
   /** Runs now, or joins the run already in progress in this process. */
   runNow(): Promise<ReclusterOutcome> {
-    return this.exclusive('recluster', () => this.reclusterer.run());
+    return this.exclusive('recluster', () => this.reclusterer.run({ kind: 'now' }));
   }
 
-  rollback(): Promise<ReclusterOutcome> {
-    return this.exclusive('rollback', () => this.reclusterer.rollback());
+  rollback(options: RollbackOptions = {}): Promise<ReclusterOutcome> {
+    return this.exclusive('rollback', () => this.reclusterer.rollback(options));
   }
 
+  /** Never throws: a failed poll or run is logged, and the next poll tries again. */
   private async tick(): Promise<void> {
     if (this.running) return;
-    const due = Date.now() - this.lastRunAt >= this.config.intervalMs;
-    const events = await this.repository.eventsSinceRecluster();
-    if (!due && events < this.config.afterEvents) return;
-    const outcome = await this.runNow();
-    this.logger.log(`recluster (${due ? 'interval' : `${events} new events`}): ${outcome.status}`);
+    const { intervalMs, afterEvents } = this.config;
+    try {
+      const outcome = await this.exclusive('recluster', () =>
+        this.reclusterer.run({ kind: 'due', intervalMs, afterEvents }),
+      );
+      if (outcome.status === 'published') {
+        this.logger.log(`scheduled recluster (${outcome.reason}): published ${outcome.version}`);
+      }
+    } catch (error) {
+      const message = (error as Error).message;
+      if (error instanceof FencedOutError) {
+        this.logger.warn(`scheduled recluster gave way to a newer run: ${message}`);
+      } else if (isRedisUnavailable(error)) {
+        this.logger.warn(`scheduled recluster skipped, Redis is unavailable: ${message}`);
+      } else {
+        this.logger.error(`scheduled recluster failed: ${message}`);
+      }
+    }
   }
 
   private exclusive(
@@ -96,7 +103,6 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
         return outcome;
       })
       .finally(() => {
-        this.lastRunAt = Date.now();
         this.running = undefined;
       });
     return this.running;

@@ -3,3 +3,5 @@ export * from './progress-bar';
 export * from './run-cli';
 export * from './parse-arguments';
 export * from './service-process';
+export * from './command';
+export * from './local-stack';

@@ -3,7 +3,7 @@ import { UsageError } from './cli-error';
 
 /**
  * Runs a command's main function: usage mistakes (a UsageError, or node:util's parseArgs
- * rejecting an unknown option or a missing value) exit 2 with the usage text, expected failures
+ * rejecting an unknown option or a missing value) exit 2 with the usage line, expected failures
  * (bad configuration, unreadable input) exit 1 with their message and no stack trace.
  */
 export function runCli(
@@ -13,7 +13,8 @@ export function runCli(
 ): void {
   main().catch((error: unknown) => {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      process.stderr.write(`error: ${(error as Error).message}\n\n${usage}\n`);
+      const synopsis = usage.split('\n')[0] ?? '';
+      process.stderr.write(`error: ${(error as Error).message}\n${synopsis}  (--help for more)\n`);
       process.exit(2);
     }
     if (error instanceof ConfigError || expected.some((type) => error instanceof type)) {

@@ -1,13 +1,19 @@
-import { CentroidModel } from './centroid-model';
+import { CentroidModel, type RowSettings } from './centroid-model';
 import { fromDense, normalizeRows, toDense } from './csr-matrix';
 
 describe(CentroidModel.name, () => {
   // Two clusters over movies 10, 20, 30: one likes 10, the other 30.
   const centroids = Float32Array.of(1, 0, -1, -1, 0, 1);
-  const movieIds = Int32Array.of(10, 20, 30);
+  const movieIds = Float64Array.of(10, 20, 30);
+  const rows = (overrides: Partial<RowSettings> = {}): RowSettings => ({
+    values: 'centred',
+    normalize: false,
+    favouriteMinRating: 4,
+    ...overrides,
+  });
 
   it('places a user in the cluster of the nearest centre, on centred values', () => {
-    const sut = new CentroidModel(2, centroids, movieIds, 'centred');
+    const sut = new CentroidModel(2, centroids, movieIds, rows());
 
     expect(
       sut.nearest([
@@ -26,7 +32,7 @@ describe(CentroidModel.name, () => {
 
   it('scales the user to unit length when the model was built on unit rows', () => {
     // Far from both centres unscaled, the user is still on cluster 1's side once scaled.
-    const sut = new CentroidModel(2, centroids, movieIds, 'raw', true);
+    const sut = new CentroidModel(2, centroids, movieIds, rows({ values: 'raw', normalize: true }));
 
     expect(
       sut.nearest([
@@ -36,18 +42,37 @@ describe(CentroidModel.name, () => {
     ).toBe(1);
   });
 
-  it('reads how values were made from a stored model description', () => {
-    const sut = CentroidModel.fromStored({
-      clusters: 2,
+  it('turns ratings into values by the rules of its model', () => {
+    const binary = new CentroidModel(2, centroids, movieIds, rows({ values: 'binary' }));
+    // Only ratings of 3.5 or more are favourites here: the 3 for movie 10 counts for nothing.
+    const favourites = new CentroidModel(
+      2,
       centroids,
       movieIds,
-      info: { values: 'binary', normalize: 'true' },
-    });
+      rows({ values: 'favourites', favouriteMinRating: 3.5 }),
+    );
 
-    expect(sut.nearest([[30, 5]])).toBe(1);
-    expect(() =>
-      CentroidModel.fromStored({ clusters: 2, centroids, movieIds, info: { values: 'odd' } }),
-    ).toThrow(/unknown matrix values/);
+    expect(binary.nearest([[30, 5]])).toBe(1);
+    expect(
+      favourites.nearest([
+        [10, 3],
+        [30, 3.5],
+      ]),
+    ).toBe(1);
+  });
+
+  it('says nothing when the ratings say nothing in its terms', () => {
+    const sut = new CentroidModel(2, centroids, movieIds, rows());
+
+    // One centred rating is zero; so are equal ratings.
+    expect(sut.nearest([[10, 5]])).toBeUndefined();
+    expect(
+      sut.nearest([
+        [10, 3],
+        [30, 3],
+      ]),
+    ).toBeUndefined();
+    expect(sut.nearest([])).toBeUndefined();
   });
 });
 

@@ -1,4 +1,11 @@
-import { DEFAULT_FAVOURITE_MIN_RATING, isMatrixValues, type MatrixValues } from './rating-matrix';
+import { isFavouriteRating } from '@app/events';
+import { type MatrixValueSettings } from './rating-matrix';
+
+/** How a model's rows were made from ratings; centres compare only with rows made alike. */
+export interface RowSettings extends MatrixValueSettings {
+  /** Whether the clustered rows were scaled to unit length (normalizeRows). */
+  normalize: boolean;
+}
 
 /**
  * A clustering model's centres over its movie columns, for placing a user who was not clustered:
@@ -11,15 +18,13 @@ export class CentroidModel {
 
   constructor(
     readonly clusters: number,
+    /** Cluster-major centres: centroids[c * movieIds.length + column]. */
     private readonly centroids: Float32Array,
-    readonly movieIds: Int32Array,
-    private readonly values: MatrixValues = 'centred',
-    /** Whether the clustered rows were scaled to unit length (normalizeRows). */
-    private readonly normalize = false,
-    private readonly favouriteMinRating = DEFAULT_FAVOURITE_MIN_RATING,
+    readonly movieIds: ArrayLike<number>,
+    private readonly settings: RowSettings,
   ) {
-    movieIds.forEach((movie, col) => this.column.set(movie, col));
     const cols = movieIds.length;
+    for (let col = 0; col < cols; col++) this.column.set(movieIds[col]!, col);
     this.norms = Float64Array.from({ length: clusters }, (_, c) => {
       let norm = 0;
       for (let j = 0; j < cols; j++) norm += centroids[c * cols + j]! ** 2;
@@ -28,24 +33,14 @@ export class CentroidModel {
   }
 
   /**
-   * The centres of a stored model, whose description (`info`) says how ratings became matrix
-   * values: `values` (default centred) and `normalize` ("true" when rows had unit length).
+   * The nearest cluster to a user with these (movieId, rating) pairs, ties to the lower id; or
+   * undefined when the ratings say nothing in the model's terms (no ratings, one centred rating,
+   * or, for favourites values, no favourite): every centre would then be compared with the
+   * origin, and the answer would say more about the centres than about the user.
    */
-  static fromStored(model: {
-    clusters: number;
-    centroids: Float32Array;
-    movieIds: Int32Array;
-    info: Readonly<Record<string, string | number>>;
-  }): CentroidModel {
-    const values = model.info.values ?? 'centred';
-    if (!isMatrixValues(values)) throw new Error(`unknown matrix values "${values}"`);
-    const normalize = String(model.info.normalize) === 'true';
-    return new CentroidModel(model.clusters, model.centroids, model.movieIds, values, normalize);
-  }
-
-  /** The nearest cluster to a user with these (movieId, rating) pairs; ties go to the lower id. */
-  nearest(ratings: Iterable<readonly [movieId: number, rating: number]>): number {
+  nearest(ratings: Iterable<readonly [movieId: number, rating: number]>): number | undefined {
     const entries = this.toValues([...ratings]);
+    if (!entries.some(([, x]) => x !== 0)) return undefined;
     const cols = this.movieIds.length;
     let best = 0;
     let bestDistance = Infinity;
@@ -65,27 +60,28 @@ export class CentroidModel {
 
   private toValues(ratings: (readonly [number, number])[]): (readonly [number, number])[] {
     const values = this.rawValues(ratings);
-    if (!this.normalize) return values;
+    if (!this.settings.normalize) return values;
     const norm = Math.sqrt(values.reduce((a, [, x]) => a + x * x, 0));
     return norm === 0 ? values : values.map(([movie, x]) => [movie, x / norm] as const);
   }
 
   private rawValues(ratings: (readonly [number, number])[]): (readonly [number, number])[] {
-    switch (this.values) {
+    const { values, favouriteMinRating } = this.settings;
+    switch (values) {
       case 'raw':
         return ratings;
       case 'binary':
         return ratings.map(([movie]) => [movie, 1] as const);
       case 'favourites':
         return ratings
-          .filter(([, r]) => r >= this.favouriteMinRating)
+          .filter(([, r]) => isFavouriteRating(r, favouriteMinRating))
           .map(([movie]) => [movie, 1] as const);
       case 'centred': {
         const mean = ratings.reduce((a, [, r]) => a + r, 0) / (ratings.length || 1);
         return ratings.map(([movie, r]) => [movie, r - mean] as const);
       }
       default: {
-        const unknown: never = this.values;
+        const unknown: never = values;
         throw new Error(`unknown matrix values ${String(unknown)}`);
       }
     }

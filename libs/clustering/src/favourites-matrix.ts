@@ -1,3 +1,4 @@
+import { isFavouriteRating } from '@app/events';
 import { allocateCsr, type CsrMatrix } from './csr-matrix';
 
 /**
@@ -6,19 +7,19 @@ import { allocateCsr, type CsrMatrix } from './csr-matrix';
  */
 export function favouritesMatrix(
   raw: CsrMatrix,
-  userIds: Int32Array,
-  movieIds: Int32Array,
+  userIds: ArrayLike<number>,
+  movieIds: ArrayLike<number>,
   explicit: { userIds: ArrayLike<number>; movieIds: ArrayLike<number> },
   favouriteMinRating: number,
 ): CsrMatrix {
   const rowOf = new Map<number, number>();
-  userIds.forEach((id, row) => rowOf.set(id, row));
+  for (let row = 0; row < userIds.length; row++) rowOf.set(userIds[row]!, row);
   const colOf = new Map<number, number>();
-  movieIds.forEach((id, col) => colOf.set(id, col));
+  for (let col = 0; col < movieIds.length; col++) colOf.set(movieIds[col]!, col);
   const perRow = Array.from({ length: raw.rows }, () => new Set<number>());
   for (let r = 0; r < raw.rows; r++) {
     for (let p = raw.rowPtr[r]!; p < raw.rowPtr[r + 1]!; p++) {
-      if (raw.values[p]! >= favouriteMinRating) perRow[r]!.add(raw.colIndices[p]!);
+      if (isFavouriteRating(raw.values[p]!, favouriteMinRating)) perRow[r]!.add(raw.colIndices[p]!);
     }
   }
   for (let i = 0; i < explicit.userIds.length; i++) {

@@ -8,3 +8,4 @@ export * from './choose-k';
 export * from './centroid-model';
 export * from './cluster-means';
 export * from './favourites-matrix';
+export * from './model-settings';

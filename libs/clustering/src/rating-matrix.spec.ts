@@ -3,8 +3,11 @@ import {
   applyMatrixValues,
   buildRatingMatrix,
   MATRIX_VALUES,
+  type MatrixValues,
   type RatingColumns,
 } from './rating-matrix';
+
+const settings = (values: MatrixValues) => ({ values, favouriteMinRating: 4 });
 
 /** User 7 rated movie 20 twice (5, then 3); user 3 rated two movies. */
 const ratings: RatingColumns = {
@@ -25,7 +28,7 @@ const denseRows = ({ matrix }: ReturnType<typeof buildRatingMatrix>): number[][]
 
 describe(buildRatingMatrix.name, () => {
   it('has the distinct ids in ascending order, and the last of repeated ratings', () => {
-    const built = buildRatingMatrix(ratings, { values: 'raw' });
+    const built = buildRatingMatrix(ratings, settings('raw'));
 
     expect([...built.userIds]).toEqual([3, 7]);
     expect([...built.movieIds]).toEqual([10, 20, 30]);
@@ -36,16 +39,16 @@ describe(buildRatingMatrix.name, () => {
   });
 
   it('centres each user on their mean, and marks favourites by the last rating', () => {
-    expect(denseRows(buildRatingMatrix(ratings, { values: 'centred' }))).toEqual([
+    expect(denseRows(buildRatingMatrix(ratings, settings('centred')))).toEqual([
       [0, 1.5, -1.5],
       [-0.5, 0.5, 0],
     ]);
     // User 7's 5 for movie 20 was replaced by a 3: no longer a favourite.
-    expect(denseRows(buildRatingMatrix(ratings, { values: 'favourites' }))).toEqual([
+    expect(denseRows(buildRatingMatrix(ratings, settings('favourites')))).toEqual([
       [0, 1, 0],
       [0, 0, 0],
     ]);
-    expect(denseRows(buildRatingMatrix(ratings, { values: 'binary' }))).toEqual([
+    expect(denseRows(buildRatingMatrix(ratings, settings('binary')))).toEqual([
       [0, 1, 1],
       [1, 1, 0],
     ]);
@@ -54,11 +57,11 @@ describe(buildRatingMatrix.name, () => {
   it.each(MATRIX_VALUES)(
     'gives the values %s that applying them to the raw matrix gives, as the model builder does',
     (values) => {
-      const raw = buildRatingMatrix(ratings, { values: 'raw' });
+      const raw = buildRatingMatrix(ratings, settings('raw'));
       const applied = { ...raw, matrix: cloneCsr(raw.matrix) };
-      applyMatrixValues(applied.matrix, values);
+      applyMatrixValues(applied.matrix, settings(values));
 
-      expect(denseRows(applied)).toEqual(denseRows(buildRatingMatrix(ratings, { values })));
+      expect(denseRows(applied)).toEqual(denseRows(buildRatingMatrix(ratings, settings(values))));
     },
   );
 });

@@ -1,9 +1,16 @@
+import { isFavouriteRating } from '@app/events';
 import { allocateCsr, type CsrMatrix } from './csr-matrix';
+
+/**
+ * A column of ids: Int32Array where every id is known to fit (MovieLens files), Float64Array where
+ * ids may be any integer up to 2^53 - 1 (what events accept).
+ */
+export type IdColumn = Int32Array | Float64Array;
 
 /** Ratings as parallel columns: rating i is (userIds[i], movieIds[i], ratings[i]). */
 export interface RatingColumns {
-  userIds: Int32Array;
-  movieIds: Int32Array;
+  userIds: IdColumn;
+  movieIds: IdColumn;
   ratings: Float32Array;
 }
 
@@ -24,18 +31,17 @@ export const isMatrixValues = (value: unknown): value is MatrixValues =>
 export interface RatingMatrix {
   matrix: CsrMatrix;
   /** Row r is user userIds[r]; ascending. */
-  userIds: Int32Array;
+  userIds: Float64Array;
   /** Column c is movie movieIds[c]; ascending. */
-  movieIds: Int32Array;
+  movieIds: Float64Array;
 }
 
-export interface BuildRatingMatrixOptions {
-  values?: MatrixValues;
-  favouriteMinRating?: number;
+/** How a model turns ratings into matrix values; recorded with every model it builds. */
+export interface MatrixValueSettings {
+  values: MatrixValues;
+  /** The rating from which a movie counts as a favourite (the `favourites` values). */
+  favouriteMinRating: number;
 }
-
-/** The rating from which a movie counts as a user's favourite, unless told otherwise. */
-export const DEFAULT_FAVOURITE_MIN_RATING = 4;
 
 /**
  * Builds the user x movie matrix. Rows and columns are the distinct ids in ascending order; when
@@ -44,10 +50,7 @@ export const DEFAULT_FAVOURITE_MIN_RATING = 4;
  */
 export function buildRatingMatrix(
   input: RatingColumns,
-  {
-    values = 'centred',
-    favouriteMinRating = DEFAULT_FAVOURITE_MIN_RATING,
-  }: BuildRatingMatrixOptions = {},
+  settings: MatrixValueSettings,
 ): RatingMatrix {
   const { userIds, movieIds, ratings } = input;
   const n = userIds.length;
@@ -71,29 +74,41 @@ export function buildRatingMatrix(
   scratch.rowPtr.set(counts);
 
   const matrix = sortAndDeduplicateRows(scratch, order);
-  applyMatrixValues(matrix, values, favouriteMinRating);
+  applyMatrixValues(matrix, settings);
   return { matrix, userIds: users.ids, movieIds: movies.ids };
 }
 
-interface DenseIndex {
-  ids: Int32Array;
+export interface DenseIndex {
+  /** The distinct ids, ascending. */
+  ids: Float64Array;
   indexOf(id: number): number;
 }
 
-/** Sorted distinct ids and a fast id -> position lookup (an array when ids are compact). */
-function denseIndex(ids: Int32Array): DenseIndex {
+/** Below this largest id, positions are looked up in an array rather than a map. */
+const COMPACT_IDS = 64 * 1024 * 1024;
+
+/**
+ * Sorted distinct ids and a fast id -> position lookup: an array when ids are small non-negative
+ * integers (MovieLens, Netflix), a map otherwise, so any id up to 2^53 - 1 keeps its own row.
+ */
+export function denseIndex(ids: ArrayLike<number>): DenseIndex {
   let max = 0;
-  for (let i = 0; i < ids.length; i++) if (ids[i]! > max) max = ids[i]!;
-  if (max < 64 * 1024 * 1024) {
+  let compact = true;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id > max) max = id;
+    if (id < 0 || !Number.isInteger(id)) compact = false;
+  }
+  if (compact && max < COMPACT_IDS) {
     const seen = new Int32Array(max + 1).fill(-1);
     for (let i = 0; i < ids.length; i++) seen[ids[i]!] = 0;
     let count = 0;
     for (let id = 0; id <= max; id++) if (seen[id] === 0) seen[id] = count++;
-    const distinct = new Int32Array(count);
+    const distinct = new Float64Array(count);
     for (let id = 0; id <= max; id++) if (seen[id]! >= 0) distinct[seen[id]!] = id;
     return { ids: distinct, indexOf: (id) => seen[id]! };
   }
-  const distinct = Int32Array.from(new Set(ids)).sort();
+  const distinct = Float64Array.from(new Set(Array.from(ids))).sort();
   const positions = new Map<number, number>();
   distinct.forEach((id, i) => positions.set(id, i));
   return { ids: distinct, indexOf: (id) => positions.get(id)! };
@@ -144,8 +159,7 @@ function sortAndDeduplicateRows(matrix: CsrMatrix, order: Int32Array): CsrMatrix
 /** Turns raw ratings (each user's last rating of a movie) into the chosen values, in place. */
 export function applyMatrixValues(
   matrix: CsrMatrix,
-  mode: MatrixValues,
-  favouriteMinRating = DEFAULT_FAVOURITE_MIN_RATING,
+  { values: mode, favouriteMinRating }: MatrixValueSettings,
 ): void {
   const { rows, rowPtr, values } = matrix;
   switch (mode) {
@@ -155,7 +169,9 @@ export function applyMatrixValues(
       values.fill(1);
       return;
     case 'favourites':
-      for (let p = 0; p < values.length; p++) values[p] = values[p]! >= favouriteMinRating ? 1 : 0;
+      for (let p = 0; p < values.length; p++) {
+        values[p] = isFavouriteRating(values[p]!, favouriteMinRating) ? 1 : 0;
+      }
       return;
     case 'centred':
       for (let r = 0; r < rows; r++) {

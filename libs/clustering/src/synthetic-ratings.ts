@@ -108,8 +108,8 @@ export function generateSyntheticRatings(options: SyntheticRatingsOptions): Rati
   options.onProgress?.(users);
   return {
     matrix,
-    userIds: Int32Array.from({ length: users }, (_, i) => i + 1),
-    movieIds: Int32Array.from({ length: movies }, (_, i) => i + 1),
+    userIds: Float64Array.from({ length: users }, (_, i) => i + 1),
+    movieIds: Float64Array.from({ length: movies }, (_, i) => i + 1),
   };
 }
 

@@ -4,3 +4,4 @@ export * from './kafka-config.schema';
 export * from './load-config';
 export * from './logging-config.schema';
 export * from './redis-config.schema';
+export * from './service-env';

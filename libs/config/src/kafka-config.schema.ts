@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { envBool, envInt, envList } from './env-fields';
 
+/** What Kafka accepts as a topic name (249 characters at most; 200 leaves room for `.dlq`). */
+export const KAFKA_TOPIC_NAME = {
+  pattern: /^[A-Za-z0-9._-]{1,200}$/,
+  message: 'expected a Kafka topic name: 1-200 letters, digits, ".", "_" or "-"',
+};
+
 const topicName = (defaultValue: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected a Kafka topic name: letters, digits, ".", "_", "-"')
-    .default(defaultValue);
+  z.string().regex(KAFKA_TOPIC_NAME.pattern, KAFKA_TOPIC_NAME.message).default(defaultValue);
 
 export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
@@ -16,6 +19,8 @@ export const kafkaEnvSchema = z.object({
   KAFKA_BROKERS: envList('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: z.string().min(1).default('movie-recommender'),
   KAFKA_TOPIC_PARTITIONS: envInt(4, { min: 1, max: 10_000 }),
+  KAFKA_TOPIC_REPLICATION_FACTOR: envInt(-1, { min: -1, max: 100 }),
+  KAFKA_TOPIC_MIN_INSYNC_REPLICAS: envInt(0, { min: 0, max: 100 }),
   KAFKA_RATINGS_TOPIC: topicName('ratings'),
   KAFKA_FAVOURITES_TOPIC: topicName('favourites'),
   KAFKA_SSL: envBool(false),
@@ -40,8 +45,8 @@ export interface KafkaSasl {
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
-  /** Partitions for topics this project creates; ingest scales out up to this many consumers. */
-  topicPartitions: number;
+  /** How topics this project creates are laid out; ingest scales out up to `partitions`. */
+  topicLayout: { partitions: number; replicationFactor: number; minInsyncReplicas?: number };
   topics: { rating: string; favourite: string };
   /** TLS to the brokers, trusting the system's certificate authorities. */
   ssl?: boolean;
@@ -75,7 +80,14 @@ export function toKafkaConfig(env: KafkaEnv, ctx: z.RefinementCtx): KafkaConfig 
   return {
     brokers: env.KAFKA_BROKERS,
     clientId: env.KAFKA_CLIENT_ID,
-    topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
+    topicLayout: {
+      partitions: env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
+      // 0: the broker's own min.insync.replicas.
+      ...(env.KAFKA_TOPIC_MIN_INSYNC_REPLICAS === 0
+        ? {}
+        : { minInsyncReplicas: env.KAFKA_TOPIC_MIN_INSYNC_REPLICAS }),
+    },
     topics: { rating: env.KAFKA_RATINGS_TOPIC, favourite: env.KAFKA_FAVOURITES_TOPIC },
     ssl: env.KAFKA_SSL,
     ...(mechanism !== undefined && username !== undefined && password !== undefined

@@ -1,10 +1,19 @@
 import { z } from 'zod';
 import { envBool, envInt } from './env-fields';
 
+const redisUrl = z.url({
+  protocol: /^rediss?$/,
+  error: 'expected a redis:// or rediss:// URL, or several separated by commas (cluster seeds)',
+});
+
 export const redisEnvSchema = z.object({
   REDIS_URL: z
-    .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
-    .default('redis://127.0.0.1:6379'),
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .refine(
+      (raw) => raw.split(',').every((url) => redisUrl.safeParse(url.trim()).success),
+      'expected a redis:// or rediss:// URL, or several separated by commas (cluster seeds)',
+    ),
   REDIS_PASSWORD: z.string().min(1, 'expected a non-empty password').optional(),
   REDIS_KEY_PREFIX: z
     .string()
@@ -17,7 +26,10 @@ export const redisEnvSchema = z.object({
 export type RedisEnv = z.output<typeof redisEnvSchema>;
 
 export interface RedisConfig {
-  /** May carry a user and password; `rediss://` means TLS. */
+  /**
+   * May carry a user and password; `rediss://` means TLS. With `cluster`, several URLs separated
+   * by commas are the seed nodes the client discovers the cluster from.
+   */
   url: string;
   /** Overrides the URL's password, so the secret can live apart from the address. */
   password?: string;
@@ -28,10 +40,20 @@ export interface RedisConfig {
   scriptBatchUsers: number;
 }
 
-export const toRedisConfig = (env: RedisEnv): RedisConfig => ({
-  url: env.REDIS_URL,
-  ...(env.REDIS_PASSWORD === undefined ? {} : { password: env.REDIS_PASSWORD }),
-  keyPrefix: env.REDIS_KEY_PREFIX,
-  cluster: env.REDIS_CLUSTER,
-  scriptBatchUsers: env.REDIS_SCRIPT_BATCH_USERS,
-});
+/** Seed URLs are for Redis Cluster: a standalone client would use the first and ignore the rest. */
+export function toRedisConfig(env: RedisEnv, ctx?: z.RefinementCtx): RedisConfig {
+  if (!env.REDIS_CLUSTER && env.REDIS_URL.includes(',')) {
+    ctx?.addIssue({
+      code: 'custom',
+      path: ['REDIS_URL'],
+      message: 'several URLs are seed nodes of a Redis Cluster: set REDIS_CLUSTER=true',
+    });
+  }
+  return {
+    url: env.REDIS_URL,
+    ...(env.REDIS_PASSWORD === undefined ? {} : { password: env.REDIS_PASSWORD }),
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    cluster: env.REDIS_CLUSTER,
+    scriptBatchUsers: env.REDIS_SCRIPT_BATCH_USERS,
+  };
+}

@@ -27,6 +27,7 @@ const settings = {
     minClusterSize: 1,
     values: 'centred' as const,
     normalize: true,
+    favouriteMinRating: 4,
     seed: 1,
     restarts: 3,
     threads: 1,

@@ -1,6 +1,6 @@
-import { type RatingColumns } from '@app/clustering';
-import { FAVOURITE_MIN_RATING } from '@app/events';
-import { type BuiltModel, buildModel, type ModelSettings } from '@app/recluster';
+import { type ModelSettings, type RatingColumns } from '@app/clustering';
+import { isFavouriteRating } from '@app/events';
+import { type BuiltModel, buildModel } from '@app/recluster';
 import {
   aggregateClusters,
   ClusterRanking,
@@ -108,7 +108,7 @@ export async function evaluate(
     model.assignments,
     train,
     noFavourites,
-    FAVOURITE_MIN_RATING,
+    settings.model.favouriteMinRating,
   );
   const ranking = new ClusterRanking(aggregates, settings.shrinkage ?? DEFAULT_SHRINKAGE);
   const trained = ratingsByUser(train);
@@ -134,7 +134,9 @@ export async function evaluate(
       add('globalMean', ranking.movies.globalMean);
       add('movieMean', movieMean);
       add('popularity', movieMean);
-      if (actual >= FAVOURITE_MIN_RATING && !seen.has(movieId)) relevant.add(movieId);
+      if (isFavouriteRating(actual, settings.model.favouriteMinRating) && !seen.has(movieId)) {
+        relevant.add(movieId);
+      }
     }
     const seenIds = new Set(seen.keys());
     const clusterList =

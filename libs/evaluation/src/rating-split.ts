@@ -76,13 +76,14 @@ function userSeed(seed: number, userId: number): number {
 }
 
 function select(ratings: RatingColumns, indices: Int32Array): RatingColumns {
-  const pick = <T extends Int32Array | Float32Array>(column: T, into: T): T => {
+  const pick = <T extends Int32Array | Float32Array | Float64Array>(column: T): T => {
+    const into = new (column.constructor as new (length: number) => T)(indices.length);
     indices.forEach((index, i) => (into[i] = column[index] ?? 0));
     return into;
   };
   return {
-    userIds: pick(ratings.userIds, new Int32Array(indices.length)),
-    movieIds: pick(ratings.movieIds, new Int32Array(indices.length)),
-    ratings: pick(ratings.ratings, new Float32Array(indices.length)),
+    userIds: pick(ratings.userIds),
+    movieIds: pick(ratings.movieIds),
+    ratings: pick(ratings.ratings),
   };
 }

@@ -6,6 +6,3 @@ export type IngestEvent =
   ({ kind: 'rating' } & RatingEvent) | ({ kind: 'favourite' } & FavouriteAddedEvent);
 
 export type EventKind = IngestEvent['kind'];
-
-/** A rating at or above this counts as a favourite, as an explicit favourite-added event does. */
-export const FAVOURITE_MIN_RATING = 4;

@@ -14,4 +14,8 @@ export const DLQ_HEADERS = {
   sourceTopic: 'dlq-source-topic',
   sourcePartition: 'dlq-source-partition',
   sourceOffset: 'dlq-source-offset',
+  /** Set when the original was too large to send whole: the value is a prefix of it. */
+  truncated: 'dlq-truncated',
+  /** With `truncated`: the original value's size in bytes. */
+  originalBytes: 'dlq-original-bytes',
 } as const;

@@ -1,2 +1,4 @@
+export * from './error-answer';
+export * from './http-error.filter';
 export * from './request-input.decorator';
 export * from './request-validation.error';

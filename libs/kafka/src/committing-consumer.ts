@@ -46,11 +46,32 @@ export interface CommittingConsumerOptions {
   observer?: ConsumerObserver;
 }
 
+/** A partition that has made no progress for a while: its batch keeps failing, or hangs. */
+export interface StalledPartition {
+  topic: string;
+  partition: number;
+  /** Since when the partition's current batch has been failing or in hand. */
+  since: Date;
+  /** The last failure, if the batch failed. */
+  error: string | undefined;
+}
+
+interface PartitionProgress {
+  /** Since when the current batch is being handled, or undefined between batches. */
+  busySince: number | undefined;
+  /** Since when the partition's batch has been failing, or undefined while it succeeds. */
+  failingSince: number | undefined;
+  attempts: number;
+  error: string | undefined;
+}
+
 /**
  * A kafkajs consumer with at-least-once semantics: a batch's offsets are committed only after the
  * handler resolved, so a crash replays the batch. While the handler fails (Redis down, say) the
- * batch is retried with exponential backoff, heartbeating so the group keeps the partition, and
- * nothing after it is consumed.
+ * batch's partition is paused and fetched again from the same offset after an exponential
+ * backoff: nothing after the batch is consumed, and the other partitions go on (kafkajs waits
+ * for every batch of a fetch before the next fetch, so a batch retried in place would stall them
+ * all). A partition failing or hanging for long is reported by `stalled`.
  */
 export class CommittingConsumer {
   private readonly logger = new Logger(CommittingConsumer.name);
@@ -62,6 +83,8 @@ export class CommittingConsumer {
   private admin: Promise<Admin> | undefined;
   /** The lag read in progress; stop() lets it finish, or its admin would outlive the consumer. */
   private refreshing: Promise<void> | undefined;
+  private readonly progress = new Map<string, PartitionProgress>();
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -72,6 +95,18 @@ export class CommittingConsumer {
   /** True while this member belongs to the group with its partitions assigned. */
   get isJoined(): boolean {
     return this.joined;
+  }
+
+  /** Partitions whose batch has been failing, or in hand, for at least `forMs`. */
+  stalled(forMs: number, now = Date.now()): StalledPartition[] {
+    const stalled: StalledPartition[] = [];
+    for (const [key, p] of this.progress) {
+      const since = Math.min(p.failingSince ?? Infinity, p.busySince ?? Infinity);
+      if (now - since < forMs) continue;
+      const [topic = '', partition = '0'] = key.split('\u0000');
+      stalled.push({ topic, partition: Number(partition), since: new Date(since), error: p.error });
+    }
+    return stalled;
   }
 
   async start(): Promise<void> {
@@ -105,6 +140,9 @@ export class CommittingConsumer {
     const consumer = this.consumer;
     this.consumer = undefined;
     clearInterval(this.lagTimer);
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
+    this.progress.clear();
     this.stopping.abort();
     await consumer?.disconnect();
     await this.refreshing;
@@ -121,6 +159,13 @@ export class CommittingConsumer {
     consumer.on(GROUP_JOIN, ({ payload }) => {
       this.joined = true;
       this.lags.assign(payload.memberAssignment);
+      // A partition that went to another member is no longer this one's to report as stalled.
+      const owned = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((partition) => `${topic}\u0000${partition}`),
+        ),
+      );
+      for (const key of this.progress.keys()) if (!owned.has(key)) this.progress.delete(key);
       this.options.observer?.lagChanged(this.lags.current());
       void this.refreshLag();
     });
@@ -172,36 +217,45 @@ export class CommittingConsumer {
     const { batch } = payload;
     const last = batch.messages.at(-1);
     if (last === undefined) return;
-
-    let delay = this.options.retryInitialMs;
-    for (let attempt = 1; ; attempt++) {
-      if (!payload.isRunning() || payload.isStale() || stopping.aborted) return;
-      try {
-        await this.handler.handle({
-          topic: batch.topic,
-          partition: batch.partition,
-          messages: batch.messages,
-        });
-        break;
-      } catch (error) {
-        this.logger.warn(
-          `${batch.topic}[${batch.partition}] batch at offset ${batch.firstOffset() ?? '?'} failed ` +
-            `(attempt ${attempt}), retrying in ${delay} ms: ${(error as Error).message}`,
-        );
-        if (await pause(delay, stopping)) return;
-        delay = Math.min(delay * 2, this.options.retryMaxMs);
-        // Keeps the partition assigned to us while we wait; if the group is rebalancing the
-        // batch is left uncommitted for the next owner.
-        try {
-          await payload.heartbeat();
-        } catch (heartbeatError) {
-          this.logger.warn(
-            `heartbeat failed, leaving the batch: ${(heartbeatError as Error).message}`,
-          );
-          return;
-        }
-      }
+    if (!payload.isRunning() || payload.isStale() || stopping.aborted) return;
+    const key = `${batch.topic}\u0000${batch.partition}`;
+    const progress = this.progress.get(key) ?? {
+      busySince: undefined,
+      failingSince: undefined,
+      attempts: 0,
+      error: undefined,
+    };
+    this.progress.set(key, progress);
+    progress.busySince = Date.now();
+    try {
+      await this.handler.handle({
+        topic: batch.topic,
+        partition: batch.partition,
+        messages: batch.messages,
+      });
+    } catch (error) {
+      progress.busySince = undefined;
+      progress.failingSince ??= Date.now();
+      progress.attempts++;
+      progress.error = (error as Error).message;
+      const delay = Math.min(
+        this.options.retryInitialMs * 2 ** (progress.attempts - 1),
+        this.options.retryMaxMs,
+      );
+      this.logger.warn(
+        `${batch.topic}[${batch.partition}] batch at offset ${batch.firstOffset() ?? '?'} failed ` +
+          `(attempt ${progress.attempts}), retrying in ${delay} ms: ${progress.error}`,
+      );
+      // Not resolved: after the pause the partition is fetched again from this batch's offset.
+      const resume = payload.pause();
+      const timer = setTimeout(() => {
+        this.resumeTimers.delete(timer);
+        resume();
+      }, delay);
+      this.resumeTimers.add(timer);
+      return;
     }
+    this.progress.delete(key);
 
     payload.resolveOffset(last.offset);
     // Through the batch's own commit, not `consumer.commitOffsets`: kafkajs drops the latter
@@ -222,21 +276,4 @@ export class CommittingConsumer {
     ]);
     this.options.observer?.lagChanged(this.lags.current());
   }
-}
-
-/** Waits `ms`, or less if `signal` aborts first; resolves true when it did. Never rejects. */
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve(true);
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve(signal.aborted);
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

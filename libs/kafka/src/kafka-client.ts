@@ -15,17 +15,55 @@ const toNestLog =
     else logger.debug(entry);
   };
 
+export interface KafkaClientOptions {
+  /**
+   * For command-line tools: a broker that does not answer fails a call within seconds rather
+   * than after a minute of retries, and kafkajs logs nothing (the tool reports the failure once).
+   */
+  commandLine?: boolean;
+}
+
 /** Builds the kafkajs client for a validated config; kafkajs logs go through the Nest logger. */
-export function createKafka(config: KafkaConfig): Kafka {
+export function createKafka(
+  config: KafkaConfig,
+  { commandLine = false }: KafkaClientOptions = {},
+): Kafka {
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
     ssl: config.ssl ?? false,
     ...(config.sasl === undefined ? {} : { sasl: saslOptions(config.sasl) }),
-    logLevel: logLevel.WARN,
+    logLevel: commandLine ? logLevel.NOTHING : logLevel.WARN,
     logCreator: toNestLog,
-    retry: { retries: 8, initialRetryTime: 200 },
+    ...(commandLine
+      ? { retry: { retries: 2, initialRetryTime: 300 }, connectionTimeout: 3_000 }
+      : { retry: { retries: 8, initialRetryTime: 200 } }),
   });
+}
+
+/** No broker of KAFKA_BROKERS answered. */
+export class BrokersUnreachableError extends Error {
+  readonly code = 'BROKERS_UNREACHABLE';
+
+  constructor(brokers: readonly string[], cause: unknown) {
+    super(
+      `KAFKA_BROKERS: no broker answered at ${brokers.join(',')} (${(cause as Error).message})`,
+      { cause },
+    );
+    this.name = 'BrokersUnreachableError';
+  }
+}
+
+/** Connects to the brokers once, to fail with one clear line when none answers. */
+export async function checkBrokers(kafka: Kafka, config: KafkaConfig): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new BrokersUnreachableError(config.brokers, error);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** kafkajs types SASL options per mechanism, so each mechanism is spelled out. */
@@ -44,12 +82,24 @@ function saslOptions({ mechanism, username, password }: KafkaSasl): SASLOptions 
   }
 }
 
-/** Creates the topics that do not exist yet (idempotent; safe from many replicas at once). */
+/** How topics this project creates are laid out (see KAFKA_TOPIC_* in README). */
+export interface TopicLayout {
+  partitions: number;
+  /** -1: the broker's default.replication.factor. */
+  replicationFactor: number;
+  /** Undefined: the broker's min.insync.replicas. */
+  minInsyncReplicas?: number;
+}
+
+/**
+ * Creates the topics that do not exist yet (idempotent; safe from many replicas at once).
+ * Returns the ones it created.
+ */
 export async function ensureTopics(
   kafka: Kafka,
   topics: readonly string[],
-  numPartitions: number,
-): Promise<void> {
+  layout: TopicLayout,
+): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -58,9 +108,21 @@ export async function ensureTopics(
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: -1 })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: layout.partitions,
+          replicationFactor: layout.replicationFactor,
+          ...(layout.minInsyncReplicas === undefined
+            ? {}
+            : {
+                configEntries: [
+                  { name: 'min.insync.replicas', value: String(layout.minInsyncReplicas) },
+                ],
+              }),
+        })),
       });
     }
+    return missing;
   } finally {
     await admin.disconnect();
   }

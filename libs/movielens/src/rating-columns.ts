@@ -1,11 +1,14 @@
 import { readRatings, type ReadRatingsOptions } from './ratings-reader';
 
-/** Ratings as parallel typed columns: compact enough for tens of millions of ratings. */
+/**
+ * Ratings as parallel typed columns: compact enough for tens of millions of ratings. Ids and
+ * timestamps are float64, exact for every value the event schema accepts.
+ */
 export interface RatingColumns {
-  userIds: Int32Array;
-  movieIds: Int32Array;
+  userIds: Float64Array;
+  movieIds: Float64Array;
   ratings: Float32Array;
-  timestamps: Int32Array;
+  timestamps: Float64Array;
 }
 
 /** Reads a whole MovieLens ratings file into columns, in file order. */
@@ -41,8 +44,8 @@ export async function readRatingColumns(
 }
 
 const allocate = (size: number): RatingColumns => ({
-  userIds: new Int32Array(size),
-  movieIds: new Int32Array(size),
+  userIds: new Float64Array(size),
+  movieIds: new Float64Array(size),
   ratings: new Float32Array(size),
-  timestamps: new Int32Array(size),
+  timestamps: new Float64Array(size),
 });

@@ -106,3 +106,22 @@ async function* lines(
     stream.destroy();
   }
 }
+
+/**
+ * Reads a whole ratings file to check every line and count the ratings, so a bad line stops a
+ * caller before it acts on any (a MovieLensFileError names the line).
+ */
+export async function countRatings(
+  path: string,
+  { onProgress }: { onProgress?: (bytesRead: number, bytes: number) => void } = {},
+): Promise<{ format: RatingsFormat; ratings: number }> {
+  const { format, bytes } = await inspectRatingsFile(path);
+  let ratings = 0;
+  for await (const _ of readRatings(path, {
+    onProgress: (bytesRead) => onProgress?.(bytesRead, bytes),
+  })) {
+    ratings++;
+  }
+  onProgress?.(bytes, bytes);
+  return { format, ratings };
+}

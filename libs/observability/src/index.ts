@@ -8,3 +8,4 @@ export * from './readiness-check';
 export * from './shutdown-deadline';
 export * from './process-warnings';
 export * from './run-service';
+export * from './redis-error.logger';

@@ -6,11 +6,19 @@ import { PREDICTION_SOURCES, RANK_BY } from '@app/recommend';
  * Answers of the query service. The schemas document the API (the OpenAPI document is generated
  * from them) and type the client; the service builds plain objects of these types.
  */
+export const LIST_SOURCES = ['cluster', 'demographics', 'popular'] as const;
+
 export const recommendedMovieSchema = z.object({
   movieId: z.number().int(),
   title: z.string().nullable().describe('null when the movie is not in the movie file'),
   genres: z.array(z.string()),
   score: z.number().describe('the ranking criterion: favourite count, or shrunk mean rating'),
+  source: z
+    .enum(LIST_SOURCES)
+    .describe(
+      "the list it came from: the user's taste cluster's, their demographic group's, or the " +
+        'popular list that fills a short one',
+    ),
   clusterFavourites: z.number().int().describe("users of the list's group who favour it"),
   clusterMeanRating: z.number().nullable().describe("plain mean rating by the list's group"),
   support: z.number().int().describe("ratings of the movie by the list's group"),
@@ -28,8 +36,20 @@ export const recommendationsResponseSchema = z.object({
         'and no ratings; or the most popular movies',
     ),
   cluster: z.number().int().nullable().describe('the taste or demographic cluster used'),
-  rank: z.enum(RANK_BY),
-  items: z.array(recommendedMovieSchema),
+  provisional: z
+    .boolean()
+    .describe(
+      'the taste cluster was placed from the ratings since the last recluster (placed again as ' +
+        'they grow), not found by clustering',
+    ),
+  rank: z.enum(RANK_BY).describe('the ranking asked for, applied to every list'),
+  backfilled: z
+    .number()
+    .int()
+    .describe('items that came from the popular list because the first list ran short'),
+  items: z
+    .array(recommendedMovieSchema)
+    .describe('`limit` items, or every movie the user has not seen when there are fewer'),
 });
 
 export const predictionResponseSchema = z.object({
@@ -74,6 +94,7 @@ export const profileResponseSchema = z.object({
 
 export type RecommendedMovie = z.infer<typeof recommendedMovieSchema>;
 export type RecommendationBasis = (typeof RECOMMENDATION_BASES)[number];
+export type ListSource = (typeof LIST_SOURCES)[number];
 export type RecommendationsResponse = z.infer<typeof recommendationsResponseSchema>;
 export type PredictionResponse = z.infer<typeof predictionResponseSchema>;
 export type GenreShare = z.infer<typeof genreShareSchema>;

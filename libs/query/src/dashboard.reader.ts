@@ -1,7 +1,7 @@
-import { type RatingsRepository } from '@app/store';
-import { type ModelSnapshotCache } from './model-snapshot.cache';
+import { type IngestCounters, type ModelStore, type ReclusterSchedule } from '@app/store';
 import { type MovieCatalogue } from './movie-catalogue';
 import { StoreUnavailableError } from './query.errors';
+import { type QuerySnapshotCache } from './query-snapshot.cache';
 
 const TOP_MOVIES = 5;
 
@@ -14,7 +14,10 @@ export interface DashboardData {
     size: number;
     topMovies: { movieId: number; title: string | null; favourites: number }[];
   }[];
+  /** Events applied (re-deliveries included) and dead-lettered, over all ingest processes. */
   ingest: { events: number; deadLettered: number };
+  /** The model a rollback pinned, if scheduled runs are paused. */
+  pin: { version: number; since: string; until: string | null; reason: string } | null;
   history: {
     version: number;
     current: boolean;
@@ -27,41 +30,48 @@ export interface DashboardData {
   }[];
 }
 
+/** What the dashboard reads from the stores. */
+export interface DashboardStores {
+  counters: IngestCounters;
+  models: ModelStore;
+  schedule: ReclusterSchedule;
+}
+
 /** What the live dashboard shows: the model in use, its clusters, ingestion and history. */
 export class DashboardReader {
   constructor(
-    private readonly repository: RatingsRepository,
-    private readonly snapshots: ModelSnapshotCache,
+    private readonly stores: DashboardStores,
+    private readonly snapshots: QuerySnapshotCache,
     private readonly catalogue: MovieCatalogue,
   ) {}
 
   async read(): Promise<DashboardData> {
-    const snapshot = this.snapshots.current;
-    const [ingest, history] = await Promise.all([
-      this.repository.ingestTotals(),
-      this.repository.modelHistory(),
+    const model = this.snapshots.current?.model;
+    const [ingest, history, pin] = await Promise.all([
+      this.stores.counters.totals(),
+      this.stores.models.history(),
+      this.stores.schedule.pin(),
     ]).catch((error: unknown) => {
       throw new StoreUnavailableError(error);
     });
-    const number = (value: string | undefined) => (value === undefined ? null : Number(value));
     return {
       at: new Date().toISOString(),
       model:
-        snapshot === undefined
+        model === undefined
           ? null
           : {
-              version: snapshot.version,
-              builtAt: snapshot.builtAt,
-              clusters: snapshot.clusterCount,
-              users: snapshot.sizes.reduce((a, b) => a + b, 0),
+              version: model.version,
+              builtAt: model.builtAt,
+              clusters: model.clusterCount,
+              users: model.sizes.reduce((a, b) => a + b, 0),
             },
       clusters:
-        snapshot === undefined
+        model === undefined
           ? []
-          : snapshot.sizes.map((size, id) => ({
+          : model.sizes.map((size, id) => ({
               id,
               size,
-              topMovies: snapshot.ranking
+              topMovies: model.ranking
                 .ranked(id, 'favourites')
                 .slice(0, TOP_MOVIES)
                 .map(({ movieId, favourites }) => ({
@@ -71,15 +81,24 @@ export class DashboardReader {
                 })),
             })),
       ingest,
-      history: history.map(({ version, info }) => ({
+      pin:
+        pin === undefined
+          ? null
+          : {
+              version: pin.version,
+              since: pin.since.toISOString(),
+              until: pin.until?.toISOString() ?? null,
+              reason: pin.reason,
+            },
+      history: history.map(({ version, description }) => ({
         version,
-        current: version === snapshot?.version,
-        builtAt: info.builtAt ?? null,
-        clusters: number(info.clusters),
-        users: number(info.users),
-        inertia: number(info.inertia),
-        buildSeconds: number(info.buildSeconds),
-        rollbackOf: number(info.rollbackOf),
+        current: version === model?.version,
+        builtAt: description?.builtAt ?? null,
+        clusters: description?.clusters ?? null,
+        users: description?.users ?? null,
+        inertia: description?.inertia ?? null,
+        buildSeconds: description?.buildSeconds ?? null,
+        rollbackOf: description?.rollbackOf ?? null,
       })),
     };
   }

@@ -1,39 +1,43 @@
-import { CentroidModel } from '@app/clustering';
+import { type ModelSettings } from '@app/clustering';
 import {
   type ClusterAggregates,
   ClusterRanking,
   type DemographicModel,
+  type MovieStatistics,
+  placementModelOf,
+  type PlacementModel,
   type ShrinkageSettings,
 } from '@app/recommend';
-import { clusterSizesOf, type StoredModel } from '@app/store';
+import { type StoredModel } from '@app/store';
 
 /**
  * One model version as the query service serves it: every cluster's aggregates read at one time,
- * ranked on first use, with the centres (to place a user the model has not placed yet) and the
+ * ranked on first use, with its placement rule (for a user the model has not placed yet) and its
  * demographic clusters (for users with a profile and no ratings).
  */
 export class ModelSnapshot {
   readonly version: number;
-  readonly builtAt: string | null;
+  readonly builtAt: string;
   /** Users per cluster when the model was built. */
-  readonly sizes: number[];
+  readonly sizes: readonly number[];
+  readonly settings: ModelSettings;
   readonly ranking: ClusterRanking;
-  readonly centroids: CentroidModel;
+  readonly placement: PlacementModel;
   readonly demographics: { model: DemographicModel; ranking: ClusterRanking } | undefined;
 
   constructor(
     model: StoredModel,
     clusters: readonly ClusterAggregates[],
-    settings: ShrinkageSettings,
+    movies: MovieStatistics,
+    shrinkage: ShrinkageSettings,
   ) {
-    this.version = model.version;
-    this.builtAt = model.info.builtAt === undefined ? null : String(model.info.builtAt);
-    const sizes = clusterSizesOf(model.info);
-    // Unknown sizes (an older model) are reported as zero.
-    this.sizes =
-      sizes?.length === model.clusters ? sizes : Array.from({ length: model.clusters }, () => 0);
-    this.ranking = new ClusterRanking(clusters, settings);
-    this.centroids = CentroidModel.fromStored(model);
+    const { description } = model;
+    this.version = description.version;
+    this.builtAt = description.builtAt;
+    this.sizes = description.sizes;
+    this.settings = description.settings;
+    this.ranking = new ClusterRanking(clusters, shrinkage, movies);
+    this.placement = placementModelOf(model);
     const demographics = model.demographics;
     this.demographics =
       demographics === undefined
@@ -41,13 +45,11 @@ export class ModelSnapshot {
         : {
             model: demographics,
             ranking: new ClusterRanking(
-              demographics.clusters.map(({ favourites }) => ({
-                favourites: new Map(favourites),
-                ratingSums: new Map(),
-                ratingCounts: new Map(),
-              })),
-              settings,
-              this.ranking.movies,
+              demographics.clusters.map(({ favourites }) =>
+                demographicAggregates(favourites, movies),
+              ),
+              shrinkage,
+              movies,
             ),
           };
   }
@@ -55,4 +57,20 @@ export class ModelSnapshot {
   get clusterCount(): number {
     return this.ranking.clusters.length;
   }
+}
+
+/**
+ * A demographic cluster's aggregates: its members' favourite counts, and for those movies
+ * everyone's ratings, so ranking by rating puts the group's favourites in the order of their
+ * overall mean rating.
+ */
+function demographicAggregates(
+  favourites: readonly (readonly [number, number])[],
+  movies: MovieStatistics,
+): ClusterAggregates {
+  return {
+    favourites: new Map(favourites),
+    ratingSums: new Map(favourites.map(([movie]) => [movie, movies.sums.get(movie) ?? 0])),
+    ratingCounts: new Map(favourites.map(([movie]) => [movie, movies.supportOf(movie)])),
+  };
 }

@@ -8,6 +8,16 @@ export class ClusterNotFoundError extends Error {
   }
 }
 
+/** Nobody rated or favourited the movie, and the catalogue does not know it. */
+export class MovieNotFoundError extends Error {
+  readonly code = 'MOVIE_NOT_FOUND';
+
+  constructor(readonly movieId: number) {
+    super(`no movie ${movieId}: nobody rated it and the catalogue does not list it`);
+    this.name = 'MovieNotFoundError';
+  }
+}
+
 /** Redis did not answer (down, unreachable or too slow): the request can be retried later. */
 export class StoreUnavailableError extends Error {
   readonly code = 'STORE_UNAVAILABLE';
@@ -18,4 +28,4 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-export type QueryError = ClusterNotFoundError | StoreUnavailableError;
+export type QueryError = ClusterNotFoundError | MovieNotFoundError | StoreUnavailableError;

@@ -1,8 +1,9 @@
-import { MID_RATING, type UserProfile } from '@app/events';
+import { type UserProfile } from '@app/events';
 import {
   type ClusterSummary,
   type ClustersResponse,
   type GenreShare,
+  type ListSource,
   type PredictionResponse,
   type ProfileResponse,
   type RecommendationBasis,
@@ -11,137 +12,154 @@ import {
 } from '@app/query-client';
 import {
   nearestDemographicCluster,
+  placeUser,
   type RankBy,
   type RankedMovie,
-  topUnseen,
 } from '@app/recommend';
-import { type RatingsRepository, type UserView } from '@app/store';
+import {
+  isRedisUnavailable,
+  type ProfileStore,
+  type StoredUser,
+  type UserCluster,
+  type UserEventStore,
+} from '@app/store';
 import { type ModelSnapshot } from './model-snapshot';
-import { type ModelSnapshotCache } from './model-snapshot.cache';
 import { type MovieCatalogue } from './movie-catalogue';
-import { ClusterNotFoundError, StoreUnavailableError } from './query.errors';
+import { ClusterNotFoundError, MovieNotFoundError, StoreUnavailableError } from './query.errors';
+import { type QuerySnapshot } from './query-snapshot';
+import { type QuerySnapshotCache } from './query-snapshot.cache';
 
 const CLUSTER_TOP_MOVIES = 20;
 const CLUSTER_LIST_TOP_MOVIES = 5;
 const CLUSTER_GENRES = 8;
 
+/** The stores a request reads and writes. */
+export interface RecommenderStores {
+  users: UserEventStore;
+  profiles: ProfileStore;
+}
+
 /**
  * The query service's answers: a user's cluster's best movies they have not seen, a predicted
  * rating, and what the clusters are. Each request reads the user from Redis once; everything
- * else comes from the cached model snapshot.
+ * else comes from the cached snapshot.
  */
 export class Recommender {
   private readonly genreProfileCache = new WeakMap<ModelSnapshot, GenreShare[][]>();
 
   constructor(
-    private readonly repository: RatingsRepository,
-    private readonly snapshots: ModelSnapshotCache,
+    private readonly stores: RecommenderStores,
+    private readonly snapshots: QuerySnapshotCache,
     private readonly catalogue: MovieCatalogue,
   ) {}
 
   /**
-   * One Redis round trip reads the user (a second reads the ratings of a user who rated but is
-   * not placed in the current model yet); the ranked lists are in memory.
+   * The user's list: their taste cluster's, their demographic group's (a profile and no
+   * ratings), or the popular one; never a movie they rated or favourited. While any movie is
+   * unseen, the answer has `limit` items: a short list is filled from the popular one, ranked
+   * the same way, and the answer says how many came from there.
    */
   async recommendations(request: {
     userId: number;
     limit: number;
     rank: RankBy;
   }): Promise<RecommendationsResponse> {
-    const { userId, limit } = request;
-    const snapshot = this.snapshots.current;
-    const summary = await this.store(() => this.repository.readUserSummary(userId));
-    const answer = (
-      basis: RecommendationBasis,
-      cluster: number | null,
-      rank: RankBy,
-      ranked: readonly RankedMovie[],
-    ): RecommendationsResponse => ({
+    const { userId, limit, rank } = request;
+    const snapshot = this.snapshot();
+    const user = await this.readUser(userId);
+    const { basis, cluster, provisional, list, source } = listFor(snapshot, user, rank);
+    const seen = seenBy(user);
+    const items: RecommendedMovie[] = [];
+    const pick = (ranked: readonly RankedMovie[], from: ListSource) => {
+      for (const movie of ranked) {
+        if (items.length >= limit) return;
+        if (seen.has(movie.movieId)) continue;
+        seen.add(movie.movieId);
+        items.push(this.describe(movie, from));
+      }
+    };
+    pick(list, source);
+    const fromList = items.length;
+    pick(snapshot.popular.ranked(0, rank), 'popular');
+    return {
       userId,
-      modelVersion: snapshot?.version ?? null,
+      modelVersion: snapshot.model?.version ?? null,
       basis,
       cluster,
+      provisional,
       rank,
-      items: topUnseen(ranked, summary.seen, limit).map((movie) => this.describe(movie)),
-    });
-    if (snapshot === undefined) return answer('popularity', null, 'rating', []);
-    const stored = summary.clusters.get(snapshot.version);
-    if (stored !== undefined) {
-      return answer('cluster', stored, request.rank, snapshot.ranking.ranked(stored, request.rank));
-    }
-    if (summary.rated > 0) {
-      // Rated, but not placed in this model yet (ingestion does so moments after their first
-      // rating): the nearest centre, from their ratings.
-      const user = await this.readUser(userId);
-      const cluster = snapshot.centroids.nearest(user.ratings);
-      return answer(
-        'cluster',
-        cluster,
-        request.rank,
-        snapshot.ranking.ranked(cluster, request.rank),
-      );
-    }
-    if (summary.profile !== undefined && snapshot.demographics !== undefined) {
-      const { model, ranking } = snapshot.demographics;
-      const group = nearestDemographicCluster(model, summary.profile);
-      return answer('demographics', group, 'favourites', ranking.ranked(group, 'favourites'));
-    }
-    return answer('popularity', null, 'rating', snapshot.ranking.popular());
+      backfilled: basis === 'popularity' ? 0 : items.length - fromList,
+      items,
+    };
   }
 
+  /**
+   * A predicted rating from the user's cluster's mean, moved to the user's scale; from the
+   * movie's mean without a cluster. A movie that nobody rated and the catalogue does not know
+   * is not found.
+   */
   async prediction(request: { userId: number; movieId: number }): Promise<PredictionResponse> {
     const { userId, movieId } = request;
-    const snapshot = this.snapshots.current;
+    const snapshot = this.snapshot();
+    const title = this.catalogue.describe(movieId).title;
+    if (!snapshot.knows(movieId) && title === null) throw new MovieNotFoundError(movieId);
     const user = await this.readUser(userId);
-    const cluster = snapshot === undefined ? undefined : clusterOf(snapshot, user);
-    const prediction =
-      snapshot === undefined
-        ? { rating: MID_RATING, source: 'global' as const, support: 0 }
-        : snapshot.ranking.predict(cluster, user.ratings, movieId);
+    const model = snapshot.model;
+    const placed = model === undefined ? undefined : tasteClusterOf(model, user);
+    const ranking = model?.ranking ?? snapshot.popular;
+    const ratings = new Map([...user.ratings].map(([movie, { rating }]) => [movie, rating]));
     return {
       userId,
       movieId,
-      title: this.catalogue.describe(movieId).title,
-      ...prediction,
-      cluster: cluster ?? null,
-      modelVersion: snapshot?.version ?? null,
+      title,
+      ...ranking.predict(placed?.cluster, ratings, movieId),
+      cluster: placed?.cluster ?? null,
+      modelVersion: model?.version ?? null,
     };
   }
 
   clusters(): ClustersResponse {
-    const snapshot = this.snapshots.current;
+    const model = this.snapshots.current?.model;
     return {
-      modelVersion: snapshot?.version ?? null,
-      builtAt: snapshot?.builtAt ?? null,
+      modelVersion: model?.version ?? null,
+      builtAt: model?.builtAt ?? null,
       clusters:
-        snapshot === undefined
+        model === undefined
           ? []
-          : Array.from({ length: snapshot.clusterCount }, (_, id) =>
-              this.summarise(snapshot, id, CLUSTER_LIST_TOP_MOVIES),
+          : Array.from({ length: model.clusterCount }, (_, id) =>
+              this.summarise(model, id, CLUSTER_LIST_TOP_MOVIES),
             ),
     };
   }
 
   cluster({ id }: { id: number }): ClusterSummary {
-    const snapshot = this.snapshots.current;
-    if (snapshot === undefined || id >= snapshot.clusterCount) throw new ClusterNotFoundError(id);
-    return this.summarise(snapshot, id, CLUSTER_TOP_MOVIES);
+    const model = this.snapshots.current?.model;
+    if (model === undefined || id >= model.clusterCount) throw new ClusterNotFoundError(id);
+    return this.summarise(model, id, CLUSTER_TOP_MOVIES);
   }
 
   async saveProfile(request: { userId: number; profile: UserProfile }): Promise<ProfileResponse> {
-    await this.store(() => this.repository.saveProfile(request.userId, request.profile));
+    await this.store(() => this.stores.profiles.save(request.userId, request.profile));
     return request;
   }
 
-  private summarise(snapshot: ModelSnapshot, id: number, top: number): ClusterSummary {
+  private snapshot(): QuerySnapshot {
+    const snapshot = this.snapshots.current;
+    if (snapshot === undefined) {
+      throw new StoreUnavailableError(new Error('the snapshot has not been read from Redis yet'));
+    }
+    return snapshot;
+  }
+
+  private summarise(model: ModelSnapshot, id: number, top: number): ClusterSummary {
     return {
       id,
-      size: snapshot.sizes[id] ?? 0,
-      topMovies: snapshot.ranking
+      size: model.sizes[id] ?? 0,
+      topMovies: model.ranking
         .ranked(id, 'favourites')
         .slice(0, top)
-        .map((movie) => this.describe(movie)),
-      genres: this.genreProfiles(snapshot)[id] ?? [],
+        .map((movie) => this.describe(movie, 'cluster')),
+      genres: this.genreProfiles(model)[id] ?? [],
     };
   }
 
@@ -149,13 +167,13 @@ export class Recommender {
    * Each cluster's genres: the shares of its favourites, weighted by favourite count, and their
    * lift against all clusters'. Computed once per snapshot, on first ask.
    */
-  private genreProfiles(snapshot: ModelSnapshot): GenreShare[][] {
-    const cached = this.genreProfileCache.get(snapshot);
+  private genreProfiles(model: ModelSnapshot): GenreShare[][] {
+    const cached = this.genreProfileCache.get(model);
     if (cached !== undefined) return cached;
     // A genre's share: the favourite count of its movies over all favourites counted.
     const shares = ({ weights, total }: { weights: Map<string, number>; total: number }) =>
       new Map([...weights].map(([genre, weight]) => [genre, weight / (total || 1)]));
-    const perCluster = snapshot.ranking.clusters.map(({ favourites }) => {
+    const perCluster = model.ranking.clusters.map(({ favourites }) => {
       const weights = new Map<string, number>();
       let total = 0;
       for (const [movie, count] of favourites) {
@@ -180,41 +198,89 @@ export class Recommender {
         .sort((a, b) => b.share - a.share || a.genre.localeCompare(b.genre))
         .slice(0, CLUSTER_GENRES),
     );
-    this.genreProfileCache.set(snapshot, profiles);
+    this.genreProfileCache.set(model, profiles);
     return profiles;
   }
 
-  private describe(movie: RankedMovie): RecommendedMovie {
+  private describe(movie: RankedMovie, source: ListSource): RecommendedMovie {
     return {
       movieId: movie.movieId,
       ...this.catalogue.describe(movie.movieId),
       score: movie.score,
+      source,
       clusterFavourites: movie.favourites,
       clusterMeanRating: movie.meanRating ?? null,
       support: movie.support,
     };
   }
 
-  private readUser(userId: number): Promise<UserView> {
-    return this.store(() => this.repository.readUserView(userId));
+  private readUser(userId: number): Promise<StoredUser> {
+    return this.store(() => this.stores.users.readUser(userId));
   }
 
+  /** Redis being unavailable is a 503 to the caller; any other failure is a fault, a 500. */
   private async store<T>(read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
-      throw new StoreUnavailableError(error);
+      throw isRedisUnavailable(error) ? new StoreUnavailableError(error) : error;
     }
   }
 }
 
 /**
- * The user's cluster in the snapshot's model: as stored, or, for a user who rated movies but was
- * not placed yet (ingestion places them moments later), the nearest centre.
+ * The user's cluster in a model: as stored, or, for a user who rated movies but was not placed
+ * yet (ingestion places them moments later), where the model's placement rule puts them.
  */
-function clusterOf(snapshot: ModelSnapshot, user: UserView): number | undefined {
-  const stored = user.clusters.get(snapshot.version);
+export function tasteClusterOf(model: ModelSnapshot, user: StoredUser): UserCluster | undefined {
+  const stored = user.clusters.get(model.version);
   if (stored !== undefined) return stored;
   if (user.ratings.size === 0) return undefined;
-  return snapshot.centroids.nearest(user.ratings);
+  const ratings = [...user.ratings].map(([movie, { rating }]) => [movie, rating] as const);
+  return { cluster: placeUser(model.placement, ratings, user.profile).cluster, provisional: true };
+}
+
+interface UserList {
+  basis: RecommendationBasis;
+  cluster: number | null;
+  provisional: boolean;
+  list: readonly RankedMovie[];
+  source: ListSource;
+}
+
+/** Which list a user gets: their taste cluster's, their demographic group's, or the popular one. */
+function listFor(snapshot: QuerySnapshot, user: StoredUser, rank: RankBy): UserList {
+  const model = snapshot.model;
+  const placed = model === undefined ? undefined : tasteClusterOf(model, user);
+  if (model !== undefined && placed !== undefined) {
+    return {
+      basis: 'cluster',
+      cluster: placed.cluster,
+      provisional: placed.provisional,
+      list: model.ranking.ranked(placed.cluster, rank),
+      source: 'cluster',
+    };
+  }
+  if (model?.demographics !== undefined && user.profile !== undefined) {
+    const group = nearestDemographicCluster(model.demographics.model, user.profile);
+    return {
+      basis: 'demographics',
+      cluster: group,
+      provisional: false,
+      list: model.demographics.ranking.ranked(group, rank),
+      source: 'demographics',
+    };
+  }
+  return {
+    basis: 'popularity',
+    cluster: null,
+    provisional: false,
+    list: snapshot.popular.ranked(0, rank),
+    source: 'popular',
+  };
+}
+
+/** Movies the user rated or favourited: never recommended back. */
+function seenBy(user: StoredUser): Set<number> {
+  return new Set([...user.ratings.keys(), ...user.explicitFavourites]);
 }

@@ -20,10 +20,13 @@ describe(buildDemographicModel.name, () => {
     profiles.set(100 + i, aProfile({ age: 68 + (i % 4), occupation: 'retired', gender: 'M' }));
     favourites.set(100 + i, [2]);
   }
+  // The students are in taste cluster 4 but two of them in 1; retired people have no ratings.
+  const tasteClusterOf = (u: number) => (u < 100 ? (u < 2 ? 1 : 4) : undefined);
+  const favouritesOf = (u: number) => favourites.get(u) ?? [];
   const settings = { k: 2, minClusterSize: 3, seed: 1, topMovies: 3 };
 
   it('separates the planted groups and lists each one favourites, most favoured first', () => {
-    const sut = buildDemographicModel(profiles, (u) => favourites.get(u) ?? [], settings)!;
+    const sut = buildDemographicModel(profiles, favouritesOf, tasteClusterOf, settings)!;
 
     const young = nearestDemographicCluster(sut, aProfile({ age: 20, occupation: 'student' }));
     const old = nearestDemographicCluster(sut, aProfile({ age: 70, occupation: 'retired' }));
@@ -35,18 +38,19 @@ describe(buildDemographicModel.name, () => {
         [10, 1],
         [11, 1],
       ],
+      tasteCluster: 4,
     });
-    expect(sut.clusters[old]).toEqual({ size: 10, favourites: [[2, 10]] });
+    expect(sut.clusters[old]).toEqual({ size: 10, favourites: [[2, 10]], tasteCluster: null });
   });
 
   it('is repeatable for a seed', () => {
-    const build = () => buildDemographicModel(profiles, (u) => favourites.get(u) ?? [], settings);
+    const build = () => buildDemographicModel(profiles, favouritesOf, tasteClusterOf, settings);
 
     expect(build()).toEqual(build());
   });
 
   it('makes fewer clusters when there are too few profiles for the minimum size', () => {
-    const sut = buildDemographicModel(profiles, () => [], {
+    const sut = buildDemographicModel(profiles, () => [], tasteClusterOf, {
       ...settings,
       k: 10,
       minClusterSize: 8,
@@ -56,6 +60,6 @@ describe(buildDemographicModel.name, () => {
   });
 
   it('gives no model without profiles', () => {
-    expect(buildDemographicModel(new Map(), () => [], settings)).toBeUndefined();
+    expect(buildDemographicModel(new Map(), () => [], tasteClusterOf, settings)).toBeUndefined();
   });
 });

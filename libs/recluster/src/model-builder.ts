@@ -1,46 +1,24 @@
 import {
   applyMatrixValues,
   buildRatingMatrix,
+  type IdColumn,
   clusterMeans,
   cloneCsr,
   favouritesMatrix,
-  type MatrixValues,
   mergeSmallClusters,
+  type ModelSettings,
   nonZeros,
   normalizeRows,
   sparseKMeans,
 } from '@app/clustering';
-import { FAVOURITE_MIN_RATING } from '@app/events';
-
-/** What a model is built from: every rating and every explicit favourite, as parallel lists. */
+/** What a model is built from: every rating and every explicit favourite, as parallel columns. */
 export interface ModelInput {
-  userIds: ArrayLike<number>;
-  movieIds: ArrayLike<number>;
-  ratings: ArrayLike<number>;
+  userIds: IdColumn;
+  movieIds: IdColumn;
+  ratings: Float32Array;
   favouriteUserIds: ArrayLike<number>;
   favouriteMovieIds: ArrayLike<number>;
 }
-
-export interface ModelSettings {
-  k: number;
-  minClusterSize: number;
-  values: MatrixValues;
-  /** Scale each user's row to unit length before clustering (see normalizeRows). */
-  normalize: boolean;
-  seed: number;
-  restarts: number;
-  threads?: number;
-}
-
-/** What the recluster worker runs unless configured otherwise; evaluations start from it too. */
-export const DEFAULT_MODEL_SETTINGS: Readonly<ModelSettings> = {
-  k: 20,
-  minClusterSize: 5,
-  values: 'centred',
-  normalize: true,
-  seed: 1,
-  restarts: 3,
-};
 
 export interface BuiltModel {
   clusters: number;
@@ -48,7 +26,7 @@ export interface BuiltModel {
   assignments: Map<number, number>;
   /** Cluster-major centres over movieIds, after the merge (means of each cluster's rows). */
   centroids: Float32Array;
-  movieIds: Int32Array;
+  movieIds: Float64Array;
   inertia: number;
   iterations: number;
   sizesBefore: number[];
@@ -63,14 +41,10 @@ export interface BuiltModel {
  * (users of clusters below the minimum move to the cluster whose favourites cover theirs best).
  */
 export async function buildModel(input: ModelInput, settings: ModelSettings): Promise<BuiltModel> {
-  const raw = buildRatingMatrix(
-    {
-      userIds: Int32Array.from(input.userIds),
-      movieIds: Int32Array.from(input.movieIds),
-      ratings: Float32Array.from(input.ratings),
-    },
-    { values: 'raw' },
-  );
+  const raw = buildRatingMatrix(input, {
+    values: 'raw',
+    favouriteMinRating: settings.favouriteMinRating,
+  });
   const { matrix: rawMatrix, userIds, movieIds } = raw;
   if (rawMatrix.rows === 0) throw new Error('there are no ratings to cluster');
   const favourites = favouritesMatrix(
@@ -78,10 +52,10 @@ export async function buildModel(input: ModelInput, settings: ModelSettings): Pr
     userIds,
     movieIds,
     { userIds: input.favouriteUserIds, movieIds: input.favouriteMovieIds },
-    FAVOURITE_MIN_RATING,
+    settings.favouriteMinRating,
   );
   const matrix = cloneCsr(rawMatrix);
-  applyMatrixValues(matrix, settings.values, FAVOURITE_MIN_RATING);
+  applyMatrixValues(matrix, settings);
   if (settings.normalize) normalizeRows(matrix);
 
   const k = Math.min(settings.k, matrix.rows);

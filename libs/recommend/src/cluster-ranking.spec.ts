@@ -35,8 +35,8 @@ describe(ClusterRanking.name, () => {
     expect(sut.movies.meanOf(99)).toBeCloseTo(global);
   });
 
-  it('ranks by favourite count, ties broken by the shrunk mean', () => {
-    expect(sut.ranked(0, 'favourites').map((m) => m.movieId)).toEqual([2, 4, 1]);
+  it('ranks by favourite count, ties broken by the shrunk mean, then the rated unfavoured', () => {
+    expect(sut.ranked(0, 'favourites').map((m) => m.movieId)).toEqual([2, 4, 1, 3]);
   });
 
   it('ranks by the cluster mean shrunk toward the movie mean, so a lone 5 does not win', () => {

@@ -74,8 +74,12 @@ export class ClusterRanking {
     return this.cached(`${cluster}:${by}`, () => {
       const aggregates = this.clusters[cluster];
       if (aggregates === undefined) throw new RangeError(`no cluster ${cluster} in this model`);
+      // By favourites, the movies no one of the cluster favours follow, best rated first, so a
+      // list runs out only when the cluster's every movie is seen.
       const movieIds =
-        by === 'favourites' ? aggregates.favourites.keys() : aggregates.ratingCounts.keys();
+        by === 'favourites'
+          ? new Set([...aggregates.favourites.keys(), ...aggregates.ratingCounts.keys()])
+          : aggregates.ratingCounts.keys();
       return sortRanked(
         [...movieIds].map((movieId) => {
           const sum = aggregates.ratingSums.get(movieId) ?? 0;

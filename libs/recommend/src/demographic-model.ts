@@ -1,32 +1,42 @@
+import { z } from 'zod';
 import { type UserProfile } from '@app/events';
+
+/** How a profile becomes a vector: age standardised, the other fields one-hot. */
+export const profileEncodingSchema = z.object({
+  ageMean: z.number(),
+  ageStd: z.number().positive(),
+  genders: z.array(z.string()),
+  occupations: z.array(z.string()),
+  /** First characters of postal codes: the region. */
+  regions: z.array(z.string()),
+});
+
+export const demographicClusterSchema = z.object({
+  size: z.number().int().nonnegative(),
+  /** [movieId, members who favour it], most favoured first. */
+  favourites: z.array(z.tuple([z.number(), z.number()])),
+  /**
+   * The taste cluster most of the members with ratings were in: where a user whose ratings say
+   * nothing yet is placed by their profile. Null when no member had ratings.
+   */
+  tasteCluster: z.number().int().nonnegative().nullable(),
+});
 
 /**
  * Clusters of users by demographics, for users with a profile and no ratings (the cold-start
  * method of the ALS case study): a new user joins the nearest demographic cluster and gets its
  * members' favourite movies. Built by the recluster worker, read by the query service.
  */
-export interface DemographicModel {
-  encoding: ProfileEncoding;
+export const demographicModelSchema = z.object({
+  encoding: profileEncodingSchema,
   /** Centres in encoded space, one per cluster. */
-  centroids: number[][];
-  clusters: DemographicCluster[];
-}
+  centroids: z.array(z.array(z.number())),
+  clusters: z.array(demographicClusterSchema),
+});
 
-export interface DemographicCluster {
-  size: number;
-  /** [movieId, members who favour it], most favoured first. */
-  favourites: [movieId: number, count: number][];
-}
-
-/** How a profile becomes a vector: age standardised, the other fields one-hot. */
-export interface ProfileEncoding {
-  ageMean: number;
-  ageStd: number;
-  genders: string[];
-  occupations: string[];
-  /** First characters of postal codes: the region. */
-  regions: string[];
-}
+export type ProfileEncoding = z.infer<typeof profileEncodingSchema>;
+export type DemographicCluster = z.infer<typeof demographicClusterSchema>;
+export type DemographicModel = z.infer<typeof demographicModelSchema>;
 
 export function profileEncoding(profiles: readonly UserProfile[]): ProfileEncoding {
   const ages = profiles.map((p) => p.age);

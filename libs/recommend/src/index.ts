@@ -2,3 +2,4 @@ export * from './cluster-aggregates';
 export * from './cluster-ranking';
 export * from './movie-statistics';
 export * from './demographic-model';
+export * from './user-placement';

@@ -1,5 +1,5 @@
+import { LUA_FUNCTIONS } from './lua-functions';
 import { LuaScript } from './lua-script';
-import { LUA_FUNCTIONS } from './lua-snippets';
 
 /**
  * Redis Cluster path, step 2 of 3: applies users' outbox deltas to cluster aggregates, each at

@@ -1,4 +1,16 @@
-export * from './lua-script';
-export * from './ratings.repository';
-export * from './redis-client';
-export * from './redis-keys';
+export * from './cluster-aggregates.store';
+export * from './ingest-counters.store';
+export * from './model-description';
+export * from './model.store';
+export * from './profile.store';
+export * from './ratings-snapshot.reader';
+export * from './recluster-schedule.store';
+export {
+  RedisConnection,
+  type RedisConnectionOptions,
+  RedisUnreachableError,
+  withoutPassword,
+} from './redis-connection';
+export * from './redis-unavailable';
+export * from './user-events.store';
+export * from './store.providers';

@@ -1,14 +1,15 @@
 import { LuaScript } from './lua-script';
 
 /**
- * Reads what a recommendation needs of one user in one call: cluster fields, ratings, explicit
- * favourites and profile. Ratings and favourites come back as one comma-joined string each: a
- * user with thousands of ratings is then one bulk reply to decode, not thousands, which is most
- * of a request's cost in the query service.
+ * Everything a request needs of one user, in one command: their fields (cluster per model
+ * version), ratings, explicit favourites and profile. Ratings and favourites come back as one
+ * comma-joined string each: a user with thousands of ratings is then one bulk reply to decode,
+ * not thousands, which is most of a request's cost in the query service.
  *
- * KEYS: meta, ratings, explicit favourites, profile (one user's hash tag).
- * Returns [meta as flat field/value list, "movie,rating2:ts,movie,rating2:ts,...",
- *   "movie,movie,...", profile as flat field/value list].
+ * KEYS: meta, ratings, explicit favourites, profile (one user's hash tag, so one node answers on
+ *   Redis Cluster too).
+ * Returns [meta as flat field/value list, "movie,value,movie,value,...", likewise for
+ *   favourites, profile as flat field/value list].
  */
 export const readUserScript = new LuaScript(
   'read-user',
@@ -16,7 +17,7 @@ export const readUserScript = new LuaScript(
 return {
   redis.call('HGETALL', KEYS[1]),
   table.concat(redis.call('HGETALL', KEYS[2]), ','),
-  table.concat(redis.call('SMEMBERS', KEYS[3]), ','),
+  table.concat(redis.call('HGETALL', KEYS[3]), ','),
   redis.call('HGETALL', KEYS[4]),
 }
 `,

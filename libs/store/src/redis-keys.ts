@@ -1,9 +1,12 @@
 /**
- * Every Redis key this project uses is built here and nowhere else.
+ * Every Redis key this project uses is built here and nowhere else; only libs/store sees them.
  *
  * Keys carry hash tags so that each Lua script touches one slot on Redis Cluster:
  * - `{u:<userId>}` groups one user's ratings, explicit favourites, metadata and outbox;
- * - `{c:<version>:<cluster>}` groups one cluster's aggregates in one model version.
+ * - `{c:<version>:<cluster>}` groups one cluster's aggregates in one model version (version 0,
+ *   cluster 0 is the all-users aggregate, kept whatever models exist);
+ * - `{m:<version>}` groups a model version's description, centres and demographics;
+ * - `{model}` groups the model pointers, the lock, the schedule and the pin.
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
@@ -12,17 +15,20 @@ export class RedisKeys {
     return `{u:${userId}}`;
   }
 
-  /** Hash movieId -> "<rating*2>:<timestamp>", the latest rating by timestamp. */
+  /** Hash movieId -> timestamp * 16 + rating in half stars: the latest rating (see lua-functions). */
   userRatings(userId: number): string {
     return `${this.prefix}:${this.userTag(userId)}:ratings`;
   }
 
-  /** Set of movieIds from favourite-added events (favourites by rating are derived on read). */
+  /** Hash movieId -> timestamp * 2 + 1 (added): explicit favourites; by rating are derived. */
   userExplicitFavourites(userId: number): string {
     return `${this.prefix}:${this.userTag(userId)}:favs`;
   }
 
-  /** Hash: `seq` (outbox sequence) and `c:<version>` (the user's cluster in that model version). */
+  /**
+   * Hash: `seq` (outbox sequence), `c:<version>` (the user's cluster in that model version) and,
+   * for a provisional placement, `p:<version>` (the user's rating count when placed).
+   */
   userMeta(userId: number): string {
     return `${this.prefix}:${this.userTag(userId)}:meta`;
   }
@@ -65,8 +71,11 @@ export class RedisKeys {
     return this.model('next');
   }
 
-  /** Counter handing out model versions. */
-  modelSequence(): string {
+  /**
+   * Counter handing out model versions, one per claimed recluster run: a version is also its
+   * run's fencing token.
+   */
+  versionCounter(): string {
     return this.model('sequence');
   }
 
@@ -80,9 +89,14 @@ export class RedisKeys {
     return this.model('lock');
   }
 
-  /** Counter of fencing tokens for the recluster lock. */
-  reclusterFence(): string {
-    return this.model('fence');
+  /** Hash: `lastStartedAt` (ms, Redis clock) and `lastVersion` of the last claimed run. */
+  reclusterSchedule(): string {
+    return this.model('schedule');
+  }
+
+  /** Hash: the version a rollback pinned, `since`, `until` (ms; absent: until resumed), `reason`. */
+  modelPin(): string {
+    return this.model('pin');
   }
 
   /** Counter of events ingested since the last recluster started. */
@@ -95,29 +109,29 @@ export class RedisKeys {
     return `${this.prefix}:ingest-totals`;
   }
 
-  /** Hash: a model's description (k, built at, users, inertia, ...). */
-  modelInfo(version: number): string {
-    return `${this.prefix}:model:${version}:info`;
+  /** A model version's own keys share a slot, so they are deleted in one command. */
+  private modelTag(version: number): string {
+    return `{m:${version}}`;
   }
 
-  /** String: the number of clusters in a model version. */
-  modelClusterCount(version: number): string {
-    return `${this.prefix}:model:${version}:clusters`;
+  /** String: the model's description, JSON (see model-description.ts). */
+  modelDescription(version: number): string {
+    return `${this.prefix}:${this.modelTag(version)}:description`;
   }
 
   /** String: the model's centres, float32 little-endian, cluster-major (k x movies). */
   modelCentroids(version: number): string {
-    return `${this.prefix}:model:${version}:centroids`;
+    return `${this.prefix}:${this.modelTag(version)}:centroids`;
   }
 
-  /** String: the movie id of each centre column, int32 little-endian. */
+  /** String: the movie id of each centre column, float64 little-endian (exact ids to 2^53). */
   modelMovies(version: number): string {
-    return `${this.prefix}:model:${version}:movies`;
+    return `${this.prefix}:${this.modelTag(version)}:movies`;
   }
 
   /** String: the model's demographic clusters for cold-start users, JSON. */
   modelDemographics(version: number): string {
-    return `${this.prefix}:model:${version}:demographics`;
+    return `${this.prefix}:${this.modelTag(version)}:demographics`;
   }
 
   clusterTag(version: number, cluster: number): string {
@@ -146,5 +160,21 @@ export class RedisKeys {
 
   userMetaClusterField(version: number): string {
     return `c:${version}`;
+  }
+
+  /** Every key of a model version: its own and its clusters' (`clusters` of them). */
+  modelVersionKeys(version: number, clusters: number): string[] {
+    return [
+      this.modelDescription(version),
+      this.modelCentroids(version),
+      this.modelMovies(version),
+      this.modelDemographics(version),
+      ...Array.from({ length: clusters }, (_, c) => [
+        this.clusterFavourites(version, c),
+        this.clusterRatingSums(version, c),
+        this.clusterRatingCounts(version, c),
+        this.clusterApplied(version, c),
+      ]).flat(),
+    ];
   }
 }

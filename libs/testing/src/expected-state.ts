@@ -1,5 +1,6 @@
-import { FAVOURITE_MIN_RATING, type IngestEvent } from '@app/events';
-import { type ClusterAggregates, type StoredRating } from '@app/store';
+import { DEFAULT_FAVOURITE_MIN_RATING, favouritesOf, type IngestEvent } from '@app/events';
+import { type ClusterAggregates } from '@app/recommend';
+import { type StoredRating } from '@app/store';
 
 export interface ExpectedUser {
   ratings: Map<number, StoredRating>;
@@ -9,15 +10,24 @@ export interface ExpectedUser {
 export interface ExpectedState {
   users: Map<number, ExpectedUser>;
   clusters: Map<number, ClusterAggregates>;
+  /** Every user's contribution, whatever their cluster. */
+  allUsers: ClusterAggregates;
 }
+
+const emptyAggregates = (): ClusterAggregates & {
+  favourites: Map<number, number>;
+  ratingSums: Map<number, number>;
+  ratingCounts: Map<number, number>;
+} => ({ favourites: new Map(), ratingSums: new Map(), ratingCounts: new Map() });
 
 /**
  * The test oracle: Redis state computed from scratch, in memory, from the valid events. Ratings
- * are last-writer-wins by (timestamp, rating); favourites are ratings of 4+ plus explicit ones.
+ * are last-writer-wins by (timestamp, rating); favourites are what favouritesOf says.
  */
 export function computeExpectedState(
   events: readonly IngestEvent[],
   clusterOf: ReadonlyMap<number, number>,
+  favouriteMinRating = DEFAULT_FAVOURITE_MIN_RATING,
 ): ExpectedState {
   const ratings = new Map<number, Map<number, StoredRating>>();
   const explicit = new Map<number, Set<number>>();
@@ -39,28 +49,30 @@ export function computeExpectedState(
   }
 
   const users = new Map<number, ExpectedUser>();
-  const clusters = new Map<number, ClusterAggregates>();
-  for (const [userId, userRatings] of ratings) {
-    const favourites = new Set(explicit.get(userId));
-    for (const [movie, { rating }] of userRatings) {
-      if (rating >= FAVOURITE_MIN_RATING) favourites.add(movie);
-    }
-    users.set(userId, { ratings: userRatings, favourites });
-
-    const cluster = clusterOf.get(userId);
-    if (cluster === undefined) continue;
-    let aggregates = clusters.get(cluster);
-    if (!aggregates) {
-      aggregates = { favourites: new Map(), ratingSums: new Map(), ratingCounts: new Map() };
-      clusters.set(cluster, aggregates);
-    }
-    for (const [movie, { rating }] of userRatings) {
+  const clusters = new Map<number, ReturnType<typeof emptyAggregates>>();
+  const allUsers = emptyAggregates();
+  const add = (aggregates: ReturnType<typeof emptyAggregates>, user: ExpectedUser): void => {
+    for (const [movie, { rating }] of user.ratings) {
       aggregates.ratingSums.set(movie, (aggregates.ratingSums.get(movie) ?? 0) + rating);
       aggregates.ratingCounts.set(movie, (aggregates.ratingCounts.get(movie) ?? 0) + 1);
     }
-    for (const movie of favourites) {
+    for (const movie of user.favourites) {
       aggregates.favourites.set(movie, (aggregates.favourites.get(movie) ?? 0) + 1);
     }
+  };
+  for (const [userId, userRatings] of ratings) {
+    const pairs = [...userRatings].map(([movie, { rating }]) => [movie, rating] as const);
+    const user = {
+      ratings: userRatings,
+      favourites: favouritesOf(pairs, explicit.get(userId) ?? [], favouriteMinRating),
+    };
+    users.set(userId, user);
+    add(allUsers, user);
+    const cluster = clusterOf.get(userId);
+    if (cluster === undefined) continue;
+    let aggregates = clusters.get(cluster);
+    if (!aggregates) clusters.set(cluster, (aggregates = emptyAggregates()));
+    add(aggregates, user);
   }
-  return { users, clusters };
+  return { users, clusters, allUsers };
 }

@@ -6,3 +6,4 @@ export * from './kafka-helpers';
 export * from './tcp-proxy';
 export * from './model.fixture';
 export * from './cli-process';
+export * from './test-stores';

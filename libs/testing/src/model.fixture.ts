@@ -1,38 +1,84 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_MODEL_SETTINGS } from '@app/clustering';
 import { type ReclusterSettings } from '@app/recluster';
-import { type RatingsRepository } from '@app/store';
+import {
+  type ModelDescription,
+  type ModelStore,
+  type ReclusterSchedule,
+  type UserEventStore,
+} from '@app/store';
 
 export interface TestModel {
   clusters: number;
   assignments: ReadonlyMap<number, number>;
-  movieIds?: Int32Array;
+  movieIds?: Float64Array;
   centroids?: Float32Array;
+  settings?: Partial<ModelDescription['settings']>;
 }
 
-/** Publishes a model through the real path (lock, save, next, assign, switch); returns its version. */
+/** A description of a model with these clusters and sizes, for tests. */
+export function aModelDescription(
+  version: number,
+  clusters: number,
+  overrides: Partial<ModelDescription> = {},
+): ModelDescription {
+  return {
+    version,
+    clusters,
+    settings: { ...DEFAULT_MODEL_SETTINGS, k: clusters },
+    builtAt: new Date().toISOString(),
+    users: 0,
+    ratings: 0,
+    inertia: 0,
+    iterations: 0,
+    sizes: new Array<number>(clusters).fill(0),
+    sizesBeforeMerge: new Array<number>(clusters).fill(0),
+    movedByMerge: 0,
+    buildSeconds: 0,
+    ...overrides,
+  };
+}
+
+/**
+ * Publishes a model through the real path (claim, save, next, place, publish); returns its
+ * version.
+ */
 export async function publishModel(
-  repository: RatingsRepository,
+  stores: { schedule: ReclusterSchedule; models: ModelStore; users: UserEventStore },
   model: TestModel,
 ): Promise<number> {
-  const token = randomUUID();
-  if (!(await repository.acquireReclusterLock(token, 30_000)))
-    throw new Error('recluster lock is taken');
+  const outcome = await stores.schedule.claim(randomUUID(), { kind: 'now' }, 30_000);
+  if ('skipped' in outcome) throw new Error(`could not claim a run: ${outcome.skipped}`);
+  const claim = outcome.claimed;
   try {
-    const version = await repository.newModelVersion();
-    const movieIds = model.movieIds ?? Int32Array.of(1);
-    await repository.saveModel({
-      version,
-      clusters: model.clusters,
+    const movieIds = model.movieIds ?? Float64Array.of(1);
+    const sizes = new Array<number>(model.clusters).fill(0);
+    for (const cluster of model.assignments.values()) sizes[cluster] = (sizes[cluster] ?? 0) + 1;
+    const description = aModelDescription(claim.version, model.clusters, {
+      users: model.assignments.size,
+      sizes,
+      sizesBeforeMerge: sizes,
+    });
+    description.settings = { ...description.settings, ...model.settings };
+    await stores.models.save({
+      description,
       movieIds,
       centroids: model.centroids ?? new Float32Array(model.clusters * movieIds.length),
-      info: { builtAt: new Date().toISOString() },
     });
-    await repository.setNextModel(version);
-    await repository.assignUsers(version, model.clusters, model.assignments);
-    await repository.switchModel(token, version, 10);
-    return version;
+    await stores.models.setNext(claim);
+    await stores.users.placeUsers(
+      {
+        version: claim.version,
+        clusters: model.clusters,
+        favouriteMinRating: description.settings.favouriteMinRating,
+      },
+      model.assignments,
+      { provisional: false },
+    );
+    await stores.models.publish(claim, 10);
+    return claim.version;
   } finally {
-    await repository.releaseReclusterLock(token);
+    await stores.schedule.release(claim);
   }
 }
 
@@ -40,11 +86,9 @@ export async function publishModel(
 export const aReclusterSettings = (
   overrides: Partial<ReclusterSettings> = {},
 ): ReclusterSettings => ({
+  ...DEFAULT_MODEL_SETTINGS,
   k: 3,
   minClusterSize: 2,
-  values: 'centred',
-  normalize: true,
-  seed: 1,
   restarts: 1,
   threads: 1,
   demographicK: 2,

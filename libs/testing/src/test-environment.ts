@@ -19,10 +19,15 @@ export function isolatedEnvironment(): { kafka: KafkaConfig; redis: RedisConfig;
     kafka: {
       brokers: brokers.split(','),
       clientId: id,
-      topicPartitions: 3,
+      topicLayout: { partitions: 3, replicationFactor: -1 },
       topics: { rating: `ratings-${id}`, favourite: `favourites-${id}` },
     },
-    redis: { url: redisUrl, keyPrefix: id, cluster: false, scriptBatchUsers: 7 },
+    redis: {
+      url: redisUrl,
+      keyPrefix: id,
+      cluster: process.env.REDIS_CLUSTER === 'true',
+      scriptBatchUsers: 7,
+    },
     groupId: `ingest-${id}`,
   };
 }
@@ -35,8 +40,9 @@ export function serviceEnvironment(
     KAFKA_BROKERS: env.kafka.brokers.join(','),
     KAFKA_RATINGS_TOPIC: env.kafka.topics.rating,
     KAFKA_FAVOURITES_TOPIC: env.kafka.topics.favourite,
-    KAFKA_TOPIC_PARTITIONS: String(env.kafka.topicPartitions),
+    KAFKA_TOPIC_PARTITIONS: String(env.kafka.topicLayout.partitions),
     REDIS_URL: env.redis.url,
+    REDIS_CLUSTER: String(env.redis.cluster),
     REDIS_KEY_PREFIX: env.redis.keyPrefix,
     INGEST_GROUP_ID: env.groupId,
   };

@@ -1,0 +1,237 @@
+/**
+ * Lua shared by the scripts that change users and cluster aggregates, so each rule is written
+ * once. The rules' parameters (a model's favourite threshold, say) come from the TypeScript that
+ * owns them, as script arguments.
+ *
+ * Stored values. A user's rating of a movie is one integer, timestamp * 16 + rating in half
+ * stars (1..10); an explicit favourite is timestamp * 2 + 1 when added (0 when removed). Either
+ * orders by (timestamp, value), so last-writer-wins is one comparison of integers, exact below
+ * 2^53 (events bound timestamps to 2^49 - 1), and Redis keeps them in its compact integer
+ * encoding. Lua numbers are doubles: fmt() writes them as integers, never as "1.2e+15".
+ *
+ * A model to apply to is {v = version, k = clusters, fav2 = favourite threshold in half stars}.
+ * Version 0 is the all-users aggregate: one cluster everyone is in, kept whatever models exist.
+ *
+ * planUser(ratingsKey, favsKey, events) reads, and does not write, what a user's events change:
+ * {before = {movie -> {r, f}}, after = {movie -> {r, f}}, ratings = {movie -> new value},
+ * favs = {movie -> new value}}. An event is [kind, movie, packed value], kind "r" (rating) or
+ * "f" (explicit favourite); a replayed, duplicated or late event changes nothing. Scripts read
+ * everything they need and check every condition before their first write: a script that fails
+ * part-way keeps what it wrote, and a batch replayed after it would then find the users changed
+ * and add nothing to the clusters.
+ *
+ * writePlan(ratingsKey, favsKey, plan) writes a plan's new values.
+ *
+ * planDeltas(plan, fav2) is the plan's effect on a cluster's aggregates, with fav2 as the
+ * favourite threshold: {movie -> {sum2, count, favourite}}, movies without effect left out.
+ *
+ * userContribution(ratingsKey, favsKey, fav2) is everything one user adds to a cluster's
+ * aggregates, in the same shape: what a user brings when joining a cluster, or takes when leaving.
+ *
+ * addDeltas(acc, deltas, sign) sums deltas (negated when sign is -1) into an accumulator.
+ *
+ * applyDelta(favs, sums, counts, movie, d) adds one delta to a cluster's aggregates and drops
+ * entries that reach zero, so the aggregates equal a from-scratch computation key for key.
+ *
+ * usersClusters(models, users, keysPerUser) reads each user's cluster in each model from their
+ * meta hash (the third of each user's keysPerUser keys): clusters[i][m], unassigned[m] (1-based
+ * user indexes with no cluster in model m) and provisional[i][m] (the rating count at which a
+ * provisionally placed user was placed). The users' own fields decide, not the caller's view: a
+ * cluster in a version newer than the given ones means a model was published after the caller
+ * looked, and it returns nil so the script can refuse before its first write. Fields of older,
+ * inactive versions are ignored: those aggregates are no longer maintained.
+ *
+ * duePlacements(models, provisional, users, keysPerUser) lists, per model, the provisionally
+ * placed users whose ratings doubled since they were placed (1, 2, 4, 8, ... ratings): their
+ * placement is due again, now that their ratings say more.
+ *
+ * planPlacement(ratings, favs, meta, input, cluster) reads what putting one user in `cluster` of
+ * version input.v changes (see place-users.script): {current, movable, moves, deltas, rated,
+ * stale}; writePlacement(meta, input, cluster, plan) writes the user's fields.
+ */
+export const LUA_FUNCTIONS = `
+local STALE = 'STALE_MODELS a model version newer than the active ones exists'
+
+local function fmt(n) return string.format('%.0f', n) end
+
+local function contribution(r, f, fav2)
+  local r2 = r and r % 16
+  local count = r2 and 1 or 0
+  local fav = ((f and f % 2 == 1) or (r2 ~= nil and r2 >= fav2)) and 1 or 0
+  return r2 or 0, count, fav
+end
+
+local function planUser(ratingsKey, favsKey, events)
+  local before, after, ratings, favs = {}, {}, {}, {}
+  for _, ev in ipairs(events) do
+    local kind, movie, value = ev[1], ev[2], ev[3]
+    local s = after[movie]
+    if s == nil then
+      local r = redis.call('HGET', ratingsKey, movie)
+      local f = redis.call('HGET', favsKey, movie)
+      s = {r = r and tonumber(r), f = f and tonumber(f)}
+      before[movie] = {r = s.r, f = s.f}
+      after[movie] = s
+    end
+    if kind == 'r' then
+      if s.r == nil or value > s.r then
+        s.r = value
+        ratings[movie] = value
+      end
+    elseif s.f == nil or value > s.f then
+      s.f = value
+      favs[movie] = value
+    end
+  end
+  return {before = before, after = after, ratings = ratings, favs = favs}
+end
+
+local function hsetAll(key, values)
+  local args = {}
+  for field, value in pairs(values) do
+    args[#args + 1] = field
+    args[#args + 1] = fmt(value)
+    if #args >= 1000 then
+      redis.call('HSET', key, unpack(args))
+      args = {}
+    end
+  end
+  if #args > 0 then redis.call('HSET', key, unpack(args)) end
+end
+
+local function writePlan(ratingsKey, favsKey, plan)
+  hsetAll(ratingsKey, plan.ratings)
+  hsetAll(favsKey, plan.favs)
+end
+
+local function planDeltas(plan, fav2)
+  local deltas = {}
+  for movie, a in pairs(plan.after) do
+    local b = plan.before[movie]
+    local sb, cb, fb = contribution(b.r, b.f, fav2)
+    local sa, ca, fa = contribution(a.r, a.f, fav2)
+    if sa ~= sb or ca ~= cb or fa ~= fb then deltas[movie] = {sa - sb, ca - cb, fa - fb} end
+  end
+  return deltas
+end
+
+local function userContribution(ratingsKey, favsKey, fav2)
+  local deltas = {}
+  local flat = redis.call('HGETALL', ratingsKey)
+  for i = 1, #flat, 2 do
+    local s, c, f = contribution(tonumber(flat[i + 1]), nil, fav2)
+    deltas[flat[i]] = {s, c, f}
+  end
+  flat = redis.call('HGETALL', favsKey)
+  for i = 1, #flat, 2 do
+    if tonumber(flat[i + 1]) % 2 == 1 then
+      local d = deltas[flat[i]]
+      if d == nil then deltas[flat[i]] = {0, 0, 1} else d[3] = 1 end
+    end
+  end
+  return deltas
+end
+
+local function addDeltas(acc, deltas, sign)
+  for movie, d in pairs(deltas) do
+    local a = acc[movie] or {0, 0, 0}
+    a[1], a[2], a[3] = a[1] + sign * d[1], a[2] + sign * d[2], a[3] + sign * d[3]
+    acc[movie] = a
+  end
+end
+
+local function applyDelta(favs, sums, counts, movie, d)
+  if d[1] ~= 0 then redis.call('HINCRBY', sums, movie, d[1]) end
+  if d[2] ~= 0 and redis.call('HINCRBY', counts, movie, d[2]) <= 0 then
+    redis.call('HDEL', counts, movie)
+    redis.call('HDEL', sums, movie)
+  end
+  if d[3] ~= 0 and tonumber(redis.call('ZINCRBY', favs, d[3], movie)) <= 0 then
+    redis.call('ZREM', favs, movie)
+  end
+end
+
+local function usersClusters(models, users, keysPerUser)
+  local index, newest = {}, 0
+  for m, model in ipairs(models) do
+    index[model.v] = m
+    newest = math.max(newest, model.v)
+  end
+  local clusters, unassigned, provisional = {}, {}, {}
+  for m = 1, #models do unassigned[m] = {} end
+  for i = 1, users do
+    local mine, marks = {}, {}
+    local flat = redis.call('HGETALL', KEYS[(i - 1) * keysPerUser + 3])
+    for f = 1, #flat, 2 do
+      local kind, version = string.match(flat[f], '^([cp]):(%d+)$')
+      version = tonumber(version)
+      if version then
+        if version > newest then return nil end
+        local m = index[version]
+        if m then
+          local value = tonumber(flat[f + 1])
+          if kind == 'c' then
+            if value >= models[m].k then
+              error('cluster ' .. value .. ' is outside model ' .. version)
+            end
+            mine[m] = value
+          else
+            marks[m] = value
+          end
+        end
+      end
+    end
+    for m, model in ipairs(models) do
+      if model.v == 0 then
+        mine[m] = 0
+      elseif mine[m] == nil then
+        table.insert(unassigned[m], i)
+      end
+    end
+    clusters[i], provisional[i] = mine, marks
+  end
+  return clusters, unassigned, provisional
+end
+
+local function duePlacements(models, provisional, users, keysPerUser)
+  local due = {}
+  for m = 1, #models do due[m] = {} end
+  for i = 1, users do
+    for m, placedAt in pairs(provisional[i]) do
+      local rated = redis.call('HLEN', KEYS[(i - 1) * keysPerUser + 1])
+      if rated >= math.max(1, 2 * placedAt) then table.insert(due[m], i) end
+    end
+  end
+  return due
+end
+
+local function planPlacement(ratings, favs, meta, input, cluster)
+  local raw = redis.call('HGET', meta, 'c:' .. input.v)
+  local plan = {current = raw and tonumber(raw), stale = {}}
+  plan.movable = plan.current == nil or redis.call('HEXISTS', meta, 'p:' .. input.v) == 1
+  plan.moves = plan.movable and plan.current ~= cluster
+  if plan.moves then plan.deltas = userContribution(ratings, favs, input.fav2) end
+  if plan.movable then plan.rated = redis.call('HLEN', ratings) end
+  if input.keep then
+    local keep = {[input.v] = true}
+    for _, v in ipairs(input.keep) do keep[v] = true end
+    for _, f in ipairs(redis.call('HKEYS', meta)) do
+      local v = tonumber(string.match(f, '^[cp]:(%d+)$'))
+      if v and not keep[v] then table.insert(plan.stale, f) end
+    end
+  end
+  return plan
+end
+
+local function writePlacement(meta, input, cluster, plan)
+  if plan.moves then redis.call('HSET', meta, 'c:' .. input.v, cluster) end
+  if plan.movable then
+    if input.provisional then
+      redis.call('HSET', meta, 'p:' .. input.v, plan.rated)
+    else
+      redis.call('HDEL', meta, 'p:' .. input.v)
+    end
+  end
+  if #plan.stale > 0 then redis.call('HDEL', meta, unpack(plan.stale)) end
+end
+`;

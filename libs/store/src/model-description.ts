@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { modelSettingsSchema } from '@app/clustering';
+
+const count = z.number().int().nonnegative();
+
+/**
+ * A published model's description, stored with it and parsed whenever it is read: what built it
+ * (its settings, which every reader follows) and what it found. Written by the recluster worker.
+ */
+export const modelDescriptionSchema = z
+  .object({
+    version: z.number().int().positive(),
+    clusters: z.number().int().positive(),
+    settings: modelSettingsSchema,
+    builtAt: z.iso.datetime(),
+    users: count,
+    ratings: count,
+    /** k-means inertia over the clustered rows, before the merge. */
+    inertia: z.number().nonnegative(),
+    iterations: count,
+    /** Users per cluster, after the merge. */
+    sizes: z.array(count),
+    sizesBeforeMerge: z.array(count),
+    movedByMerge: count,
+    /** From claiming the run to storing the model, in seconds. */
+    buildSeconds: z.number().nonnegative(),
+    /** The version whose clusters this one republished, for a rollback. */
+    rollbackOf: z.number().int().positive().optional(),
+  })
+  .refine((d) => d.sizes.length === d.clusters, {
+    message: 'expected one size per cluster',
+    path: ['sizes'],
+  });
+
+export type ModelDescription = z.infer<typeof modelDescriptionSchema>;
+
+/** A stored model record that does not parse: written by another version, or damaged. */
+export class ModelRecordError extends Error {
+  readonly code = 'MODEL_RECORD_INVALID';
+
+  constructor(
+    readonly version: number,
+    detail: string,
+  ) {
+    super(`the stored description of model ${version} is invalid: ${detail}`);
+    this.name = 'ModelRecordError';
+  }
+}

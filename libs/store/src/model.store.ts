@@ -1,0 +1,258 @@
+import { type DemographicModel, demographicModelSchema } from '@app/recommend';
+import {
+  type ModelDescription,
+  modelDescriptionSchema,
+  ModelRecordError,
+} from './model-description';
+import { publishModelScript, setNextModelScript } from './publish-model.script';
+import { type ReclusterClaim } from './recluster-schedule.store';
+import { chunksBySlot, internalsOf, type RedisConnection } from './redis-connection';
+import { type ActiveModel } from './user-events.store';
+
+/** A model as stored: its description, its centres over its movie columns, its demographics. */
+export interface StoredModel {
+  description: ModelDescription;
+  /** Cluster-major centres: centroids[c * movieIds.length + column]. */
+  centroids: Float32Array;
+  movieIds: Float64Array;
+  /** Demographic clusters for users with a profile and no ratings, when any user had one. */
+  demographics?: DemographicModel;
+}
+
+/** How a publish pins its model, so scheduled runs leave it in place: for a while, or until resumed. */
+export interface PinRequest {
+  /** Undefined: until scheduling is resumed. */
+  forMs?: number;
+  reason: string;
+}
+
+/** The recluster run lost its lock, or a newer run began, before it could write. */
+export class FencedOutError extends Error {
+  readonly code = 'FENCED_OUT';
+
+  constructor(cause: unknown) {
+    super('the recluster lock was lost or a newer run began: this run may not publish', {
+      cause,
+    });
+    this.name = 'FencedOutError';
+  }
+}
+
+/**
+ * Model versions: stored, made "next" and then current, listed, and deleted. Every write of a
+ * recluster run is fenced by its claim (see ReclusterSchedule): a run that lost its lock can
+ * never change which model is in use. A version never changes once stored, so its description
+ * is read and parsed once.
+ */
+export class ModelStore {
+  private readonly descriptions = new Map<number, ModelDescription>();
+
+  constructor(private readonly connection: RedisConnection) {}
+
+  async currentVersion(): Promise<number | undefined> {
+    const { client, keys } = internalsOf(this.connection);
+    return toVersion(await client.get(keys.currentModel()));
+  }
+
+  /** The version a recluster is publishing, or one a failed run left behind. */
+  async nextVersion(): Promise<number | undefined> {
+    const { client, keys } = internalsOf(this.connection);
+    return toVersion(await client.get(keys.nextModel()));
+  }
+
+  /**
+   * Models whose cluster aggregates ingestion keeps up to date: the current one and, while a
+   * recluster is publishing, the next one; with each one's own rules.
+   */
+  async activeModels(): Promise<ActiveModel[]> {
+    const { client, keys } = internalsOf(this.connection);
+    const [current, next] = await Promise.all([
+      client.get(keys.currentModel()),
+      client.get(keys.nextModel()),
+    ]);
+    const versions = [...new Set([current, next].flatMap((v) => toVersion(v) ?? []))];
+    const models = await Promise.all(
+      versions.map(async (version) => {
+        const description = await this.describe(version);
+        // A "next" is always stored before it is named; a current one must be there.
+        if (description === undefined) {
+          if (String(version) === current) throw new ModelRecordError(version, 'it is missing');
+          return [];
+        }
+        return [
+          {
+            version,
+            clusters: description.clusters,
+            favouriteMinRating: description.settings.favouriteMinRating,
+          },
+        ];
+      }),
+    );
+    return models.flat();
+  }
+
+  /** A version's description, parsed; undefined when the version is not stored. */
+  async describe(version: number): Promise<ModelDescription | undefined> {
+    const cached = this.descriptions.get(version);
+    if (cached !== undefined) return cached;
+    const { client, keys } = internalsOf(this.connection);
+    const raw = await client.get(keys.modelDescription(version));
+    if (raw === null) return undefined;
+    const description = parseDescription(version, raw);
+    this.descriptions.set(version, description);
+    return description;
+  }
+
+  async load(version: number): Promise<StoredModel | undefined> {
+    const { client, keys } = internalsOf(this.connection);
+    const [description, centroids, movies, demographics] = await Promise.all([
+      this.describe(version),
+      client.getBuffer(keys.modelCentroids(version)),
+      client.getBuffer(keys.modelMovies(version)),
+      client.get(keys.modelDemographics(version)),
+    ]);
+    if (description === undefined || centroids === null || movies === null) return undefined;
+    return {
+      description,
+      centroids: new Float32Array(copyOf(centroids)),
+      movieIds: new Float64Array(copyOf(movies)),
+      ...(demographics === null ? {} : { demographics: parseDemographics(version, demographics) }),
+    };
+  }
+
+  /** Stores what a version needs before users can be placed in it. */
+  async save(model: StoredModel): Promise<void> {
+    const { client, keys } = internalsOf(this.connection);
+    const { version } = model.description;
+    const description = modelDescriptionSchema.parse(model.description);
+    await Promise.all([
+      model.demographics === undefined
+        ? undefined
+        : client.set(keys.modelDemographics(version), JSON.stringify(model.demographics)),
+      client.set(keys.modelCentroids(version), bytesOf(model.centroids)),
+      client.set(keys.modelMovies(version), bytesOf(model.movieIds)),
+      client.set(keys.modelDescription(version), JSON.stringify(description)),
+    ]);
+  }
+
+  /** Makes ingestion maintain the claim's version from now on, beside the current one. */
+  async setNext(claim: ReclusterClaim): Promise<void> {
+    const { client, keys } = internalsOf(this.connection);
+    await fenced(() =>
+      setNextModelScript.run(
+        client,
+        [keys.reclusterLock(), keys.versionCounter(), keys.nextModel()],
+        [claim.token, String(claim.version)],
+      ),
+    );
+  }
+
+  /**
+   * Makes the claim's version the one in use, atomically and only while the claim is still the
+   * newest and holds the lock; a rollback pins it. Returns the versions that fell out of the
+   * kept history. Throws FencedOutError otherwise.
+   */
+  async publish(claim: ReclusterClaim, keep: number, pin?: PinRequest): Promise<number[]> {
+    const { client, keys } = internalsOf(this.connection);
+    const dropped = (await fenced(() =>
+      publishModelScript.run(
+        client,
+        [
+          keys.reclusterLock(),
+          keys.versionCounter(),
+          keys.currentModel(),
+          keys.nextModel(),
+          keys.modelVersions(),
+          keys.modelPin(),
+        ],
+        [
+          claim.token,
+          String(claim.version),
+          String(keep),
+          pin === undefined ? '' : pin.forMs === undefined ? 'forever' : String(pin.forMs),
+          pin?.reason ?? '',
+        ],
+      ),
+    )) as string[];
+    return dropped.map(Number);
+  }
+
+  /** Published versions kept for rollback, oldest first, with their descriptions. */
+  async history(): Promise<{ version: number; description: ModelDescription | undefined }[]> {
+    const { client, keys } = internalsOf(this.connection);
+    const versions = (await client.lrange(keys.modelVersions(), 0, -1)).map(Number);
+    return Promise.all(
+      versions.map(async (version) => ({ version, description: await this.describe(version) })),
+    );
+  }
+
+  /**
+   * Deletes a version that is no longer active: its description, centres and every cluster's
+   * aggregates, with one UNLINK per hash slot. Users' fields of the version are left: scripts
+   * ignore versions that are not active, and the next recluster's assignment drops them.
+   */
+  async delete(version: number): Promise<void> {
+    const { client, keys, config } = internalsOf(this.connection);
+    const raw = await client.get(keys.modelDescription(version));
+    const clusters = raw === null ? 0 : clusterCountOf(raw);
+    const groups = chunksBySlot(
+      config,
+      keys.modelVersionKeys(version, clusters),
+      (key) => key,
+      1_000,
+    );
+    await Promise.all(groups.map((group) => client.unlink(...group)));
+    this.descriptions.delete(version);
+  }
+}
+
+const toVersion = (raw: string | null): number | undefined =>
+  raw === null ? undefined : Number(raw);
+
+const copyOf = (buffer: Buffer): ArrayBuffer =>
+  buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+
+const bytesOf = (array: Float32Array | Float64Array): Buffer =>
+  Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+
+function parseDescription(version: number, raw: string): ModelDescription {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new ModelRecordError(version, (error as Error).message);
+  }
+  const parsed = modelDescriptionSchema.safeParse(json);
+  if (!parsed.success) throw new ModelRecordError(version, parsed.error.message);
+  if (parsed.data.version !== version) {
+    throw new ModelRecordError(version, `it describes version ${parsed.data.version}`);
+  }
+  return parsed.data;
+}
+
+function parseDemographics(version: number, raw: string): DemographicModel {
+  const parsed = demographicModelSchema.safeParse(JSON.parse(raw));
+  if (!parsed.success) throw new ModelRecordError(version, `demographics: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** The cluster count of a description that may not parse any more, to delete what it names. */
+function clusterCountOf(raw: string): number {
+  try {
+    const clusters = Number((JSON.parse(raw) as { clusters?: unknown }).clusters);
+    return Number.isInteger(clusters) && clusters > 0 ? clusters : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function fenced<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('FENCED')) {
+      throw new FencedOutError(error);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,341 @@
+import { DEFAULT_FAVOURITE_MIN_RATING, type IngestEvent, type UserProfile } from '@app/events';
+import { applyEventsScript } from './apply-events.script';
+import { applyUserEventsScript } from './apply-user-events.script';
+import { placeUsersScript, placeUsersToOutboxScript } from './place-users.script';
+import { readUserScript } from './read-user.script';
+import { OutboxRelay } from './outbox.relay';
+import { chunksBySlot, internalsOf, type RedisConnection } from './redis-connection';
+import { decodeRating, encodeFavourite, encodeRating, fieldsOf, toProfile } from './stored-values';
+
+/** A model version whose cluster aggregates ingestion keeps up to date, with its rules. */
+export interface ActiveModel {
+  version: number;
+  clusters: number;
+  /** The model's favourite threshold: what its favourite counts count. */
+  favouriteMinRating: number;
+}
+
+/**
+ * Every user's contribution to per-movie totals, whatever models exist: version 0 is one cluster
+ * everyone is in (see ClusterAggregatesStore.readAllUsers).
+ */
+const ALL_USERS: ActiveModel = {
+  version: 0,
+  clusters: 1,
+  favouriteMinRating: DEFAULT_FAVOURITE_MIN_RATING,
+};
+
+export interface ApplyResult {
+  /** For each active version, the users of the events who have no cluster in it yet. */
+  unassigned: Map<number, number[]>;
+  /** For each active version, provisionally placed users whose ratings doubled since. */
+  duePlacements: Map<number, number[]>;
+}
+
+export interface StoredRating {
+  rating: number;
+  timestamp: number;
+}
+
+/** A user's cluster in one model version. */
+export interface UserCluster {
+  cluster: number;
+  /** Placed by ingestion (and placed again as ratings grow), not by a recluster. */
+  provisional: boolean;
+}
+
+/** Everything stored of one user. */
+export interface StoredUser {
+  /** model version -> the user's cluster in it. */
+  clusters: Map<number, UserCluster>;
+  /** movieId -> the latest rating. */
+  ratings: Map<number, StoredRating>;
+  /** Movies added as favourites (favourites by rating are the model's to derive). */
+  explicitFavourites: Set<number>;
+  profile: UserProfile | undefined;
+}
+
+/** A user belongs to a model version newer than the ones the caller applied events to. */
+export class StaleModelsError extends Error {
+  readonly code = 'STALE_MODELS';
+
+  constructor(cause: unknown) {
+    super('a model was published while the events were applied; look the models up again', {
+      cause,
+    });
+    this.name = 'StaleModelsError';
+  }
+}
+
+/**
+ * Users' events, and their places in clusters: the writes of ingestion and of a recluster's
+ * assignment step, and the one read of a user.
+ *
+ * Writes go through idempotent Lua scripts, each confined to one hash slot, so a batch can be
+ * replayed any number of times after a failure and Redis ends in the same state. On one node a
+ * script updates a group of users and their clusters' aggregates together; on Redis Cluster user
+ * keys and cluster keys live on different slots, and each user's effect on its clusters travels
+ * through the user's outbox (see OutboxRelay).
+ */
+export class UserEventStore {
+  private readonly outboxes: OutboxRelay;
+
+  constructor(private readonly connection: RedisConnection) {
+    this.outboxes = new OutboxRelay(connection);
+  }
+
+  /**
+   * Applies validated events in order to the users and to the cluster aggregates of the given
+   * models. Resolves only when every write is in Redis; any replay of the same events changes
+   * nothing. Throws StaleModelsError, having written nothing for the refusing group, when a
+   * user already belongs to a newer model: the caller looks the models up again and retries.
+   */
+  async applyEvents(
+    events: readonly IngestEvent[],
+    models: readonly ActiveModel[],
+  ): Promise<ApplyResult> {
+    const byUser = new Map<number, ScriptEvent[]>();
+    for (const event of events) {
+      const list = byUser.get(event.userId);
+      if (list) list.push(toScriptEvent(event));
+      else byUser.set(event.userId, [toScriptEvent(event)]);
+    }
+    const userIds = [...byUser.keys()];
+    const empty: ApplyResult = { unassigned: new Map(), duePlacements: new Map() };
+    if (userIds.length === 0) return empty;
+    const { client, keys, config } = internalsOf(this.connection);
+    const targets = [ALL_USERS, ...models];
+    const payloadModels = targets.map(toScriptModel);
+    const groups = chunksBySlot(config, userIds, (userId) => keys.userTag(userId));
+    const users = (group: number[]) => group.map((userId) => byUser.get(userId) ?? []);
+    const [, replies] = await Promise.all([
+      client.sadd(keys.users(), ...userIds.map(String)),
+      Promise.all(
+        groups.map((group) =>
+          config.cluster
+            ? applyUserEventsScript.run(
+                client,
+                group.flatMap((userId) => this.userKeys(userId, true)),
+                [JSON.stringify({ models: payloadModels, users: users(group) })],
+              )
+            : applyEventsScript.run(
+                client,
+                [
+                  ...group.flatMap((userId) => this.userKeys(userId, false)),
+                  ...this.clusterKeys(targets),
+                ],
+                [JSON.stringify({ models: payloadModels, users: users(group) })],
+              ),
+        ),
+      ).catch((error: unknown) => {
+        throw error instanceof Error && error.message.includes('STALE_MODELS')
+          ? new StaleModelsError(error)
+          : error;
+      }),
+    ]);
+    let perGroup = replies as [number[][], number[][]][];
+    if (config.cluster) {
+      const withOutboxes = replies as [string[][], number[][], number[][]][];
+      await this.outboxes.relay(
+        groups,
+        withOutboxes.map(([outboxes]) => outboxes),
+      );
+      perGroup = withOutboxes.map(([, unassigned, due]) => [unassigned, due]);
+    }
+    const byModel = (pick: 0 | 1): Map<number, number[]> =>
+      new Map(
+        models.map(({ version }, j) => [
+          version,
+          // Index j + 1: the all-users aggregate is the scripts' first model.
+          groups.flatMap((group, g) =>
+            (perGroup[g]?.[pick][j + 1] ?? []).flatMap((index) => group.slice(index - 1, index)),
+          ),
+        ]),
+      );
+    return { unassigned: byModel(0), duePlacements: byModel(1) };
+  }
+
+  /**
+   * Puts users in clusters of a model version (see place-users.script): users without a cluster
+   * join theirs with everything they rated so far, provisionally placed users move, users a
+   * recluster assigned stay. A recluster's assignment (`provisional: false`) also drops each
+   * user's fields of versions other than `keep`. Returns how many users joined or moved.
+   */
+  async placeUsers(
+    model: ActiveModel,
+    clusters: ReadonlyMap<number, number>,
+    { provisional, keep }: { provisional: boolean; keep?: readonly number[] },
+  ): Promise<number> {
+    const { client, keys, config } = internalsOf(this.connection);
+    const groups = chunksBySlot(config, [...clusters.keys()], (userId) => keys.userTag(userId));
+    const payload = (group: number[]) =>
+      JSON.stringify({
+        v: model.version,
+        fav2: model.favouriteMinRating * 2,
+        provisional,
+        keep: keep ?? null,
+        clusters: group.map((userId) => clusters.get(userId)),
+      });
+    if (config.cluster) {
+      const replies = (await Promise.all(
+        groups.map((group) =>
+          placeUsersToOutboxScript.run(
+            client,
+            group.flatMap((userId) => this.userKeys(userId, true)),
+            [payload(group)],
+          ),
+        ),
+      )) as [string[][], number][];
+      await this.outboxes.relay(
+        groups,
+        replies.map(([outboxes]) => outboxes),
+      );
+      return replies.reduce((sum, [, changed]) => sum + changed, 0);
+    }
+    const clusterKeys = this.clusterKeys([model]);
+    const counts = await Promise.all(
+      groups.map((group) =>
+        placeUsersScript.run(
+          client,
+          [...group.flatMap((userId) => this.userKeys(userId, false)), ...clusterKeys],
+          [payload(group)],
+        ),
+      ),
+    );
+    return counts.reduce<number>((sum, n) => sum + Number(n), 0);
+  }
+
+  /** Everything stored of one user, in one round trip. */
+  async readUser(userId: number): Promise<StoredUser> {
+    const { client, keys } = internalsOf(this.connection);
+    const [meta, ratings, favourites, profile] = (await readUserScript.run(
+      client,
+      [
+        keys.userMeta(userId),
+        keys.userRatings(userId),
+        keys.userExplicitFavourites(userId),
+        keys.userProfile(userId),
+      ],
+      [],
+    )) as [string[], string, string, string[]];
+    return {
+      clusters: clustersIn(meta),
+      ratings: ratingsIn(ratings),
+      explicitFavourites: favouritesIn(favourites),
+      profile: profile.length === 0 ? undefined : toProfile(fieldsOf(profile)),
+    };
+  }
+
+  /** Several users, concurrently (one round trip each, pipelined). */
+  readUsers(userIds: readonly number[]): Promise<StoredUser[]> {
+    return Promise.all(userIds.map((userId) => this.readUser(userId)));
+  }
+
+  /** The cluster of each given user in a version (users without one are left out). */
+  async clustersOf(userIds: readonly number[], version: number): Promise<Map<number, number>> {
+    const { client, keys } = internalsOf(this.connection);
+    const field = keys.userMetaClusterField(version);
+    const result = new Map<number, number>();
+    for (let i = 0; i < userIds.length; i += 10_000) {
+      const chunk = userIds.slice(i, i + 10_000);
+      const clusters = await Promise.all(
+        chunk.map((userId) => client.hget(keys.userMeta(userId), field)),
+      );
+      chunk.forEach((userId, j) => {
+        const cluster = clusters[j];
+        if (cluster !== null && cluster !== undefined) result.set(userId, Number(cluster));
+      });
+    }
+    return result;
+  }
+
+  /** Every user who ever sent an event, ascending. */
+  async userIds(): Promise<number[]> {
+    const { client, keys } = internalsOf(this.connection);
+    const members = await client.smembers(keys.users());
+    return members.map(Number).sort((a, b) => a - b);
+  }
+
+  /** A user's keys in script order: ratings, explicit favourites, meta (and outbox). */
+  private userKeys(userId: number, withOutbox: boolean): string[] {
+    const { keys } = internalsOf(this.connection);
+    const userKeys = [
+      keys.userRatings(userId),
+      keys.userExplicitFavourites(userId),
+      keys.userMeta(userId),
+    ];
+    if (withOutbox) userKeys.push(keys.userOutbox(userId));
+    return userKeys;
+  }
+
+  /** Every cluster's aggregate keys (favourites, sums, counts) of the models, in order. */
+  private clusterKeys(models: readonly ActiveModel[]): string[] {
+    const { keys } = internalsOf(this.connection);
+    return models.flatMap(({ version, clusters }) =>
+      Array.from({ length: clusters }, (_, cluster) => [
+        keys.clusterFavourites(version, cluster),
+        keys.clusterRatingSums(version, cluster),
+        keys.clusterRatingCounts(version, cluster),
+      ]).flat(),
+    );
+  }
+}
+
+/** An event as the scripts take it: [kind, movieId, packed value] (see lua-functions). */
+type ScriptEvent = [kind: 'r' | 'f', movieId: string, value: number];
+
+function toScriptEvent(event: IngestEvent): ScriptEvent {
+  switch (event.kind) {
+    case 'rating':
+      return ['r', String(event.movieId), encodeRating(event.rating, event.timestamp)];
+    case 'favourite':
+      return ['f', String(event.movieId), encodeFavourite(event.timestamp, true)];
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event kind in ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+const toScriptModel = ({ version, clusters, favouriteMinRating }: ActiveModel) => ({
+  v: version,
+  k: clusters,
+  fav2: favouriteMinRating * 2,
+});
+
+/** model version -> cluster, from a user's meta hash as a flat field, value list. */
+function clustersIn(meta: readonly string[]): Map<number, UserCluster> {
+  const fields = fieldsOf(meta);
+  const clusters = new Map<number, UserCluster>();
+  for (const [field, value] of Object.entries(fields)) {
+    if (!field.startsWith('c:')) continue;
+    const version = field.slice(2);
+    clusters.set(Number(version), {
+      cluster: Number(value),
+      provisional: fields[`p:${version}`] !== undefined,
+    });
+  }
+  return clusters;
+}
+
+/** A "movie,value,movie,value" list of ratings, decoded. */
+function ratingsIn(joined: string): Map<number, StoredRating> {
+  const ratings = new Map<number, StoredRating>();
+  if (joined.length === 0) return ratings;
+  const parts = joined.split(',');
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    ratings.set(Number(parts[i]), decodeRating(Number(parts[i + 1])));
+  }
+  return ratings;
+}
+
+/** The movies of a "movie,value,..." list of explicit favourites that are added, not removed. */
+function favouritesIn(joined: string): Set<number> {
+  const favourites = new Set<number>();
+  if (joined.length === 0) return favourites;
+  const parts = joined.split(',');
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    if (Number(parts[i + 1]) % 2 === 1) favourites.add(Number(parts[i]));
+  }
+  return favourites;
+}
