@@ -7,11 +7,13 @@ import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { freePort, ServiceProcess } from '@app/cli';
 import { Reclusterer } from '@app/recluster';
-import { RatingsRepository } from '@app/store';
 import {
+  applyToActiveModels,
   aReclusterSettings,
+  deleteKeysOf,
   generateEvents,
   isolatedEnvironment,
+  openStores,
   serviceEnvironment,
 } from '@app/testing';
 
@@ -81,7 +83,7 @@ describe('pages in a real browser', () => {
 
   it('draws the live dashboard: model, cluster sizes, ingest rate and history', async () => {
     const env = isolatedEnvironment();
-    const repository = new RatingsRepository(env.redis);
+    const stores = openStores(env.redis);
     const port = await freePort();
     const query = ServiceProcess.start('query', {
       ...serviceEnvironment(env),
@@ -91,10 +93,10 @@ describe('pages in a real browser', () => {
     });
     try {
       const events = generateEvents(2_000, { seed: 4, users: 60, movies: 40 });
-      await repository.applyEvents(events.slice(0, 1_000));
-      await repository.countIngestedEvents(1_000, 3);
+      await applyToActiveModels(stores, events.slice(0, 1_000));
+      await stores.counters.countBatch(1_000, 3);
       const outcome = await new Reclusterer(
-        repository,
+        stores,
         aReclusterSettings({ k: 4, minClusterSize: 3 }),
       ).run();
       expect(outcome.status).toBe('published');
@@ -108,8 +110,8 @@ describe('pages in a real browser', () => {
         [2, 1_000],
         [3, 1_500],
       ] as const) {
-        await repository.applyEvents(events.slice(from, from + 500));
-        await repository.countIngestedEvents(500);
+        await applyToActiveModels(stores, events.slice(from, from + 500));
+        await stores.counters.countBatch(500, 0);
         await page.waitForSelector(`body[data-refreshed="${reading}"]`, { timeout: 10_000 });
       }
 
@@ -128,8 +130,8 @@ describe('pages in a real browser', () => {
       await page.close();
     } finally {
       await query.stop();
-      await repository.deleteAll();
-      await repository.close();
+      await deleteKeysOf(env.redis);
+      await stores.close();
     }
   });
 });

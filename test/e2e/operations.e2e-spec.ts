@@ -1,17 +1,20 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { freePort, ServiceProcess } from '@app/cli';
 import { type IngestEvent } from '@app/events';
 import { consumerGroupLag, createKafka } from '@app/kafka';
-import { RatingsRepository } from '@app/store';
 import {
-  computeExpectedState,
+  applyToActiveModels,
   generateEvents,
   isolatedEnvironment,
-  serviceEnvironment,
+  lastJsonLine,
+  openStores,
+  runBuilt,
   publishModel,
-  readState,
+  serviceEnvironment,
+  stateAsStored,
   TcpProxy,
   toWire,
   waitFor,
@@ -91,15 +94,19 @@ describe('operations', () => {
     const env = isolatedEnvironment();
     const common = serviceEnvironment(env);
     const kafka = createKafka(env.kafka);
-    const repository = new RatingsRepository(env.redis);
-    closers.push(() => repository.close());
+    const stores = openStores(env.redis);
+    closers.push(() => stores.close());
     const lag = () => consumerGroupLag(kafka, env.groupId, Object.values(env.kafka.topics));
-    return { env, common, kafka, repository, lag };
+    return { env, common, kafka, stores, lag };
   }
 
-  async function startIngest(common: Record<string, string>) {
+  async function startIngest(common: Record<string, string>, extra: Record<string, string> = {}) {
     const port = await freePort();
-    const service = ServiceProcess.start('ingest', { ...common, INGEST_PORT: String(port) });
+    const service = ServiceProcess.start('ingest', {
+      ...common,
+      ...extra,
+      INGEST_PORT: String(port),
+    });
     services.push(service);
     await service.waitForLog(/listening on port/);
     return { service, url: `http://127.0.0.1:${port}` };
@@ -130,20 +137,17 @@ describe('operations', () => {
 
   describe('ingest', () => {
     it('loses and duplicates nothing when SIGTERM arrives mid-stream, and exits cleanly within 30 s', async () => {
-      const { env, common, kafka, repository, lag } = stackEnvironment();
+      const { env, common, kafka, stores, lag } = stackEnvironment();
       const users = 60;
       const clusters = [0, 1, 2];
-      // Users of no cluster are placed by nearest centre when first seen; the centres are all
-      // zero, so every distance ties and cluster 0 wins.
+      // Users of no cluster are placed by ingestion when first seen.
       const clusterOf = (userId: number) => (userId % 5 === 0 ? undefined : userId % 3);
       const assignments = new Map<number, number>();
-      const placed = new Map<number, number>();
       for (let userId = 1; userId <= users; userId++) {
         const cluster = clusterOf(userId);
         if (cluster !== undefined) assignments.set(userId, cluster);
-        placed.set(userId, cluster ?? 0);
       }
-      const version = await publishModel(repository, { clusters: clusters.length, assignments });
+      const version = await publishModel(stores, { clusters: clusters.length, assignments });
       const events = generateEvents(4_000, { seed: 31, users, movies: 40 });
       const chunks = Array.from({ length: 40 }, (_, i) => events.slice(i * 100, (i + 1) * 100));
       const producer = await connectProducer(kafka);
@@ -178,10 +182,53 @@ describe('operations', () => {
         what: 'the second service to commit everything',
       });
 
-      const expected = computeExpectedState(events, placed);
-      expect(await readState(repository, version, expected.users.keys(), clusters)).toEqual(
-        expected,
+      const stored = await stateAsStored(stores, version, events, clusters);
+      expect(stored.actual).toEqual(stored.expected);
+      expect(stored.clusters.size).toBe(users);
+    });
+
+    it('answers liveness while Kafka cannot be reached, and says so through readiness', async () => {
+      const { common } = stackEnvironment();
+      const nowhere = `127.0.0.1:${await freePort()}`;
+
+      const ingest = await startIngest(common, { KAFKA_BROKERS: nowhere });
+
+      expect((await probe(ingest.url, '/health/live')).status).toBe(200);
+      await waitFor(
+        async () => {
+          const ready = await probe(ingest.url, '/health/ready');
+          return ready.status === 503 &&
+            JSON.stringify(ready.body).includes(`KAFKA_BROKERS=${nowhere}`)
+            ? true
+            : undefined;
+        },
+        { what: 'readiness to name the unreachable brokers', timeoutMs: 90_000 },
       );
+      expect(ingest.service.exitCode).toBeNull();
+    });
+
+    it('turns readiness red when a partition makes no progress, though Redis answers', async () => {
+      const { env, common, kafka } = stackEnvironment();
+      const ingest = await startIngest(common, { INGEST_STALL_MS: '1000' });
+      await ingest.service.waitForLog(/consuming/);
+      // A malformed message whose dead-letter topic has gone: its batch cannot be handled.
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [`${env.kafka.topics.rating}.dlq`] });
+      await admin.disconnect();
+      const producer = await connectProducer(kafka);
+      await producer.send({ topic: env.kafka.topics.rating, messages: [{ key: '1', value: '{' }] });
+
+      await waitFor(
+        async () => {
+          const ready = await probe(ingest.url, '/health/ready');
+          return ready.status === 503 && JSON.stringify(ready.body).includes('no progress on')
+            ? ready
+            : undefined;
+        },
+        { what: 'readiness to report the stalled partition', timeoutMs: 60_000 },
+      );
+      expect((await probe(ingest.url, '/health/live')).status).toBe(200);
     });
 
     it('answers its probes and counts what it consumed in /metrics', async () => {
@@ -258,10 +305,10 @@ describe('operations', () => {
 
   describe('recluster', () => {
     it('exports the current model and its runs, and is ready only while Redis answers', async () => {
-      const { env, common, repository } = stackEnvironment();
+      const { env, common, stores } = stackEnvironment();
       const proxy = await redisProxy(env.redis.url);
       closers.push(() => proxy.cut());
-      await repository.applyEvents(generateEvents(1_500, { seed: 33, users: 30, movies: 25 }));
+      await applyToActiveModels(stores, generateEvents(1_500, { seed: 33, users: 30, movies: 25 }));
       const port = await freePort();
       const recluster = ServiceProcess.start('recluster', {
         ...common,
@@ -277,7 +324,7 @@ describe('operations', () => {
 
       const outcome = (await (await fetch(`${url}/v1/recluster`, { method: 'POST' })).json()) as {
         status: string;
-        model: { inertia: number; sizesAfter: number[]; users: number };
+        model: { inertia: number; sizes: number[]; users: number };
       };
 
       expect(outcome.status).toBe('published');
@@ -289,7 +336,7 @@ describe('operations', () => {
         .filter((s) => s.name === 'recommender_cluster_size')
         .sort((a, b) => Number(a.labels.cluster) - Number(b.labels.cluster))
         .map((s) => s.value);
-      expect(sizes).toEqual(outcome.model.sizesAfter);
+      expect(sizes).toEqual(outcome.model.sizes);
       expect(
         valueOf(metrics, 'recommender_http_request_duration_seconds_count', {
           method: 'POST',
@@ -308,6 +355,119 @@ describe('operations', () => {
         async () => ((await probe(url, '/health/ready')).status === 200 ? true : undefined),
         { what: 'recluster to be ready again' },
       );
+    });
+  });
+
+  describe('recluster leadership', () => {
+    async function startRecluster(common: Record<string, string>, extra: Record<string, string>) {
+      const port = await freePort();
+      const service = ServiceProcess.start('recluster', {
+        ...common,
+        RECLUSTER_PORT: String(port),
+        RECLUSTER_K: '3',
+        RECLUSTER_MIN_CLUSTER_SIZE: '2',
+        RECLUSTER_KEEP_VERSIONS: '20',
+        ...extra,
+      });
+      services.push(service);
+      await service.waitForLog(/listening on port/);
+      return { service, url: `http://127.0.0.1:${port}` };
+    }
+
+    it('publishes one model per interval between two replicas', async () => {
+      const { common, stores } = stackEnvironment();
+      await applyToActiveModels(stores, generateEvents(600, { seed: 41, users: 30, movies: 20 }));
+      const intervalMs = 4_000;
+      const schedule = { RECLUSTER_INTERVAL_MS: String(intervalMs), RECLUSTER_POLL_MS: '200' };
+      await Promise.all([startRecluster(common, schedule), startRecluster(common, schedule)]);
+      const first = await waitFor(() => stores.models.currentVersion(), { what: 'a first model' });
+      const builtAt = async () =>
+        (await stores.models.history()).map(({ description }) => Date.parse(description!.builtAt));
+      const started = (await builtAt())[0]!;
+
+      // Three intervals from the first run: runs at 0, 1 and 2 intervals, the next at 3.
+      await new Promise((resolve) => setTimeout(resolve, started + 2.6 * intervalMs - Date.now()));
+
+      const history = await stores.models.history();
+      expect(history.map(({ version }) => version)[0]).toBe(first);
+      expect(history).toHaveLength(3);
+      const times = await builtAt();
+      for (let i = 1; i < times.length; i++) {
+        expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(intervalMs - 500);
+      }
+    });
+
+    it('lets no replica frozen past its lock publish, and leaves nothing of its run', async () => {
+      const { env, common, stores } = stackEnvironment();
+      // Enough work that a run lasts a few seconds: many users, many k-means starts.
+      await applyToActiveModels(
+        stores,
+        generateEvents(60_000, { seed: 42, users: 2_000, movies: 300 }),
+      );
+      const slow = { RECLUSTER_K: '20', RECLUSTER_RESTARTS: '30', RECLUSTER_LOCK_TTL_MS: '1000' };
+      const frozen = await startRecluster(common, slow);
+      const other = await startRecluster(common, slow);
+
+      const frozenRun = fetch(`${frozen.url}/v1/recluster`, { method: 'POST' });
+      await frozen.service.waitForLog(/recluster run (\d+) started/);
+      frozen.service.signal('SIGSTOP');
+      const frozenVersion = Number(/recluster run (\d+) started/.exec(frozen.service.logs)![1]);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const published = (await (
+        await fetch(`${other.url}/v1/recluster`, { method: 'POST' })
+      ).json()) as { status: string; version: number };
+      expect(published.status).toBe('published');
+      frozen.service.signal('SIGCONT');
+
+      const answer = await frozenRun;
+      expect(answer.status).toBe(409);
+      expect(((await answer.json()) as { message: string }).message).toMatch(/lock was lost/);
+      expect(await stores.models.currentVersion()).toBe(published.version);
+      expect((await stores.models.history()).map(({ version }) => version)).toEqual([
+        published.version,
+      ]);
+      const raw = new Redis(env.redis.url);
+      closers.push(async () => {
+        raw.disconnect();
+        return Promise.resolve();
+      });
+      expect(await raw.keys(`${env.redis.keyPrefix}:{m:${frozenVersion}}:*`)).toEqual([]);
+      expect(await raw.keys(`${env.redis.keyPrefix}:{c:${frozenVersion}:*`)).toEqual([]);
+    });
+
+    it('keeps a rolled-back model pinned, in history and metrics, until resumed', async () => {
+      const { common, stores } = stackEnvironment();
+      await applyToActiveModels(stores, generateEvents(600, { seed: 43, users: 30, movies: 20 }));
+      // Due every second: without the pin the rollback would be replaced at once.
+      const recluster = await startRecluster(common, {
+        RECLUSTER_INTERVAL_MS: '1000',
+        RECLUSTER_POLL_MS: '100',
+      });
+      await waitFor(async () => ((await stores.models.history()).length >= 2 ? true : undefined), {
+        what: 'two models',
+      });
+      const cli = (...args: string[]) =>
+        runBuilt('apps/recluster/src/cli.js', args, { ...common, RECLUSTER_K: '3' });
+
+      const rollback = await cli('rollback');
+      expect(rollback.code).toBe(0);
+      const { version } = lastJsonLine(rollback.stdout) as { version: number };
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+
+      expect(await stores.models.currentVersion()).toBe(version);
+      const history = await cli('history');
+      expect(history.stderr).toMatch(
+        new RegExp(`model ${version} is pinned since .* until resumed`),
+      );
+      expect(lastJsonLine(history.stdout)).toMatchObject({ pin: { version } });
+      expect(valueOf(await scrape(recluster.url), 'recommender_model_pinned')).toBe(1);
+
+      expect((await cli('resume')).code).toBe(0);
+      await waitFor(
+        async () => ((await stores.models.currentVersion())! > version ? true : undefined),
+        { what: 'a scheduled run after resuming' },
+      );
+      expect(valueOf(await scrape(recluster.url), 'recommender_model_pinned')).toBe(0);
     });
   });
 
@@ -378,8 +538,8 @@ describe('operations', () => {
     });
 
     it('is not ready while Redis is unreachable and ready again once it is back, live throughout', async () => {
-      const { env, common, repository } = stackEnvironment();
-      await publishModel(repository, { clusters: 2, assignments: new Map([[1, 0]]) });
+      const { env, common, stores } = stackEnvironment();
+      await publishModel(stores, { clusters: 2, assignments: new Map([[1, 0]]) });
       const proxy = await redisProxy(env.redis.url);
       closers.push(() => proxy.cut());
       const query = await startQuery(common, `redis://127.0.0.1:${proxy.port}`);

@@ -11,11 +11,13 @@ import {
   QueryClient,
   QueryClientModule,
   recommendationsResponseSchema,
+  type RecommendationsResponse,
 } from '@app/query-client';
 import { ClusterRanking } from '@app/recommend';
-import { RatingsRepository } from '@app/store';
 import {
   computeExpectedState,
+  openStores,
+  type TestStores,
   type ExpectedState,
   generateEvents,
   isolatedEnvironment,
@@ -34,8 +36,10 @@ interface Stack {
   env: ReturnType<typeof isolatedEnvironment>;
   common: Record<string, string>;
   kafka: Kafka;
-  repository: RatingsRepository;
+  stores: TestStores;
   services: ServiceProcess[];
+  /** A user's answer before the first model was published. */
+  beforeAnyModel: RecommendationsResponse;
   queryUrl: string;
   rpcPort: number;
 }
@@ -111,6 +115,17 @@ async function startStack(events: IngestEvent[], profiles: Map<number, object>):
     { what: 'ingestion to catch up' },
   );
 
+  // No model yet: the query service answers from every user's ratings, once it re-read them.
+  const beforeAnyModel = await waitFor(
+    async () => {
+      const answer = recommendationsResponseSchema.parse(
+        (await getJson(`${query.url}/v1/users/1/recommendations?limit=5`)).body,
+      );
+      return answer.items.length > 0 ? answer : undefined;
+    },
+    { what: 'popular movies before the first model' },
+  );
+
   const reclusterPort = await freePort();
   const recluster = ServiceProcess.start('recluster', {
     ...common,
@@ -139,7 +154,8 @@ async function startStack(events: IngestEvent[], profiles: Map<number, object>):
     env,
     common,
     kafka,
-    repository: new RatingsRepository(env.redis),
+    stores: openStores(env.redis),
+    beforeAnyModel,
     services,
     queryUrl: query.url,
     rpcPort: query.rpcPort,
@@ -166,15 +182,15 @@ describe('query service', () => {
 
   beforeAll(async () => {
     stack = await startStack(events, profiles);
-    version = (await stack.repository.currentModelVersion())!;
+    version = (await stack.stores.models.currentVersion())!;
     const userIds = [...new Set(events.map((e) => e.userId))];
-    clusterOf = await stack.repository.clustersOf(userIds, version);
+    clusterOf = await stack.stores.users.clustersOf(userIds, version);
     expected = computeExpectedState(events, clusterOf);
   });
 
   afterAll(async () => {
     for (const service of stack.services) expect([0, 'SIGTERM']).toContain(await service.stop());
-    await stack.repository.close();
+    await stack.stores.close();
   });
 
   const recommendations = (userId: number | string, query = '') =>
@@ -197,13 +213,30 @@ describe('query service', () => {
       expect(status).toBe(200);
       expect(body).toMatchObject({ basis: 'cluster', cluster: clusterOf.get(userId) });
       expect(body.modelVersion).toBe(version);
-      expect(body.items.length).toBeLessThanOrEqual(5);
-      expect(body.items.map((item) => item.score)).toEqual(unseenFavourites.slice(0, 5));
+      // Five, or every movie the user has not seen.
+      expect(body.items).toHaveLength(Math.min(5, MOVIES - seen.size));
+      const favoured = Math.min(5, unseenFavourites.length);
+      expect(body.items.slice(0, favoured).map((item) => item.score)).toEqual(
+        unseenFavourites.slice(0, favoured),
+      );
       for (const item of body.items) {
         expect(seen.has(item.movieId)).toBe(false);
-        expect(item.clusterFavourites).toBe(cluster.favourites.get(item.movieId));
+        expect(item.clusterFavourites).toBe(
+          item.source === 'cluster'
+            ? (cluster.favourites.get(item.movieId) ?? 0)
+            : item.clusterFavourites,
+        );
         expect(item.title).toEqual(expect.any(String));
       }
+    }
+  });
+
+  it('answered with popular movies before the first model, as many as asked for', () => {
+    expect(stack.beforeAnyModel).toMatchObject({ basis: 'popularity', modelVersion: null });
+    expect(stack.beforeAnyModel.items).toHaveLength(5);
+    const seen = expected.users.get(1)!;
+    for (const item of stack.beforeAnyModel.items) {
+      expect(seen.ratings.has(item.movieId) || seen.favourites.has(item.movieId)).toBe(false);
     }
   });
 
@@ -234,7 +267,8 @@ describe('query service', () => {
 
     expect(status).toBe(200);
     expect(body.basis).toBe('demographics');
-    expect(body.items.length).toBeGreaterThan(0);
+    // The demographic group's favourites, filled from the popular list when they run short.
+    expect(body.items).toHaveLength(10);
   });
 
   it('answers an unknown user with no profile from popularity, never a 500', async () => {
@@ -257,6 +291,7 @@ describe('query service', () => {
       })),
       SHRINKAGE,
     );
+    // 999: in the catalogue, rated by nobody.
     for (const movieId of [1, 7, 29, 999]) {
       const { status, body } = await getAs(
         predictionResponseSchema,
@@ -289,6 +324,8 @@ describe('query service', () => {
 
   it('answers 404 for a cluster the model does not have, and a bad profile with 400', async () => {
     expect((await getJson(`${stack.queryUrl}/v1/clusters/99`)).status).toBe(404);
+    // Nobody rated it and the catalogue does not list it.
+    expect((await getJson(`${stack.queryUrl}/v1/users/1/predictions/987654321`)).status).toBe(404);
     const { status, body } = await getAs(errorSchema, `${stack.queryUrl}/v1/users/5/profile`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Inject,
   Injectable,
@@ -5,7 +6,6 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka } from 'kafkajs';
 import { deadLetterTopic } from '@app/events';
 import { IngestBatchHandler } from '@app/ingest';

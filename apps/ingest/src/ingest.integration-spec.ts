@@ -1,18 +1,20 @@
 import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Redis } from 'ioredis';
 import { type Kafka } from 'kafkajs';
 import { DLQ_HEADERS, deadLetterTopic, type IngestEvent } from '@app/events';
 import { consumerGroupLag, createKafka } from '@app/kafka';
-import { RatingsRepository } from '@app/store';
 import {
   computeExpectedState,
   generateEvents,
   isolatedEnvironment,
+  openStores,
   produce,
   publishModel,
   readState,
   readTopic,
   TcpProxy,
+  type TestStores,
   toWire,
   waitFor,
   type WireMessage,
@@ -22,18 +24,16 @@ import { IngestModule } from './ingest.module';
 
 const VERSION = 1;
 const CLUSTERS = [0, 1, 2];
+/** The model's users; every fifth is left out, for ingestion to place. */
 const clusterOf = (userId: number): number | undefined =>
   userId % 5 === 0 ? undefined : userId % 3;
-// Users the model does not know are placed by nearest centre as soon as ingestion sees them; the
-// harness's centres are all zero, so every distance ties and the lowest cluster wins.
-const placedOf = (userId: number): number => clusterOf(userId) ?? 0;
 
 interface Harness {
   config: IngestConfig;
   kafka: Kafka;
-  repository: RatingsRepository;
-  /** Every user's cluster once ingestion placed the ones without a cluster. */
-  placed: Map<number, number>;
+  stores: TestStores;
+  /** The users the model clustered. */
+  assignments: Map<number, number>;
 }
 
 async function harness(users: number, redisUrl?: string): Promise<Harness> {
@@ -47,17 +47,16 @@ async function harness(users: number, redisUrl?: string): Promise<Harness> {
     retryInitialMs: 50,
     retryMaxMs: 400,
     partitionsConcurrently: 2,
+    stallMs: 60_000,
   };
-  const repository = new RatingsRepository(env.redis);
+  const stores = openStores(env.redis);
   const assignments = new Map<number, number>();
-  const placed = new Map<number, number>();
   for (let userId = 1; userId <= users; userId++) {
     const cluster = clusterOf(userId);
     if (cluster !== undefined) assignments.set(userId, cluster);
-    placed.set(userId, placedOf(userId));
   }
-  expect(await publishModel(repository, { clusters: CLUSTERS.length, assignments })).toBe(VERSION);
-  return { config, kafka: createKafka(env.kafka), repository, placed };
+  expect(await publishModel(stores, { clusters: CLUSTERS.length, assignments })).toBe(VERSION);
+  return { config, kafka: createKafka(env.kafka), stores, assignments };
 }
 
 const startIngest = (config: IngestConfig): Promise<INestApplicationContext> =>
@@ -85,6 +84,23 @@ async function publishEvents(
   );
 }
 
+/**
+ * Redis equals the from-scratch state of the events: users, the all-users aggregate, and every
+ * cluster's aggregates for the users' clusters as stored (the model's, or where ingestion placed
+ * the others); the model's users kept their clusters, and every other user was placed.
+ */
+async function expectStateOf(h: Harness, events: readonly IngestEvent[]): Promise<void> {
+  const userIds = [...new Set(events.map((e) => e.userId))].sort((a, b) => a - b);
+  const clusters = await h.stores.users.clustersOf(userIds, VERSION);
+  expect([...clusters.keys()].sort((a, b) => a - b)).toEqual(userIds);
+  for (const [userId, cluster] of h.assignments) {
+    if (clusters.has(userId)) expect(clusters.get(userId)).toBe(cluster);
+  }
+  const expected = computeExpectedState(events, clusters);
+  expect(await readState(h.stores, VERSION, expected.users.keys(), CLUSTERS)).toEqual(expected);
+  expect(await h.stores.users.userIds()).toEqual(expect.arrayContaining(userIds));
+}
+
 const allCommitted = (h: Harness) => async () =>
   (await consumerGroupLag(h.kafka, h.config.groupId, Object.values(h.config.kafka.topics))) === 0
     ? true
@@ -96,7 +112,7 @@ describe('ingest service', () => {
 
   afterEach(async () => {
     await app?.close();
-    await h?.repository.close();
+    await h?.stores.close();
     app = undefined;
     h = undefined;
   });
@@ -155,15 +171,7 @@ describe('ingest service', () => {
     await publishEvents(h.kafka, h.config, [...events.slice(200), ...duplicates]);
     await waitFor(allCommitted(h), { what: 'every offset committed' });
 
-    const expected = computeExpectedState(events, h.placed);
-    expect(await readState(h.repository, VERSION, expected.users.keys(), CLUSTERS)).toEqual(
-      expected,
-    );
-    const userIds = [...expected.users.keys()].sort((a, b) => a - b);
-    expect(await h.repository.getUserIds()).toEqual(userIds);
-    expect(await h.repository.clustersOf(userIds, VERSION)).toEqual(
-      new Map(userIds.map((userId) => [userId, placedOf(userId)])),
-    );
+    await expectStateOf(h, events);
 
     for (const topic of Object.values(h.config.kafka.topics)) {
       const expectedBad = bad.filter((b) => b.topic === topic);
@@ -209,9 +217,71 @@ describe('ingest service', () => {
     await waitFor(allCommitted(h), { what: 'the backlog committed after Redis returned' });
     await proxy.cut();
 
-    const expected = computeExpectedState(events, h.placed);
-    expect(await readState(h.repository, VERSION, expected.users.keys(), CLUSTERS)).toEqual(
-      expected,
+    await expectStateOf(h, events);
+    // Redis being down is not a fault of any event: nothing was dead-lettered.
+    for (const topic of topics)
+      expect(await readTopic(h.kafka, deadLetterTopic(topic))).toEqual([]);
+  });
+
+  it('dead-letters the one event Redis refuses, with the reason, and applies the rest', async () => {
+    h = await harness(10);
+    const events = generateEvents(200, { seed: 6, users: 10, movies: 15 }).filter(
+      (e) => e.kind === 'rating',
     );
+    // Another program wrote a string where user 7's ratings belong: Redis refuses every write.
+    const raw = new Redis(h.config.redis.url.split(',')[0] ?? h.config.redis.url);
+    await raw.set(`${h.config.redis.keyPrefix}:{u:7}:ratings`, 'not a hash');
+    raw.disconnect();
+
+    app = await startIngest(h.config);
+    await publishEvents(h.kafka, h.config, events);
+    await waitFor(allCommitted(h), { what: 'every offset committed' });
+
+    const poisoned = events.filter((e) => e.userId === 7);
+    expect(poisoned.length).toBeGreaterThan(0);
+    await expectStateOf(
+      h,
+      events.filter((e) => e.userId !== 7),
+    );
+    const letters = await readTopic(h.kafka, deadLetterTopic(h.config.kafka.topics.rating));
+    expect(letters).toHaveLength(poisoned.length);
+    for (const letter of letters) {
+      expect(letter.key?.toString()).toBe('7');
+      expect(letter.headers?.[DLQ_HEADERS.reason]?.toString()).toMatch(
+        /could not be applied to Redis: .*WRONGTYPE/,
+      );
+    }
+  });
+
+  it('dead-letters messages too large to send back whole, and goes on', async () => {
+    h = await harness(10);
+    const topic = h.config.kafka.topics.rating;
+    // Just under the broker's default limit of 1,048,588 bytes: with the dead-letter headers
+    // added it would not fit. Then two of 600 KB with one key, which share a partition.
+    const huge = Buffer.alloc(1_040_000, 'x');
+    const large = Buffer.alloc(600_000, 'y');
+    const events = generateEvents(50, { seed: 8, users: 10, movies: 10 }).filter(
+      (e) => e.kind === 'rating',
+    );
+
+    app = await startIngest(h.config);
+    await produce(h.kafka, topic, [{ key: '1', value: huge }]);
+    // One at a time: together they would not fit one request to the broker either.
+    await produce(h.kafka, topic, [{ key: '2', value: large }]);
+    await produce(h.kafka, topic, [{ key: '2', value: large }]);
+    await publishEvents(h.kafka, h.config, events);
+    await waitFor(allCommitted(h), { what: 'every offset committed' });
+
+    await expectStateOf(h, events);
+    const letters = await readTopic(h.kafka, deadLetterTopic(topic));
+    expect(letters).toHaveLength(3);
+    const byKey = (key: string) => letters.filter((l) => l.key?.toString() === key);
+    const [first] = byKey('1');
+    const header = (name: string) => first?.headers?.[name]?.toString();
+    expect(header(DLQ_HEADERS.truncated)).toBe('true');
+    expect(header(DLQ_HEADERS.originalBytes)).toBe(String(huge.length));
+    expect(header(DLQ_HEADERS.reason)).toMatch(/invalid JSON/);
+    expect(first?.value?.length).toBeLessThan(huge.length);
+    expect(byKey('2').map((l) => l.value?.length)).toEqual([large.length, large.length]);
   });
 });

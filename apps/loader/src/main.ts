@@ -40,7 +40,9 @@ command.run(
         checkBar.setTotal(bytes);
         checkBar.update(bytesRead);
       },
-    }).finally(() => checkBar.stop());
+    }).finally(() => {
+      checkBar.stop();
+    });
     const toPublish = Math.min(ratings, args.limit ?? Infinity);
 
     const topic = args.topic ?? config.kafka.topics.rating;
@@ -56,7 +58,9 @@ command.run(
     try {
       const { format, published } = await publishRatingsFile(publisher, file, {
         limit: toPublish,
-        onProgress: ({ published: done }) => bar.update(done),
+        onProgress: ({ published: done }) => {
+          bar.update(done);
+        },
       });
       bar.stop();
       const seconds = (performance.now() - started) / 1000;

@@ -22,9 +22,9 @@ import {
 } from '@app/store';
 import { DashboardController } from './dashboard.controller';
 import { OpenApiController } from './openapi.controller';
+import { queryErrorAnswer } from './query-error.mapping';
 import { type QueryConfig } from './query.config';
 import { QUERY_CONFIG } from './query.constants';
-import { queryErrorAnswer } from './query-error.mapping';
 import { queryReadinessChecks } from './query.readiness';
 import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsRpcController } from './recommendations.rpc-controller';
@@ -121,7 +121,9 @@ export class QueryModule {
               registers: [registry],
             });
             for (const transport of ['http', 'rpc']) counter.inc({ transport }, 0);
-            return (transport) => counter.inc({ transport });
+            return (transport) => {
+              counter.inc({ transport });
+            };
           },
           inject: [Registry],
         },

@@ -99,6 +99,7 @@ command.run(
           });
           return;
         }
+        case undefined:
         default:
           throw new UsageError(`unknown command "${name}"`);
       }

@@ -1,5 +1,6 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { ERROR_MAPPING } from '@app/http';
 import {
   HealthController,
   MetricsController,
@@ -18,6 +19,7 @@ import {
   ReclusterSchedule,
   UserEventStore,
 } from '@app/store';
+import { reclusterErrorAnswer } from './recluster-error.mapping';
 import { type ReclusterConfig } from './recluster.config';
 import { RECLUSTER_CONFIG } from './recluster.constants';
 import { ReclusterController } from './recluster.controller';
@@ -64,6 +66,7 @@ export class ReclusterModule {
           inject: [Registry, ModelStore, ReclusterSchedule],
         },
         ReclusterScheduler,
+        { provide: ERROR_MAPPING, useValue: reclusterErrorAnswer },
         {
           provide: READINESS_CHECKS,
           useFactory: (connection: RedisConnection) =>

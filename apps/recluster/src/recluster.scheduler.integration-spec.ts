@@ -1,5 +1,14 @@
-import { RatingsRepository } from '@app/store';
-import { aReclusterSettings, generateEvents, isolatedEnvironment, waitFor } from '@app/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Reclusterer } from '@app/recluster';
+import {
+  applyToActiveModels,
+  aReclusterSettings,
+  generateEvents,
+  isolatedEnvironment,
+  openStores,
+  type TestStores,
+  waitFor,
+} from '@app/testing';
 import { type ReclusterConfig } from './recluster.config';
 import { ReclusterScheduler } from './recluster.scheduler';
 
@@ -18,56 +27,91 @@ const aConfig = (
 });
 
 describe(ReclusterScheduler.name, () => {
-  let repository: RatingsRepository;
-  let sut: ReclusterScheduler | undefined;
+  let stores: TestStores;
+  let schedulers: ReclusterScheduler[] = [];
 
   afterEach(async () => {
-    await sut?.onModuleDestroy();
-    await repository.close();
+    await Promise.all(schedulers.map((scheduler) => scheduler.onModuleDestroy()));
+    schedulers = [];
+    await stores.close();
   });
 
-  const start = (config: ReclusterConfig) => {
-    repository = new RatingsRepository(config.redis);
-    sut = new ReclusterScheduler(config, repository);
-    sut.onApplicationBootstrap();
+  const start = (config: ReclusterConfig): ReclusterScheduler => {
+    stores = openStores(config.redis);
+    const scheduler = new ReclusterScheduler(config, new Reclusterer(stores, config.settings));
+    scheduler.onApplicationBootstrap();
+    schedulers.push(scheduler);
+    return scheduler;
   };
 
+  const current = () => stores.models.currentVersion();
+
+  it('builds the first model as soon as events arrived', async () => {
+    start(aConfig({}));
+    await applyToActiveModels(stores, generateEvents(100, { seed: 1, users: 12, movies: 10 }));
+    await stores.counters.countBatch(100, 0);
+
+    await waitFor(current, { what: 'a first model', timeoutMs: 10_000 });
+  });
+
   it('reclusters once enough events arrived since the last run', async () => {
-    start(aConfig({ afterEvents: 150 }));
-    const events = generateEvents(100, { seed: 1, users: 12, movies: 10 });
-    await repository.applyEvents(events);
-    await repository.countIngestedEvents(events.length);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await repository.currentModelVersion()).toBeUndefined();
+    const sut = start(aConfig({ afterEvents: 150 }));
+    await applyToActiveModels(stores, generateEvents(100, { seed: 1, users: 12, movies: 10 }));
+    const first = await sut.runNow();
+    if (first.status !== 'published') throw new Error('no first model');
+    await stores.counters.countBatch(100, 0);
+    await sleep(500);
+    expect(await current()).toBe(first.version);
 
-    await repository.countIngestedEvents(100);
+    await stores.counters.countBatch(50, 0);
 
-    await waitFor(async () => repository.currentModelVersion(), { what: 'a model' });
-    expect(await repository.eventsSinceRecluster()).toBe(0);
+    await waitFor(async () => ((await current())! > first.version ? true : undefined), {
+      what: 'a second model',
+    });
+    expect(await stores.schedule.eventsSinceLastRun()).toBe(0);
   });
 
   it('reclusters when the interval passed, without new events', async () => {
-    start(aConfig({ intervalMs: 300 }));
-    await repository.applyEvents(generateEvents(100, { seed: 2, users: 12, movies: 10 }));
+    start(aConfig({ intervalMs: 1_000 }));
+    await applyToActiveModels(stores, generateEvents(100, { seed: 2, users: 12, movies: 10 }));
 
-    await waitFor(async () => repository.currentModelVersion(), { what: 'a model' });
-    const first = (await repository.currentModelVersion())!;
-    await waitFor(
-      async () => ((await repository.currentModelVersion())! > first ? true : undefined),
-      { what: 'a second model' },
-    );
+    await waitFor(current, { what: 'a model' });
+    const first = (await current())!;
+    await waitFor(async () => ((await current())! > first ? true : undefined), {
+      what: 'a second model',
+    });
+  });
+
+  it('runs once per interval however many replicas poll', async () => {
+    const config = aConfig({
+      intervalMs: 1_500,
+      pollMs: 50,
+      settings: aReclusterSettings({ k: 2, keepVersions: 10 }),
+    });
+    start(config);
+    const other = new ReclusterScheduler(config, new Reclusterer(stores, config.settings));
+    other.onApplicationBootstrap();
+    schedulers.push(other);
+    await applyToActiveModels(stores, generateEvents(100, { seed: 4, users: 12, movies: 10 }));
+    await waitFor(current, { what: 'a first model' });
+
+    await sleep(3_500);
+
+    // One at the start, then one per interval: two replicas timing on their own would make six.
+    const history = await stores.models.history();
+    expect(history).toHaveLength(3);
+    const starts = history.map(({ description }) => Date.parse(description!.builtAt));
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(1_400);
   });
 
   it('runs on demand, joining a run already in progress rather than starting another', async () => {
-    start(aConfig({}));
-    await repository.applyEvents(generateEvents(100, { seed: 3, users: 12, movies: 10 }));
+    const sut = start(aConfig({}));
+    await applyToActiveModels(stores, generateEvents(100, { seed: 3, users: 12, movies: 10 }));
 
-    const [a, b] = await Promise.all([sut!.runNow(), sut!.runNow()]);
+    const [a, b] = await Promise.all([sut.runNow(), sut.runNow()]);
 
     expect(a).toBe(b);
     expect(a.status).toBe('published');
-    expect((await repository.modelHistory()).map((m) => m.version)).toEqual([
-      (await repository.currentModelVersion())!,
-    ]);
+    expect((await stores.models.history()).map((m) => m.version)).toEqual([(await current())!]);
   });
 });

@@ -73,9 +73,7 @@ function parsed<T>(parse: (text: string) => T | Problem): z.ZodType<T> {
 }
 
 function defaulted<T>(schema: z.ZodType<T>, value: T | undefined): z.ZodType<T> {
-  return value === undefined
-    ? schema
-    : (schema.optional().transform((v) => v ?? value) as z.ZodType<T>);
+  return value === undefined ? schema : schema.optional().transform((v) => v ?? value);
 }
 
 /** Builders of the options commands declare. */

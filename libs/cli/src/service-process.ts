@@ -81,6 +81,11 @@ export class ServiceProcess {
     return this.child.exitCode ?? this.child.signalCode;
   }
 
+  /** Sends a signal: SIGSTOP and SIGCONT freeze and thaw it, SIGKILL ends it at once. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** Resolves once the service has exited, however it ended. */
   async exited(): Promise<void> {
     if (this.running) await once(this.child, 'exit');

@@ -33,10 +33,9 @@ export async function applyIsolatingFailures<T>(
       failure = error;
     }
   }
-  if (items.length === 1) {
-    return [
-      { item: items[0]!, error: failure instanceof Error ? failure : new Error(String(failure)) },
-    ];
+  const [only] = items;
+  if (items.length === 1 && only !== undefined) {
+    return [{ item: only, error: failure instanceof Error ? failure : new Error(String(failure)) }];
   }
   const middle = Math.ceil(items.length / 2);
   const once = { attempts: 1, isFatal };

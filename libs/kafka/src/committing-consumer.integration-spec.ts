@@ -19,15 +19,19 @@ interface Fixture {
   lag: () => Promise<number>;
 }
 
-async function aTopicWithMessages(): Promise<Fixture> {
+async function aTopicWithMessages(partitions = 1): Promise<Fixture> {
   const env = isolatedEnvironment();
   const kafka = createKafka(env.kafka);
   const topic = env.kafka.topics.rating;
-  await ensureTopics(kafka, [topic], 1);
+  await ensureTopics(kafka, [topic], { partitions, replicationFactor: -1 });
   await produce(
     kafka,
     topic,
-    Array.from({ length: MESSAGES }, (_, i) => ({ key: String(i), value: `message ${i}` })),
+    Array.from({ length: MESSAGES }, (_, i) => ({
+      key: String(i),
+      value: `message ${i}`,
+      partition: i % partitions,
+    })),
   );
   return {
     kafka,
@@ -121,6 +125,34 @@ describe(CommittingConsumer.name, () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(attempts).toBe(1);
     expect(await f.lag()).toBe(MESSAGES);
+  });
+
+  it('goes on with the other partitions while one keeps failing, and reports it stalled', async () => {
+    const f = await aTopicWithMessages(2);
+    const handled: number[] = [];
+    sut = new CommittingConsumer(f.kafka, optionsFor(f, { partitionsConcurrently: 2 }), {
+      handle: ({ partition, messages }) => {
+        if (partition === 0) return Promise.reject(new Error('cannot apply this one'));
+        handled.push(...messages.map(() => partition));
+        return Promise.resolve();
+      },
+    });
+    await sut.start();
+
+    await waitFor(async () => ((await f.lag()) === MESSAGES / 2 ? true : undefined), {
+      what: "partition 1's messages committed",
+    });
+    expect(handled).toHaveLength(MESSAGES / 2);
+    await sleep(300);
+    expect(sut.stalled(200)).toEqual([
+      {
+        topic: f.topic,
+        partition: 0,
+        since: expect.any(Date) as unknown,
+        error: 'cannot apply this one',
+      },
+    ]);
+    expect(sut.stalled(60_000)).toEqual([]);
   });
 
   it('tells whether it is in the group, and the lag of the partitions it owns', async () => {

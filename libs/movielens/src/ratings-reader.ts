@@ -117,11 +117,8 @@ export async function countRatings(
 ): Promise<{ format: RatingsFormat; ratings: number }> {
   const { format, bytes } = await inspectRatingsFile(path);
   let ratings = 0;
-  for await (const _ of readRatings(path, {
-    onProgress: (bytesRead) => onProgress?.(bytesRead, bytes),
-  })) {
-    ratings++;
-  }
+  const all = readRatings(path, { onProgress: (bytesRead) => onProgress?.(bytesRead, bytes) });
+  while (!(await all.next()).done) ratings++;
   onProgress?.(bytes, bytes);
   return { format, ratings };
 }

@@ -1,7 +1,7 @@
 import { type IngestCounters, type ModelStore, type ReclusterSchedule } from '@app/store';
 import { type MovieCatalogue } from './movie-catalogue';
-import { StoreUnavailableError } from './query.errors';
 import { type QuerySnapshotCache } from './query-snapshot.cache';
+import { StoreUnavailableError } from './query.errors';
 
 const TOP_MOVIES = 5;
 

@@ -1,15 +1,27 @@
-import { type Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { type RedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
 import { DEFAULT_SHRINKAGE } from '@app/recommend';
-import { createRedisClient, RatingsRepository } from '@app/store';
-import { aFavourite, aRating, isolatedEnvironment, publishModel } from '@app/testing';
-import { ModelSnapshotCache } from './model-snapshot.cache';
+import { RedisConnection } from '@app/store';
+import {
+  aFavourite,
+  applyToActiveModels,
+  aRating,
+  deleteKeysOf,
+  isolatedEnvironment,
+  openStores,
+  publishModel,
+  type TestStores,
+} from '@app/testing';
 import { MovieCatalogue } from './movie-catalogue';
+import { QuerySnapshotCache } from './query-snapshot.cache';
+import { MovieNotFoundError, StoreUnavailableError } from './query.errors';
 import { Recommender } from './recommender';
 
 const MOVIES = 40;
 const HEAVY_USER = 1;
 const LIGHT_USER = 2;
+const SECOND_HALF_USER = 4;
 const UNKNOWN_USER = 99;
 
 // Cluster 0: the heavy user, who rated the first 30 movies and favourited movie 35, and two
@@ -24,7 +36,7 @@ const events: IngestEvent[] = [
       aRating({ userId, movieId: i + 1, rating: 1 + ((i * userId) % 9) / 2 }),
     ),
   ),
-  ...[4, 5].flatMap((userId) =>
+  ...[SECOND_HALF_USER, 5].flatMap((userId) =>
     Array.from({ length: MOVIES / 2 }, (_, i) =>
       aRating({ userId, movieId: MOVIES / 2 + i + 1, rating: 4 }),
     ),
@@ -34,62 +46,131 @@ const assignments = new Map([
   [HEAVY_USER, 0],
   [LIGHT_USER, 0],
   [3, 0],
-  [4, 1],
+  [SECOND_HALF_USER, 1],
   [5, 1],
 ]);
 
 describe(Recommender.name, () => {
-  let requests: RatingsRepository;
-  let snapshots: RatingsRepository;
+  let redis: RedisConfig;
+  let stores: TestStores;
+  let requests: TestStores;
   let client: Redis;
+  let cache: QuerySnapshotCache;
   let sut: Recommender;
 
   beforeAll(async () => {
-    const { redis } = isolatedEnvironment();
-    // The request path's client, as the query service builds it.
-    client = createRedisClient(redis, { failFastMs: 1_000 }) as Redis;
-    requests = new RatingsRepository(redis, client);
-    snapshots = new RatingsRepository(redis);
-    await snapshots.applyEvents(events);
-    await publishModel(snapshots, { clusters: 2, assignments });
-    const cache = new ModelSnapshotCache(snapshots, DEFAULT_SHRINKAGE);
+    redis = isolatedEnvironment().redis;
+    stores = openStores(redis);
+    // The request path's client, as the query service's: one command at a time, failing fast.
+    client = new Redis(redis.url.split(',')[0] ?? redis.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
+    requests = openStores(redis, new RedisConnection(redis, client));
+    await applyToActiveModels(stores, events);
+    cache = new QuerySnapshotCache(stores, DEFAULT_SHRINKAGE);
     await cache.refresh();
     sut = new Recommender(requests, cache, new MovieCatalogue());
-    // Loads the script into Redis, so the counts below are of requests as they run from then on.
-    await sut.recommendations({ userId: LIGHT_USER, limit: 1, rank: 'rating' });
   });
 
   afterAll(async () => {
-    await snapshots.deleteAll();
-    await Promise.all([requests.close(), snapshots.close()]);
+    await deleteKeysOf(redis);
+    await Promise.all([requests.close(), stores.close()]);
   });
 
-  const commandsFor = async (userId: number) => {
-    const sent = jest.spyOn(client, 'sendCommand');
-    try {
-      const answer = await sut.recommendations({ userId, limit: 10, rank: 'rating' });
-      return { answer, commands: sent.mock.calls.map(([command]) => command.name) };
-    } finally {
-      sent.mockRestore();
-    }
-  };
+  it('answers with popular movies before any model, as many as asked for', async () => {
+    const answer = await sut.recommendations({
+      userId: UNKNOWN_USER,
+      limit: 10,
+      rank: 'favourites',
+    });
 
-  it('reads a clustered user, however many movies they saw, in one command', async () => {
-    const { answer, commands } = await commandsFor(HEAVY_USER);
-
-    expect(commands).toEqual(['evalsha']);
-    expect(answer).toMatchObject({ basis: 'cluster', cluster: 0 });
-    // Cluster 0 rated all 40 movies; the heavy user saw 1-30 and 35.
-    expect(answer.items.map((item) => item.movieId).sort((a, b) => a - b)).toEqual([
-      31, 32, 33, 34, 36, 37, 38, 39, 40,
-    ]);
-  });
-
-  it('reads a user it does not know in one command, and answers with popular movies', async () => {
-    const { answer, commands } = await commandsFor(UNKNOWN_USER);
-
-    expect(commands).toEqual(['evalsha']);
-    expect(answer.basis).toBe('popularity');
+    expect(answer).toMatchObject({ basis: 'popularity', modelVersion: null, backfilled: 0 });
     expect(answer.items).toHaveLength(10);
+    expect(answer.items.every((item) => item.source === 'popular')).toBe(true);
+  });
+
+  describe('with a model', () => {
+    beforeAll(async () => {
+      await publishModel(stores, { clusters: 2, assignments });
+      await cache.refresh();
+      // Loads the script into Redis, so the counts below are of requests as they run from then on.
+      await sut.recommendations({ userId: LIGHT_USER, limit: 1, rank: 'rating' });
+    });
+
+    const commandsFor = async (userId: number, limit = 10) => {
+      const sent = jest.spyOn(client, 'sendCommand');
+      try {
+        const answer = await sut.recommendations({ userId, limit, rank: 'rating' });
+        return { answer, commands: sent.mock.calls.map(([command]) => command.name) };
+      } finally {
+        sent.mockRestore();
+      }
+    };
+
+    it('reads a clustered user, however many movies they saw, in one command', async () => {
+      const { answer, commands } = await commandsFor(HEAVY_USER);
+
+      expect(commands).toEqual(['evalsha']);
+      expect(answer).toMatchObject({ basis: 'cluster', cluster: 0, backfilled: 0 });
+      // Cluster 0 rated all 40 movies; the heavy user saw 1-30 and 35: every unseen movie.
+      expect(answer.items.map((item) => item.movieId).sort((a, b) => a - b)).toEqual([
+        31, 32, 33, 34, 36, 37, 38, 39, 40,
+      ]);
+    });
+
+    it('fills a list the cluster cannot fill from the popular one, never with a seen movie', async () => {
+      // Cluster 1 knows only movies 21-40, all of which this user rated.
+      const { answer } = await commandsFor(SECOND_HALF_USER);
+
+      expect(answer).toMatchObject({ basis: 'cluster', cluster: 1, backfilled: 10 });
+      expect(answer.items).toHaveLength(10);
+      expect(answer.items.every((item) => item.source === 'popular')).toBe(true);
+      expect(answer.items.every((item) => item.movieId <= 20)).toBe(true);
+    });
+
+    it('reads a user it does not know in one command, and answers with popular movies', async () => {
+      const { answer, commands } = await commandsFor(UNKNOWN_USER);
+
+      expect(commands).toEqual(['evalsha']);
+      expect(answer.basis).toBe('popularity');
+      expect(answer.items).toHaveLength(10);
+    });
+
+    it('honours the ranking asked for on every list', async () => {
+      const byRating = await sut.recommendations({
+        userId: UNKNOWN_USER,
+        limit: 5,
+        rank: 'rating',
+      });
+      const byFavourites = await sut.recommendations({
+        userId: UNKNOWN_USER,
+        limit: 5,
+        rank: 'favourites',
+      });
+
+      expect(byRating.rank).toBe('rating');
+      expect(byFavourites.rank).toBe('favourites');
+      const scores = byFavourites.items.map((item) => item.clusterFavourites);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    });
+
+    it('does not know a movie nobody rated that the catalogue does not list', async () => {
+      await expect(sut.prediction({ userId: LIGHT_USER, movieId: 4_000 })).rejects.toThrow(
+        MovieNotFoundError,
+      );
+      // Movie 10: rated by the three users of cluster 0.
+      const known = await sut.prediction({ userId: LIGHT_USER, movieId: 10 });
+      expect(known.source).toBe('cluster');
+    });
+
+    it('reports a fault of the data as a fault, not as Redis being unavailable', async () => {
+      await client.set(`${redis.keyPrefix}:{u:77}:ratings`, 'not a hash');
+
+      const answer = sut.recommendations({ userId: 77, limit: 5, rank: 'rating' });
+
+      await expect(answer).rejects.toThrow(/WRONGTYPE/);
+      await expect(answer).rejects.not.toThrow(StoreUnavailableError);
+    });
   });
 });

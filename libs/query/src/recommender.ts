@@ -25,9 +25,9 @@ import {
 } from '@app/store';
 import { type ModelSnapshot } from './model-snapshot';
 import { type MovieCatalogue } from './movie-catalogue';
-import { ClusterNotFoundError, MovieNotFoundError, StoreUnavailableError } from './query.errors';
 import { type QuerySnapshot } from './query-snapshot';
 import { type QuerySnapshotCache } from './query-snapshot.cache';
+import { ClusterNotFoundError, MovieNotFoundError, StoreUnavailableError } from './query.errors';
 
 const CLUSTER_TOP_MOVIES = 20;
 const CLUSTER_LIST_TOP_MOVIES = 5;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type IngestEvent } from '@app/events';
-import { IngestBatchHandler } from '@app/ingest';
+import { IngestBatchHandler, NewUserPlacer } from '@app/ingest';
 import {
   CommittingConsumer,
   consumerGroupLag,
@@ -8,14 +8,16 @@ import {
   DeadLetterPublisher,
   ensureTopics,
 } from '@app/kafka';
-import { RatingsRepository } from '@app/store';
 import {
+  applyToActiveModels,
+  aReclusterSettings,
   computeExpectedState,
   generateEvents,
-  aReclusterSettings,
   isolatedEnvironment,
+  openStores,
   produce,
   readState,
+  type TestStores,
   toWire,
   waitFor,
 } from '@app/testing';
@@ -25,17 +27,17 @@ const settings = aReclusterSettings({ seed: 7, keepVersions: 5 });
 
 /** Reads back a version's assignments and checks its aggregates against a from-scratch oracle. */
 async function expectVersionMatches(
-  repository: RatingsRepository,
+  stores: TestStores,
   version: number,
   events: readonly IngestEvent[],
 ): Promise<Map<number, number>> {
   const userIds = [...new Set(events.map((e) => e.userId))];
-  const assignments = await repository.clustersOf(userIds, version);
+  const assignments = await stores.users.clustersOf(userIds, version);
   expect([...assignments.keys()].sort((a, b) => a - b)).toEqual(userIds.sort((a, b) => a - b));
   const clusters = Math.max(...assignments.values()) + 1;
   const expected = computeExpectedState(events, assignments);
   const actual = await readState(
-    repository,
+    stores,
     version,
     expected.users.keys(),
     Array.from({ length: clusters }, (_, c) => c),
@@ -46,41 +48,52 @@ async function expectVersionMatches(
 
 describe(Reclusterer.name, () => {
   let env: ReturnType<typeof isolatedEnvironment>;
-  let repository: RatingsRepository;
+  let stores: TestStores;
   let sut: Reclusterer;
 
   beforeEach(() => {
     env = isolatedEnvironment();
-    repository = new RatingsRepository(env.redis);
-    sut = new Reclusterer(repository, settings);
+    stores = openStores(env.redis);
+    sut = new Reclusterer(stores, settings);
   });
 
-  afterEach(() => repository.close());
+  afterEach(() => stores.close());
+
+  const apply = (events: readonly IngestEvent[]) => applyToActiveModels(stores, events);
 
   it('publishes a model whose aggregates equal a from-scratch computation', async () => {
     const events = generateEvents(500, { seed: 2, users: 30, movies: 25 });
-    await repository.applyEvents(events);
+    await apply(events);
 
     const outcome = await sut.run();
 
     expect(outcome.status).toBe('published');
     if (outcome.status !== 'published') return;
-    expect(await repository.currentModelVersion()).toBe(outcome.version);
-    expect(Math.min(...outcome.model.sizesAfter)).toBeGreaterThanOrEqual(settings.minClusterSize);
-    await expectVersionMatches(repository, outcome.version, events);
+    expect(await stores.models.currentVersion()).toBe(outcome.version);
+    expect(Math.min(...outcome.model.sizes)).toBeGreaterThanOrEqual(settings.minClusterSize);
+    expect(outcome.model.settings).toEqual({
+      k: settings.k,
+      minClusterSize: settings.minClusterSize,
+      values: settings.values,
+      normalize: settings.normalize,
+      favouriteMinRating: settings.favouriteMinRating,
+      seed: settings.seed,
+      restarts: settings.restarts,
+    });
+    await expectVersionMatches(stores, outcome.version, events);
   });
 
   it('lets one of two concurrent runs publish and skips the other', async () => {
-    await repository.applyEvents(generateEvents(200, { seed: 3, users: 20, movies: 10 }));
+    await apply(generateEvents(200, { seed: 3, users: 20, movies: 10 }));
 
-    const outcomes = await Promise.all([sut.run(), new Reclusterer(repository, settings).run()]);
+    const outcomes = await Promise.all([sut.run(), new Reclusterer(stores, settings).run()]);
 
     expect(outcomes.map((o) => o.status).sort()).toEqual(['published', 'skipped']);
   });
 
   it('never shows a reader a half-written model while models switch', async () => {
     const events = generateEvents(400, { seed: 4, users: 25, movies: 20 });
-    await repository.applyEvents(events);
+    await apply(events);
     await sut.run();
     const totalRatings = [...computeExpectedState(events, new Map()).users.values()].reduce(
       (a, u) => a + u.ratings.size,
@@ -90,11 +103,11 @@ describe(Reclusterer.name, () => {
     let reads = 0;
     const reader = (async () => {
       while (!switching.done) {
-        const version = (await repository.currentModelVersion())!;
-        const clusters = (await repository.clusterCount(version))!;
+        const version = (await stores.models.currentVersion())!;
+        const { clusters } = (await stores.models.describe(version))!;
         let counted = 0;
         for (let c = 0; c < clusters; c++) {
-          for (const n of (await repository.getClusterAggregates(version, c)).ratingCounts.values())
+          for (const n of (await stores.aggregates.read(version, c)).ratingCounts.values())
             counted += n;
         }
         expect(counted).toBe(totalRatings);
@@ -111,31 +124,105 @@ describe(Reclusterer.name, () => {
 
   it('rolls back by republishing the previous model with up-to-date aggregates', async () => {
     const first = generateEvents(300, { seed: 5, users: 20, movies: 15 });
-    await repository.applyEvents(first);
+    await apply(first);
     const one = await sut.run();
     await sut.run();
     const later = generateEvents(100, { seed: 6, users: 20, movies: 15 });
-    await repository.applyEvents(later);
+    await apply(later);
 
     const outcome = await sut.rollback();
 
     expect(outcome.status).toBe('published');
     if (outcome.status !== 'published' || one.status !== 'published') return;
-    const history = await repository.modelHistory();
-    expect(history.at(-1)?.info.rollbackOf).toBe(String(one.version));
-    const assignments = await expectVersionMatches(repository, outcome.version, [
-      ...first,
-      ...later,
-    ]);
-    expect(assignments).toEqual(await repository.clustersOf([...assignments.keys()], one.version));
+    const history = await stores.models.history();
+    expect(history.at(-1)?.description?.rollbackOf).toBe(one.version);
+    const assignments = await expectVersionMatches(stores, outcome.version, [...first, ...later]);
+    expect(assignments).toEqual(
+      await stores.users.clustersOf([...assignments.keys()], one.version),
+    );
+    // Its sizes are those of the clusters it republished, not empty.
+    const sizes = outcome.model.sizes;
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(assignments.size);
+  });
+
+  it('keeps a rolled-back model until scheduling resumes', async () => {
+    await apply(generateEvents(300, { seed: 5, users: 20, movies: 15 }));
+    await sut.run();
+    await sut.run();
+    const rollback = await sut.rollback();
+    expect(rollback.status).toBe('published');
+    const due = { kind: 'due', intervalMs: 1_000, afterEvents: 1 } as const;
+    await apply(generateEvents(50, { seed: 6, users: 20, movies: 15 }));
+    await stores.counters.countBatch(50, 0);
+
+    expect(await sut.run(due)).toEqual({
+      status: 'skipped',
+      reason: expect.stringMatching(/pinned by a rollback/) as unknown,
+    });
+    await stores.schedule.resume();
+    expect((await sut.run(due)).status).toBe('published');
+  });
+
+  it("places a new user provisionally, and again as their ratings grow, in their taste's cluster", async () => {
+    // Two planted tastes over movies 1-20: users 1-15 love 1-10 and loathe 11-20; 16-30 the
+    // reverse. The k-means model finds them as two clusters.
+    const taste = (userId: number, movie: number) =>
+      userId <= 15 === movie <= 10 ? 4.5 + (movie % 2) / 2 : 1 + (movie % 2) / 2;
+    const planted: IngestEvent[] = [];
+    for (let userId = 1; userId <= 30; userId++) {
+      for (let movie = 1; movie <= 20; movie++) {
+        planted.push({
+          kind: 'rating',
+          userId,
+          movieId: movie,
+          rating: taste(userId, movie),
+          timestamp: 1,
+        });
+      }
+    }
+    await apply(planted);
+    const two = new Reclusterer(stores, { ...settings, k: 2, minClusterSize: 5, restarts: 3 });
+    const model = await two.run();
+    if (model.status !== 'published') throw new Error('no model');
+    const clusters = await stores.users.clustersOf([1, 16], model.version);
+    const [loversOfOld, loversOfNew] = [clusters.get(1)!, clusters.get(16)!];
+    expect(loversOfOld).not.toBe(loversOfNew);
+
+    // Ingestion's path: apply, then place whom the apply names.
+    const placer = new NewUserPlacer(stores.users, stores.models);
+    const ingest = async (events: IngestEvent[]) => {
+      const models = await stores.models.activeModels();
+      await placer.place(models, await stores.users.applyEvents(events, models));
+    };
+    const rating = (movieId: number, rating: number): IngestEvent => ({
+      kind: 'rating',
+      userId: 99,
+      movieId,
+      rating,
+      timestamp: 2,
+    });
+
+    // One rating says nothing: the user is placed, provisionally, in the largest cluster.
+    await ingest([rating(15, 4)]);
+    expect((await stores.users.readUser(99)).clusters.get(model.version)?.provisional).toBe(true);
+    // Then ten movies rated as users 16-30 rate them, one event at a time.
+    const tenMore = Array.from({ length: 10 }, (_, i) => rating(11 + i, taste(16, 11 + i)));
+    for (const event of tenMore) await ingest([event]);
+
+    expect((await stores.users.readUser(99)).clusters.get(model.version)).toEqual({
+      cluster: loversOfNew,
+      provisional: true,
+    });
+    // However often the user moved, every cluster holds exactly its users' ratings.
+    await expectVersionMatches(stores, model.version, [...planted, rating(15, 4), ...tenMore]);
   });
 
   it('counts every event ingested while a recluster runs, and places new users', async () => {
     const kafka = createKafka(env.kafka);
     const topics = Object.values(env.kafka.topics);
-    await ensureTopics(kafka, topics, env.kafka.topicPartitions);
+    await ensureTopics(kafka, topics, env.kafka.topicLayout);
     const deadLetters = new DeadLetterPublisher(kafka);
-    const handler = new IngestBatchHandler(env.kafka.topics, repository, deadLetters);
+    const handler = new IngestBatchHandler(env.kafka.topics, stores, deadLetters);
     const consumer = new CommittingConsumer(
       kafka,
       { groupId: env.groupId, topics, retryInitialMs: 50, retryMaxMs: 200 },
@@ -195,7 +282,7 @@ describe(Reclusterer.name, () => {
       const last = outcomes.at(-1)!;
       expect(last.status).toBe('published');
       if (last.status !== 'published') return;
-      await expectVersionMatches(repository, last.version, [...events, ...late]);
+      await expectVersionMatches(stores, last.version, [...events, ...late]);
     } finally {
       await consumer.stop();
       await deadLetters.close();

@@ -69,7 +69,7 @@ local function planUser(ratingsKey, favsKey, events)
     if s == nil then
       local r = redis.call('HGET', ratingsKey, movie)
       local f = redis.call('HGET', favsKey, movie)
-      s = {r = r and tonumber(r), f = f and tonumber(f)}
+      s = {r = r and tonumber(r) or nil, f = f and tonumber(f) or nil}
       before[movie] = {r = s.r, f = s.f}
       after[movie] = s
     end
@@ -207,7 +207,7 @@ end
 
 local function planPlacement(ratings, favs, meta, input, cluster)
   local raw = redis.call('HGET', meta, 'c:' .. input.v)
-  local plan = {current = raw and tonumber(raw), stale = {}}
+  local plan = {current = raw and tonumber(raw) or nil, stale = {}}
   plan.movable = plan.current == nil or redis.call('HEXISTS', meta, 'p:' .. input.v) == 1
   plan.moves = plan.movable and plan.current ~= cluster
   if plan.moves then plan.deltas = userContribution(ratings, favs, input.fav2) end

@@ -1,3 +1,4 @@
+import { type z } from 'zod';
 import { type DemographicModel, demographicModelSchema } from '@app/recommend';
 import {
   type ModelDescription,
@@ -210,7 +211,7 @@ const toVersion = (raw: string | null): number | undefined =>
   raw === null ? undefined : Number(raw);
 
 const copyOf = (buffer: Buffer): ArrayBuffer =>
-  buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+  buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
 
 const bytesOf = (array: Float32Array | Float64Array): Buffer =>
   Buffer.from(array.buffer, array.byteOffset, array.byteLength);
@@ -223,7 +224,7 @@ function parseDescription(version: number, raw: string): ModelDescription {
     throw new ModelRecordError(version, (error as Error).message);
   }
   const parsed = modelDescriptionSchema.safeParse(json);
-  if (!parsed.success) throw new ModelRecordError(version, parsed.error.message);
+  if (!parsed.success) throw new ModelRecordError(version, issuesOf(parsed.error));
   if (parsed.data.version !== version) {
     throw new ModelRecordError(version, `it describes version ${parsed.data.version}`);
   }
@@ -232,9 +233,15 @@ function parseDescription(version: number, raw: string): ModelDescription {
 
 function parseDemographics(version: number, raw: string): DemographicModel {
   const parsed = demographicModelSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw new ModelRecordError(version, `demographics: ${parsed.error.message}`);
+  if (!parsed.success) {
+    throw new ModelRecordError(version, `demographics: ${issuesOf(parsed.error)}`);
+  }
   return parsed.data;
 }
+
+/** A schema's complaints on one line: `settings: expected object; sizes: ...`. */
+const issuesOf = (error: z.ZodError): string =>
+  error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`).join('; ');
 
 /** The cluster count of a description that may not parse any more, to delete what it names. */
 function clusterCountOf(raw: string): number {

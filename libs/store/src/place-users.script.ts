@@ -17,8 +17,8 @@ import { LuaScript } from './lua-script';
  *
  * KEYS: 3 per user (ratings, explicit favourites, meta), then 3 per cluster of the version
  *   (favourites, rating sums, rating counts) for clusters 0..k-1.
- * ARGV[1]: JSON {"v": version, "fav2": threshold, "provisional": bool, "keep": [versions] | null,
- *   "clusters": [cluster of each user]}.
+ * ARGV[1]: JSON {"v": version, "fav2": threshold, "provisional": bool, "keep": [versions]
+ *   (optional), "clusters": [cluster of each user]}.
  * Returns how many users joined or moved.
  */
 export const placeUsersScript = new LuaScript(

@@ -17,8 +17,11 @@ export class RatingsSnapshotReader {
   async read(onProgress?: (users: number, total: number) => void): Promise<RatingsSnapshot> {
     const { client, keys } = internalsOf(this.connection);
     const userIds = (await client.smembers(keys.users())).map(Number).sort((a, b) => a - b);
-    const ratings = new Columns(3);
-    const favourites = new Columns(2);
+    const ratingUsers = new GrowingColumn();
+    const ratingMovies = new GrowingColumn();
+    const values = new GrowingColumn();
+    const favouriteUsers = new GrowingColumn();
+    const favouriteMovies = new GrowingColumn();
     for (let i = 0; i < userIds.length; i += 2_000) {
       const chunk = userIds.slice(i, i + 2_000);
       const [rated, favoured] = await Promise.all([
@@ -27,50 +30,43 @@ export class RatingsSnapshotReader {
       ]);
       chunk.forEach((userId, j) => {
         for (const [movie, value] of Object.entries(rated[j] ?? {})) {
-          ratings.push(userId, Number(movie), decodeRating(Number(value)).rating);
+          ratingUsers.push(userId);
+          ratingMovies.push(Number(movie));
+          values.push(decodeRating(Number(value)).rating);
         }
         for (const [movie, value] of Object.entries(favoured[j] ?? {})) {
-          if (Number(value) % 2 === 1) favourites.push(userId, Number(movie));
+          if (Number(value) % 2 !== 1) continue;
+          favouriteUsers.push(userId);
+          favouriteMovies.push(Number(movie));
         }
       });
       onProgress?.(Math.min(i + chunk.length, userIds.length), userIds.length);
     }
-    const [ratingUsers, ratingMovies, values] = ratings.columns();
-    const [favouriteUsers, favouriteMovies] = favourites.columns();
     return {
-      userIds: ratingUsers!,
-      movieIds: ratingMovies!,
-      ratings: Float32Array.from(values!),
-      favouriteUserIds: favouriteUsers!,
-      favouriteMovieIds: favouriteMovies!,
+      userIds: ratingUsers.values(),
+      movieIds: ratingMovies.values(),
+      ratings: Float32Array.from(values.values()),
+      favouriteUserIds: favouriteUsers.values(),
+      favouriteMovieIds: favouriteMovies.values(),
     };
   }
 }
 
-/** Parallel growable Float64 columns. */
-class Columns {
-  private data: Float64Array[];
+/** A Float64 column that grows as values are pushed. */
+class GrowingColumn {
+  private data = new Float64Array(1 << 12);
   private length = 0;
 
-  constructor(width: number) {
-    this.data = Array.from({ length: width }, () => new Float64Array(1 << 12));
-  }
-
-  push(...values: number[]): void {
-    if (this.length === this.data[0]!.length) {
-      this.data = this.data.map((column) => {
-        const grown = new Float64Array(column.length * 2);
-        grown.set(column);
-        return grown;
-      });
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
     }
-    values.forEach((value, c) => {
-      this.data[c]![this.length] = value;
-    });
-    this.length++;
+    this.data[this.length++] = value;
   }
 
-  columns(): Float64Array[] {
-    return this.data.map((column) => column.slice(0, this.length));
+  values(): Float64Array {
+    return this.data.slice(0, this.length);
   }
 }

@@ -93,7 +93,9 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     if (this.client.status === 'end') return;
-    await this.client.quit().catch(() => this.client.disconnect());
+    await this.client.quit().catch(() => {
+      this.client.disconnect();
+    });
   }
 
   onApplicationShutdown(): Promise<void> {

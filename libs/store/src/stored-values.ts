@@ -19,7 +19,7 @@ export const encodeFavourite = (timestamp: number, added: boolean): number =>
 /** A hash read as a flat field, value list (HGETALL inside Lua), as a record. */
 export function fieldsOf(flat: readonly string[]): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] ?? ''] = flat[i + 1] ?? '';
   return fields;
 }
 

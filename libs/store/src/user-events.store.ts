@@ -1,9 +1,9 @@
 import { DEFAULT_FAVOURITE_MIN_RATING, type IngestEvent, type UserProfile } from '@app/events';
 import { applyEventsScript } from './apply-events.script';
 import { applyUserEventsScript } from './apply-user-events.script';
+import { OutboxRelay } from './outbox.relay';
 import { placeUsersScript, placeUsersToOutboxScript } from './place-users.script';
 import { readUserScript } from './read-user.script';
-import { OutboxRelay } from './outbox.relay';
 import { chunksBySlot, internalsOf, type RedisConnection } from './redis-connection';
 import { decodeRating, encodeFavourite, encodeRating, fieldsOf, toProfile } from './stored-values';
 
@@ -173,7 +173,7 @@ export class UserEventStore {
         v: model.version,
         fav2: model.favouriteMinRating * 2,
         provisional,
-        keep: keep ?? null,
+        ...(keep === undefined ? {} : { keep }),
         clusters: group.map((userId) => clusters.get(userId)),
       });
     if (config.cluster) {

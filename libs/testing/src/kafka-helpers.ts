@@ -3,6 +3,8 @@ import { type Kafka, type KafkaMessage, Partitioners } from 'kafkajs';
 export interface WireMessage {
   key: string | null;
   value: Buffer | string | null;
+  /** Chosen by the key when absent. */
+  partition?: number;
 }
 
 export async function produce(kafka: Kafka, topic: string, messages: WireMessage[]): Promise<void> {

@@ -1,6 +1,6 @@
-import { DEFAULT_FAVOURITE_MIN_RATING, favouritesOf } from '@app/events';
+import { DEFAULT_FAVOURITE_MIN_RATING, favouritesOf, type IngestEvent } from '@app/events';
 import { type ClusterAggregatesStore, type UserEventStore } from '@app/store';
-import { type ExpectedState } from './expected-state';
+import { computeExpectedState, type ExpectedState } from './expected-state';
 
 /** Reads back from Redis everything the oracle predicts, in the oracle's shape. */
 export async function readState(
@@ -30,4 +30,22 @@ export async function readState(
     }
   }
   return state;
+}
+
+/**
+ * The oracle and Redis side by side for the users of `events`, each user's cluster taken as
+ * Redis stores it (the model's, or where ingestion placed them): for a test to compare, and to
+ * check the clusters themselves.
+ */
+export async function stateAsStored(
+  stores: { users: UserEventStore; aggregates: ClusterAggregatesStore },
+  version: number,
+  events: readonly IngestEvent[],
+  clusterIds: Iterable<number>,
+): Promise<{ expected: ExpectedState; actual: ExpectedState; clusters: Map<number, number> }> {
+  const userIds = [...new Set(events.map((e) => e.userId))];
+  const clusters = await stores.users.clustersOf(userIds, version);
+  const expected = computeExpectedState(events, clusters);
+  const actual = await readState(stores, version, userIds, clusterIds);
+  return { expected, actual, clusters };
 }

@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { type RedisConfig } from '@app/config';
+import { type IngestEvent } from '@app/events';
 import {
+  type ApplyResult,
   ClusterAggregatesStore,
   IngestCounters,
   ModelStore,
@@ -39,6 +41,14 @@ export function openStores(
     ratings: new RatingsSnapshotReader(connection),
     close: () => connection.close(),
   };
+}
+
+/** Applies events as ingestion does, to the models active now (no placement). */
+export async function applyToActiveModels(
+  stores: Pick<TestStores, 'users' | 'models'>,
+  events: readonly IngestEvent[],
+): Promise<ApplyResult> {
+  return stores.users.applyEvents(events, await stores.models.activeModels());
 }
 
 /** Deletes every key under a config's prefix (benchmarks and tests clean up with it). */
