@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -255,6 +256,23 @@ describe.each(RENDERINGS)('deploy/k8s/%s', (rendering) => {
     expect(minReplicas).toBeGreaterThanOrEqual(1);
     expect(maxReplicas).toBeGreaterThanOrEqual(minReplicas!);
     expect(query?.spec?.replicas).toBeUndefined();
+  });
+
+  it("creates the topics with the project's own command, from an image the services use", () => {
+    const [job] = ofKind(objects, Job.is).filter((j) => j.metadata.name === 'kafka-topics');
+    const container = job!.spec!.template.spec!.containers[0]!;
+    const images = new Set(
+      deployments.flatMap((d) => containersOf(d.spec!.template.spec!).map((c) => c.image)),
+    );
+
+    expect(images).toContain(container.image);
+    // The image holds the build at /app: the command's entry point is one the build makes.
+    const [node, entry] = container.command ?? [];
+    expect(node).toBe('node');
+    expect(entry).toMatch(/^\/app\/dist\/apps\/[a-z-]+\/src\/main\.js$/);
+    expect(existsSync(join(__dirname, '../../apps', entry!.split('/')[4]!, 'src/main.ts'))).toBe(
+      true,
+    );
   });
 
   it('runs no more ingest consumers than the topics have partitions', () => {

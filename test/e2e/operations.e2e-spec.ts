@@ -198,7 +198,7 @@ describe('operations', () => {
         async () => {
           const ready = await probe(ingest.url, '/health/ready');
           return ready.status === 503 &&
-            JSON.stringify(ready.body).includes(`KAFKA_BROKERS=${nowhere}`)
+            JSON.stringify(ready.body).includes(`waiting for Kafka (KAFKA_BROKERS=${nowhere})`)
             ? true
             : undefined;
         },

@@ -10,7 +10,9 @@ import { Kafka } from 'kafkajs';
 import { deadLetterTopic } from '@app/events';
 import { IngestBatchHandler } from '@app/ingest';
 import {
+  checkBrokers,
   CommittingConsumer,
+  createKafka,
   DeadLetterPublisher,
   ensureTopics,
   type StalledPartition,
@@ -34,6 +36,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly consumer: CommittingConsumer;
   private readonly stopping = new AbortController();
   private starting: Promise<void> | undefined;
+  private readonly probe: Kafka;
   private startError: string | undefined;
 
   constructor(
@@ -45,6 +48,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     deadLetters: DeadLetterPublisher,
     metrics: IngestMetrics,
   ) {
+    this.probe = createKafka(config.kafka, { failFast: true });
     const topics = Object.values(config.kafka.topics);
     this.consumer = new CommittingConsumer(
       kafka,
@@ -71,9 +75,10 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
    */
   notReady(): string | undefined {
     if (!this.consumer.isJoined) {
+      const brokers = `KAFKA_BROKERS=${this.config.kafka.brokers.join(',')}`;
       return this.startError === undefined
-        ? 'joining the consumer group'
-        : `waiting for Kafka (KAFKA_BROKERS): ${this.startError}`;
+        ? `joining the consumer group ${this.config.groupId} (${brokers})`
+        : `waiting for Kafka (${brokers}): ${this.startError}`;
     }
     const stalled = this.consumer.stalled(this.config.stallMs);
     return stalled.length === 0 ? undefined : describeStalled(stalled);
@@ -96,6 +101,8 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     const topics = Object.values(this.config.kafka.topics);
     while (!this.stopping.signal.aborted) {
       try {
+        // Asked first with a client that gives up within seconds, so readiness soon says why.
+        await checkBrokers(this.probe, this.config.kafka);
         await ensureTopics(
           this.kafka,
           [...topics, ...topics.map(deadLetterTopic)],
@@ -107,10 +114,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         return;
       } catch (error) {
         this.startError = (error as Error).message;
-        this.logger.warn(
-          `cannot reach Kafka (KAFKA_BROKERS=${this.config.kafka.brokers.join(',')}): ` +
-            `${this.startError}; trying again in ${START_RETRY_MS / 1000} s`,
-        );
+        this.logger.warn(`${this.startError}; trying again in ${START_RETRY_MS / 1000} s`);
         await this.consumer.stop().catch(() => undefined);
         await sleep(START_RETRY_MS, undefined, { signal: this.stopping.signal }).catch(
           () => undefined,

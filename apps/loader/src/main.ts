@@ -46,7 +46,7 @@ command.run(
     const toPublish = Math.min(ratings, args.limit ?? Infinity);
 
     const topic = args.topic ?? config.kafka.topics.rating;
-    const kafka = createKafka(config.kafka, { commandLine: true });
+    const kafka = createKafka(config.kafka, { failFast: true });
     await checkBrokers(kafka, config.kafka);
     await ensureTopics(kafka, [topic], config.kafka.topicLayout);
     const publisher = new EventPublisher(kafka, topic);

@@ -18,7 +18,7 @@ The last stdout line is JSON {created: [...], existing: [...]}.`,
 
 command.run(async () => {
   const config = loadConfig(topicsEnvSchema, process.env);
-  const kafka = createKafka(config.kafka, { commandLine: true });
+  const kafka = createKafka(config.kafka, { failFast: true });
   await checkBrokers(kafka, config.kafka);
   const topics = Object.values(config.kafka.topics);
   const all = [...topics, ...topics.map(deadLetterTopic)];

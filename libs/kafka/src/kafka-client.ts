@@ -17,25 +17,26 @@ const toNestLog =
 
 export interface KafkaClientOptions {
   /**
-   * For command-line tools: a broker that does not answer fails a call within seconds rather
-   * than after a minute of retries, and kafkajs logs nothing (the tool reports the failure once).
+   * A broker that does not answer fails a call within seconds rather than after a minute of
+   * retries, and kafkajs logs nothing: the caller reports the failure once (a command-line tool,
+   * or a service checking whether the brokers answer yet).
    */
-  commandLine?: boolean;
+  failFast?: boolean;
 }
 
 /** Builds the kafkajs client for a validated config; kafkajs logs go through the Nest logger. */
 export function createKafka(
   config: KafkaConfig,
-  { commandLine = false }: KafkaClientOptions = {},
+  { failFast = false }: KafkaClientOptions = {},
 ): Kafka {
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
     ssl: config.ssl ?? false,
     ...(config.sasl === undefined ? {} : { sasl: saslOptions(config.sasl) }),
-    logLevel: commandLine ? logLevel.NOTHING : logLevel.WARN,
+    logLevel: failFast ? logLevel.NOTHING : logLevel.WARN,
     logCreator: toNestLog,
-    ...(commandLine
+    ...(failFast
       ? { retry: { retries: 2, initialRetryTime: 300 }, connectionTimeout: 3_000 }
       : { retry: { retries: 8, initialRetryTime: 200 } }),
   });
