@@ -537,6 +537,29 @@ describe('operations', () => {
       for (const series of PROCESS_SERIES) expect(valueOf(metrics, series)).toBeDefined();
     });
 
+    it('answers a fault of the data with 500, logged and counted, not as an outage', async () => {
+      const { env, common } = stackEnvironment();
+      const raw = new Redis(env.redis.url);
+      await raw.set(`${env.redis.keyPrefix}:{u:5}:ratings`, 'not a hash');
+      raw.disconnect();
+      const query = await startQuery(common, env.redis.url);
+
+      const response = await fetch(`${query.url}/v1/users/5/recommendations`);
+
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ message: 'internal error' });
+      const metrics = await scrape(query.url);
+      expect(valueOf(metrics, 'recommender_unexpected_errors_total', { transport: 'http' })).toBe(
+        1,
+      );
+      expect(jsonLines(query.service.logs)).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          message: expect.stringMatching(/WRONGTYPE/) as unknown,
+        }),
+      );
+    });
+
     it('is not ready while Redis is unreachable and ready again once it is back, live throughout', async () => {
       const { env, common, stores } = stackEnvironment();
       await publishModel(stores, { clusters: 2, assignments: new Map([[1, 0]]) });

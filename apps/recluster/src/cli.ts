@@ -85,8 +85,8 @@ command.run(
           }
           if (pin !== undefined) {
             process.stderr.write(
-              `model ${pin.version} is pinned since ${pin.since.toISOString()} (${pin.reason}), ` +
-                `${pin.until === undefined ? 'until resumed' : `until ${pin.until.toISOString()}`}\n`,
+              `model ${pin.version} is pinned since ${pin.since} (${pin.reason}), ` +
+                `${pin.until === null ? 'until resumed' : `until ${pin.until}`}\n`,
             );
           }
           print({

@@ -3,7 +3,7 @@ import { type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpErrorFilter, RequestInput } from '@app/http';
 import { type ReclusterOutcome } from '@app/recluster';
-import { type ModelDescription, ModelStore, ReclusterSchedule } from '@app/store';
+import { type ModelDescription, type ModelPin, ModelStore, ReclusterSchedule } from '@app/store';
 import { ReclusterScheduler } from './recluster.scheduler';
 
 const rollbackRequestSchema = z.object({
@@ -18,7 +18,7 @@ const rollbackRequestSchema = z.object({
 
 export interface ModelsResponse {
   current: number | null;
-  pin: { version: number; since: string; until: string | null; reason: string } | null;
+  pin: ModelPin | null;
   versions: { version: number; description: ModelDescription | null }[];
 }
 
@@ -69,15 +69,7 @@ export class ReclusterController {
     ]);
     return {
       current: current ?? null,
-      pin:
-        pin === undefined
-          ? null
-          : {
-              version: pin.version,
-              since: pin.since.toISOString(),
-              until: pin.until?.toISOString() ?? null,
-              reason: pin.reason,
-            },
+      pin: pin ?? null,
       versions: versions.map(({ version, description }) => ({
         version,
         description: description ?? null,

@@ -91,8 +91,8 @@ describe(ReclusterMetrics.name, () => {
     expect((await valuesOf(registry, 'recommender_model_pinned')).get('{}')).toBe(0);
     state.pinned = {
       version: 2,
-      since: new Date(),
-      until: undefined,
+      since: new Date().toISOString(),
+      until: null,
       reason: 'rollback to model 1',
     };
     expect((await valuesOf(registry, 'recommender_model_pinned')).get('{}')).toBe(1);

@@ -72,8 +72,22 @@ function parsed<T>(parse: (text: string) => T | Problem): z.ZodType<T> {
   });
 }
 
-function defaulted<T>(schema: z.ZodType<T>, value: T | undefined): z.ZodType<T> {
-  return value === undefined ? schema : schema.optional().transform((v) => v ?? value);
+/** An option's value: `T` when it has a default, else `T | undefined`. */
+type Defaulted<T, D> = undefined extends D ? T | undefined : T;
+
+/** An option's schema and shown default: optional without a default, else filled with it. */
+function withDefault<T, D extends T | undefined>(
+  schema: z.ZodType<T>,
+  defaultValue: D,
+  show: (value: T) => string = String,
+): Pick<CliOption<Defaulted<T, D>>, 'schema' | 'shownDefault'> {
+  if (defaultValue === undefined) {
+    return { schema: schema.optional() as z.ZodType<Defaulted<T, D>> };
+  }
+  return {
+    schema: schema.optional().transform((v) => v ?? defaultValue),
+    shownDefault: show(defaultValue),
+  };
 }
 
 /** Builders of the options commands declare. */
@@ -88,7 +102,7 @@ export const option = {
     };
   },
 
-  /** An optional string; undefined when not given, or `defaultValue`. */
+  /** A string, optionally matching a pattern. */
   string<D extends string | undefined = undefined>(
     description: string,
     {
@@ -96,22 +110,12 @@ export const option = {
       defaultValue,
       pattern,
     }: Common & { defaultValue?: D; pattern?: { pattern: RegExp; message: string } } = {},
-  ): CliOption<D extends string ? string : string | undefined> {
+  ): CliOption<Defaulted<string, D>> {
     const schema =
       pattern === undefined
         ? z.string().min(1, 'expected a value')
         : z.string().regex(pattern.pattern, pattern.message);
-    return {
-      type: 'string',
-      schema: (defaultValue === undefined
-        ? schema.optional()
-        : defaulted(schema, defaultValue)) as z.ZodType<
-        D extends string ? string : string | undefined
-      >,
-      value,
-      description,
-      ...(defaultValue === undefined ? {} : { shownDefault: defaultValue }),
-    };
+    return { type: 'string', ...withDefault(schema, defaultValue as D), value, description };
   },
 
   /** A whole number from `min` to `max`. */
@@ -123,19 +127,9 @@ export const option = {
       max = Number.MAX_SAFE_INTEGER,
       defaultValue,
     }: Common & { min?: number; max?: number; defaultValue?: D } = {},
-  ): CliOption<D extends number ? number : number | undefined> {
+  ): CliOption<Defaulted<number, D>> {
     const schema = parsed((text) => integer(text, min, max));
-    return {
-      type: 'string',
-      schema: (defaultValue === undefined
-        ? schema.optional()
-        : defaulted(schema, defaultValue)) as z.ZodType<
-        D extends number ? number : number | undefined
-      >,
-      value,
-      description,
-      ...(defaultValue === undefined ? {} : { shownDefault: String(defaultValue) }),
-    };
+    return { type: 'string', ...withDefault(schema, defaultValue as D), value, description };
   },
 
   /** A finite number in [min, max] (or (min, max] with `aboveMin`). */
@@ -160,13 +154,7 @@ export const option = {
       }
       return number;
     });
-    return {
-      type: 'string',
-      schema: defaulted(schema, defaultValue),
-      value,
-      description,
-      shownDefault: String(defaultValue),
-    };
+    return { type: 'string', ...withDefault(schema, defaultValue), value, description };
   },
 
   /** One of a fixed set of words. */
@@ -177,20 +165,15 @@ export const option = {
     choices: C,
     description: string,
     { defaultValue }: { defaultValue?: D } = {},
-  ): CliOption<D extends string ? C[number] : C[number] | undefined> {
-    const schema = z.enum(choices, {
+  ): CliOption<Defaulted<C[number], D>> {
+    const schema: z.ZodType<C[number]> = z.enum(choices, {
       error: (issue) => `expected one of ${choices.join(', ')}, got "${String(issue.input)}"`,
     });
     return {
       type: 'string',
-      schema: (defaultValue === undefined
-        ? schema.optional()
-        : defaulted(schema as z.ZodType<C[number]>, defaultValue)) as z.ZodType<
-        D extends string ? C[number] : C[number] | undefined
-      >,
+      ...withDefault(schema, defaultValue as D),
       value: choices.join('|'),
       description,
-      ...(defaultValue === undefined ? {} : { shownDefault: defaultValue }),
     };
   },
 
@@ -198,30 +181,19 @@ export const option = {
   range<D extends readonly [number, number] | undefined = undefined>(
     description: string,
     { min = 1, defaultValue }: { min?: number; defaultValue?: D } = {},
-  ): CliOption<
-    D extends readonly [number, number] ? [number, number] : [number, number] | undefined
-  > {
-    const schema = parsed<[number, number]>((text) => {
+  ): CliOption<Defaulted<readonly [number, number], D>> {
+    const schema = parsed<readonly [number, number]>((text) => {
       const match = /^(\d+):(\d+)$/.exec(text.trim());
       if (match === null) return problem(`expected A:B, got "${text}"`);
       const [a, b] = [Number(match[1]), Number(match[2])];
       if (a < min || a > b) return problem(`expected ${min} <= A <= B, got ${a}:${b}`);
       return [a, b];
     });
-    type Out = D extends readonly [number, number]
-      ? [number, number]
-      : [number, number] | undefined;
     return {
       type: 'string',
-      schema: (defaultValue === undefined
-        ? schema.optional()
-        : defaulted(schema, [defaultValue[0], defaultValue[1]] as [
-            number,
-            number,
-          ])) as z.ZodType<Out>,
+      ...withDefault(schema, defaultValue as D, (range) => range.join(':')),
       value: 'A:B',
       description,
-      ...(defaultValue === undefined ? {} : { shownDefault: defaultValue.join(':') }),
     };
   },
 
@@ -229,7 +201,7 @@ export const option = {
   intList(
     description: string,
     { min = 1, defaultValue }: { min?: number; defaultValue: readonly number[] },
-  ): CliOption<number[]> {
+  ): CliOption<readonly number[]> {
     const schema = parsed((text) => {
       const values: number[] = [];
       for (const part of text.split(',')) {
@@ -241,10 +213,11 @@ export const option = {
     });
     return {
       type: 'string',
-      schema: defaulted(schema, [...defaultValue]),
+      ...withDefault<readonly number[], readonly number[]>(schema, defaultValue, (list) =>
+        list.join(','),
+      ),
       value: 'LIST',
       description,
-      shownDefault: defaultValue.join(','),
     };
   },
 
@@ -270,18 +243,14 @@ export const option = {
       h: 3_600_000,
       d: 86_400_000,
     };
-    return {
-      type: 'string',
-      schema: parsed((text) => {
-        const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
-        if (match === null || Number(match[1]) === 0) {
-          return problem(`expected a duration such as 30m, 2h or 1d, got "${text}"`);
-        }
-        return Number(match[1]) * (units[match[2] ?? 'ms'] ?? 1);
-      }).optional(),
-      value: 'DURATION',
-      description,
-    };
+    const schema = parsed((text) => {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+      if (match === null || Number(match[1]) === 0) {
+        return problem(`expected a duration such as 30m, 2h or 1d, got "${text}"`);
+      }
+      return Number(match[1]) * (units[match[2] ?? 'ms'] ?? 1);
+    });
+    return { type: 'string', ...withDefault(schema, undefined), value: 'DURATION', description };
   },
 
   /** A switch: false unless given. */

@@ -1,4 +1,9 @@
-import { type IngestCounters, type ModelStore, type ReclusterSchedule } from '@app/store';
+import {
+  type IngestCounters,
+  type ModelPin,
+  type ModelStore,
+  type ReclusterSchedule,
+} from '@app/store';
 import { type MovieCatalogue } from './movie-catalogue';
 import { type QuerySnapshotCache } from './query-snapshot.cache';
 import { StoreUnavailableError } from './query.errors';
@@ -17,7 +22,7 @@ export interface DashboardData {
   /** Events applied (re-deliveries included) and dead-lettered, over all ingest processes. */
   ingest: { events: number; deadLettered: number };
   /** The model a rollback pinned, if scheduled runs are paused. */
-  pin: { version: number; since: string; until: string | null; reason: string } | null;
+  pin: ModelPin | null;
   history: {
     version: number;
     current: boolean;
@@ -81,15 +86,7 @@ export class DashboardReader {
                 })),
             })),
       ingest,
-      pin:
-        pin === undefined
-          ? null
-          : {
-              version: pin.version,
-              since: pin.since.toISOString(),
-              until: pin.until?.toISOString() ?? null,
-              reason: pin.reason,
-            },
+      pin: pin ?? null,
       history: history.map(({ version, description }) => ({
         version,
         current: version === model?.version,

@@ -10,6 +10,7 @@ import {
 } from '@app/kafka';
 import {
   applyToActiveModels,
+  aRating,
   aReclusterSettings,
   computeExpectedState,
   generateEvents,
@@ -80,6 +81,25 @@ describe(Reclusterer.name, () => {
       seed: settings.seed,
       restarts: settings.restarts,
     });
+    await expectVersionMatches(stores, outcome.version, events);
+  });
+
+  it('clusters users with ids up to 2^53 - 1 as themselves, with no phantom', async () => {
+    // 2^32 + 50,000 wraps to 50,000 in an Int32Array: one user would vanish into another.
+    const ids = [50_000, 2 ** 32 + 50_000, 2 ** 31, Number.MAX_SAFE_INTEGER];
+    const events = ids.flatMap((userId, u) =>
+      Array.from({ length: 6 }, (_, m) =>
+        aRating({ userId, movieId: m + 1, rating: 1 + ((u + m) % 5), timestamp: 1 }),
+      ),
+    );
+    await apply(events);
+
+    const outcome = await new Reclusterer(stores, { ...settings, k: 2, minClusterSize: 1 }).run();
+
+    if (outcome.status !== 'published') throw new Error('no model');
+    expect(outcome.model.users).toBe(ids.length);
+    expect([...(await stores.users.clustersOf(ids, outcome.version)).keys()]).toEqual(ids);
+    expect(await stores.users.userIds()).toEqual([...ids].sort((a, b) => a - b));
     await expectVersionMatches(stores, outcome.version, events);
   });
 

@@ -22,9 +22,10 @@ export type ClaimOutcome = { claimed: ReclusterClaim } | { skipped: string };
 /** A model a rollback pinned: scheduled and requested runs leave it in place until resumed. */
 export interface ModelPin {
   version: number;
-  since: Date;
-  /** Undefined: until an operator resumes scheduling. */
-  until: Date | undefined;
+  /** ISO 8601, by Redis's clock. */
+  since: string;
+  /** ISO 8601; null: until an operator resumes scheduling. */
+  until: string | null;
   reason: string;
 }
 
@@ -82,7 +83,7 @@ export class ReclusterSchedule {
     const [fields, time] = await Promise.all([client.hgetall(keys.modelPin()), client.time()]);
     const pin = toPin(fields);
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
-    return pin !== undefined && (pin.until === undefined || pin.until.getTime() > now)
+    return pin !== undefined && (pin.until === null || Date.parse(pin.until) > now)
       ? pin
       : undefined;
   }
@@ -106,8 +107,8 @@ function toPin(raw: Record<string, string>): ModelPin | undefined {
   if (raw.version === undefined) return undefined;
   return {
     version: Number(raw.version),
-    since: new Date(Number(raw.since)),
-    until: raw.until === undefined ? undefined : new Date(Number(raw.until)),
+    since: new Date(Number(raw.since)).toISOString(),
+    until: raw.until === undefined ? null : new Date(Number(raw.until)).toISOString(),
     reason: raw.reason ?? '',
   };
 }
