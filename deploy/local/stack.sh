@@ -118,10 +118,15 @@ redis_up() {
   ensure_redis_server
   mkdir -p "$redis_home"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+    "${redis_encoding[@]}" \
     --dir "$redis_home" --pidfile "$redis_home/redis.pid" --logfile "$redis_home/redis.log" >&2
   wait_until redis 20 redis_answers "$redis_port"
   log "redis: started on 127.0.0.1:$redis_port"
 }
+
+# A user's ratings stay in one compact listpack up to 2,048 of them: about 20 bytes a rating
+# rather than about 90 in a hash table (docs/operations.md, "Redis settings").
+redis_encoding=(--hash-max-listpack-entries 2048 --hash-max-listpack-value 64)
 
 # --- Redis Cluster -----------------------------------------------------------------------------
 
@@ -143,6 +148,7 @@ redis_node_start() {
     --cluster-enabled yes --cluster-config-file nodes.conf \
     --cluster-node-timeout "$redis_cluster_node_timeout" \
     --appendonly yes --appendfsync everysec --save '' \
+    "${redis_encoding[@]}" \
     --dir "$home" --pidfile "$home/redis.pid" --logfile "$home/redis.log" >&2
 }
 

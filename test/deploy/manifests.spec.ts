@@ -275,6 +275,26 @@ describe.each(RENDERINGS)('deploy/k8s/%s', (rendering) => {
     );
   });
 
+  it("keeps every Node heap flag within its container's memory limit", () => {
+    const toMiB = (quantity: string): number => {
+      const [, value, unit] = /^(\d+)(Mi|Gi)$/.exec(quantity) ?? [];
+      return Number(value) * (unit === 'Gi' ? 1024 : 1);
+    };
+    for (const deployment of deployments) {
+      for (const container of containersOf(deployment.spec!.template.spec!)) {
+        const options = container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+        const heap = /--max-old-space-size=(\d+)/.exec(options)?.[1];
+        if (heap === undefined) continue;
+        const limit = toMiB(String(container.resources?.limits?.memory));
+        expect(Number(heap)).toBeLessThanOrEqual(limit - 128);
+        // Recluster's typed arrays (the ratings matrix) live outside the heap: room for them.
+        if (deployment.metadata.name === 'recluster') {
+          expect(Number(heap)).toBeLessThanOrEqual(limit / 2);
+        }
+      }
+    }
+  });
+
   it('runs no more ingest consumers than the topics have partitions', () => {
     const ingest = deployments.find((deployment) => deployment.metadata.name === 'ingest')!;
     const configMapName =

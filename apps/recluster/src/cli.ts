@@ -1,16 +1,7 @@
 import { Command, option, UsageError } from '@app/cli';
 import { loadConfig } from '@app/config';
-import { Reclusterer } from '@app/recluster';
-import {
-  FencedOutError,
-  ModelStore,
-  ProfileStore,
-  RatingsSnapshotReader,
-  RedisConnection,
-  RedisUnreachableError,
-  ReclusterSchedule,
-  UserEventStore,
-} from '@app/store';
+import { Reclusterer, reclusterStoresOn } from '@app/recluster';
+import { FencedOutError, RedisConnection, RedisUnreachableError } from '@app/store';
 import { reclusterEnvSchema } from './recluster.config';
 
 const COMMANDS = ['run', 'rollback', 'resume', 'history'] as const;
@@ -45,13 +36,7 @@ command.run(
     const connection = new RedisConnection(config.redis);
     try {
       await connection.ready(5_000);
-      const stores = {
-        schedule: new ReclusterSchedule(connection),
-        models: new ModelStore(connection),
-        users: new UserEventStore(connection),
-        profiles: new ProfileStore(connection),
-        ratings: new RatingsSnapshotReader(connection),
-      };
+      const stores = reclusterStoresOn(connection);
       const reclusterer = new Reclusterer(stores, config.settings);
       switch (name) {
         case 'run':

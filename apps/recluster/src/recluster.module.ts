@@ -9,16 +9,8 @@ import {
   type ReadinessCheck,
   redisErrorLogger,
 } from '@app/observability';
-import { Reclusterer } from '@app/recluster';
-import {
-  ModelStore,
-  ProfileStore,
-  RatingsSnapshotReader,
-  RedisConnection,
-  storeProviders,
-  ReclusterSchedule,
-  UserEventStore,
-} from '@app/store';
+import { Reclusterer, reclusterStoresOn } from '@app/recluster';
+import { ModelStore, RedisConnection, ReclusterSchedule, storeProviders } from '@app/store';
 import { reclusterErrorAnswer } from './recluster-error.mapping';
 import { type ReclusterConfig } from './recluster.config';
 import { RECLUSTER_CONFIG } from './recluster.constants';
@@ -35,29 +27,14 @@ export class ReclusterModule {
       controllers: [ReclusterController, HealthController, MetricsController],
       providers: [
         { provide: RECLUSTER_CONFIG, useValue: config },
-        ...storeProviders(
-          config.redis,
-          [ReclusterSchedule, ModelStore, UserEventStore, ProfileStore, RatingsSnapshotReader],
-          {
-            onError: redisErrorLogger(new Logger(ReclusterModule.name)),
-          },
-        ),
+        ...storeProviders(config.redis, [ReclusterSchedule, ModelStore], {
+          onError: redisErrorLogger(new Logger(ReclusterModule.name)),
+        }),
         {
           provide: Reclusterer,
-          useFactory: (
-            schedule: ReclusterSchedule,
-            models: ModelStore,
-            users: UserEventStore,
-            profiles: ProfileStore,
-            ratings: RatingsSnapshotReader,
-          ) => new Reclusterer({ schedule, models, users, profiles, ratings }, config.settings),
-          inject: [
-            ReclusterSchedule,
-            ModelStore,
-            UserEventStore,
-            ProfileStore,
-            RatingsSnapshotReader,
-          ],
+          useFactory: (connection: RedisConnection) =>
+            new Reclusterer(reclusterStoresOn(connection), config.settings),
+          inject: [RedisConnection],
         },
         {
           provide: ReclusterMetrics,

@@ -11,21 +11,27 @@ export function runCli(
   usage: string,
   expected: readonly (abstract new (...args: never[]) => Error)[] = [],
 ): void {
-  main().catch((error: unknown) => {
-    if (error instanceof UsageError || isParseArgsError(error)) {
-      const synopsis = usage.split('\n')[0] ?? '';
-      process.stderr.write(`error: ${(error as Error).message}\n${synopsis}  (--help for more)\n`);
-      process.exit(2);
-    }
-    if (error instanceof ConfigError || expected.some((type) => error instanceof type)) {
-      process.stderr.write(`error: ${(error as Error).message}\n`);
+  // Started once the module that called it has finished loading, so its main may use what the
+  // module declares below the call.
+  Promise.resolve()
+    .then(main)
+    .catch((error: unknown) => {
+      if (error instanceof UsageError || isParseArgsError(error)) {
+        const synopsis = usage.split('\n')[0] ?? '';
+        process.stderr.write(
+          `error: ${(error as Error).message}\n${synopsis}  (--help for more)\n`,
+        );
+        process.exit(2);
+      }
+      if (error instanceof ConfigError || expected.some((type) => error instanceof type)) {
+        process.stderr.write(`error: ${(error as Error).message}\n`);
+        process.exit(1);
+      }
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
-    }
-    process.stderr.write(
-      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  });
+    });
 }
 
 const isParseArgsError = (error: unknown): boolean => {

@@ -12,7 +12,23 @@ export interface CsrMatrix {
   values: Float32Array;
 }
 
-export const nonZeros = (matrix: CsrMatrix): number => matrix.rowPtr[matrix.rows] ?? 0;
+/** Where a sparse matrix's entries are, without values: which columns each row has. */
+export interface CsrPattern {
+  rows: number;
+  cols: number;
+  rowPtr: Int32Array;
+  colIndices: Int32Array;
+}
+
+export const nonZeros = (matrix: CsrPattern): number => matrix.rowPtr[matrix.rows] ?? 0;
+
+/** A pattern with no entries, for rows that have none. */
+export const emptyPattern = (rows: number, cols: number): CsrPattern => ({
+  rows,
+  cols,
+  rowPtr: new Int32Array(rows + 1),
+  colIndices: new Int32Array(0),
+});
 
 /** Allocates the arrays of a CSR matrix on shared memory. */
 export function allocateCsr(rows: number, cols: number, nnz: number): CsrMatrix {

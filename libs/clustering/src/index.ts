@@ -7,5 +7,5 @@ export * from './merge-small-clusters';
 export * from './choose-k';
 export * from './centroid-model';
 export * from './cluster-means';
-export * from './favourites-matrix';
+export * from './favourites-pattern';
 export * from './model-settings';

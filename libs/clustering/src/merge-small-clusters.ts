@@ -1,11 +1,11 @@
-import { type CsrMatrix } from './csr-matrix';
+import { type CsrMatrix, type CsrPattern } from './csr-matrix';
 
 export interface MergeSmallClustersInput {
   /** Cluster of each row (user). */
   assignments: Int32Array;
   k: number;
   /** Each row's favourite movies as column indices: row r's are favourites.colIndices[rowPtr[r]..]. */
-  favourites: CsrMatrix;
+  favourites: CsrPattern;
   /** The clustered matrix and its centres (row-major), for the nearest-centre tie-break. */
   matrix: CsrMatrix;
   centroids: Float64Array;
@@ -125,7 +125,7 @@ function clusterFavourites(counts: Map<number, number>, size: number, share: num
 }
 
 function forEachFavourite(
-  favourites: CsrMatrix,
+  favourites: CsrPattern,
   row: number,
   visit: (movie: number) => void,
 ): void {

@@ -1,9 +1,15 @@
-import { type ModelSettings, type RatingColumns } from '@app/clustering';
+import {
+  buildRatingMatrix,
+  emptyPattern,
+  type ModelSettings,
+  type RatingColumns,
+} from '@app/clustering';
 import { isFavouriteRating } from '@app/events';
 import { type BuiltModel, buildModel } from '@app/recluster';
 import {
-  aggregateClusters,
+  aggregatesOf,
   ClusterRanking,
+  clusterTotals,
   DEFAULT_SHRINKAGE,
   type ShrinkageSettings,
   topUnseen,
@@ -96,19 +102,20 @@ export async function evaluate(
   const train = latestRatings(data.train);
   const test = latestRatings(data.test);
   const started = performance.now();
+  const { matrix, userIds, movieIds } = buildRatingMatrix(train, {
+    values: 'raw',
+    favouriteMinRating: settings.model.favouriteMinRating,
+  });
   const model = await buildModel(
-    { ...train, favouriteUserIds: [], favouriteMovieIds: [] },
+    { userIds, movieIds, ratings: matrix, favourites: emptyPattern(matrix.rows, matrix.cols) },
     settings.model,
   );
   const modelSeconds = (performance.now() - started) / 1000;
 
-  const noFavourites = { userIds: [], movieIds: [] };
-  const aggregates = aggregateClusters(
-    model.clusters,
-    model.assignments,
-    train,
-    noFavourites,
-    settings.model.favouriteMinRating,
+  // The aggregates ingestion keeps in Redis, as the recluster worker publishes them.
+  const totals = clusterTotals(matrix, model.favourites, model.rowClusters, model.clusters);
+  const aggregates = Array.from({ length: model.clusters }, (_, c) =>
+    aggregatesOf(totals, c, movieIds),
   );
   const ranking = new ClusterRanking(aggregates, settings.shrinkage ?? DEFAULT_SHRINKAGE);
   const trained = ratingsByUser(train);

@@ -1,19 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { type ModelSettings } from '@app/clustering';
-import { isFavouriteRating } from '@app/events';
-import { placementModelOf, placeUser } from '@app/recommend';
+import { type CsrPattern, favouritesPattern, type ModelSettings } from '@app/clustering';
+import { clusterTotals, placementModelOf, placeUser } from '@app/recommend';
 import {
+  type ActiveModel,
   type ClaimMode,
+  ClusterAggregatesStore,
   type ModelDescription,
-  type ModelStore,
-  type ProfileStore,
+  ModelStore,
+  ProfileStore,
   type RatingsSnapshot,
-  type RatingsSnapshotReader,
+  RatingsSnapshotReader,
+  type RedisConnection,
   type ReclusterClaim,
-  type ReclusterSchedule,
+  ReclusterSchedule,
+  snapshotContribution,
   type StoredModel,
-  type UserEventStore,
+  UserEventStore,
 } from '@app/store';
 import { buildDemographicModel } from './demographic-model.builder';
 import { buildModel } from './model-builder';
@@ -34,6 +37,34 @@ export interface ReclusterStores {
   users: UserEventStore;
   profiles: ProfileStore;
   ratings: RatingsSnapshotReader;
+  aggregates: ClusterAggregatesStore;
+}
+
+/** The stores of a run, all on one connection. */
+export function reclusterStoresOn(connection: RedisConnection): ReclusterStores {
+  return {
+    schedule: new ReclusterSchedule(connection),
+    models: new ModelStore(connection),
+    users: new UserEventStore(connection),
+    profiles: new ProfileStore(connection),
+    ratings: new RatingsSnapshotReader(connection),
+    aggregates: new ClusterAggregatesStore(connection),
+  };
+}
+
+/** Where a published run's time went, in seconds. */
+export interface RunSeconds {
+  /** Reading every rating from Redis into the matrix. */
+  read: number;
+  /** The matrix values (centred, unit rows) and the favourites. */
+  matrix: number;
+  kmeans: number;
+  /** The tiny-cluster merge and the centres. */
+  merge: number;
+  /** Aggregates, joins and the switch. */
+  publish: number;
+  /** From the read to the published model. */
+  total: number;
 }
 
 export type ReclusterOutcome =
@@ -43,6 +74,7 @@ export type ReclusterOutcome =
       /** Why the run happened (see ReclusterClaim). */
       reason: string;
       seconds: number;
+      phases?: RunSeconds;
       model: ModelDescription;
     }
   | { status: 'skipped'; reason: string };
@@ -56,16 +88,19 @@ export interface RollbackOptions {
 const DEMOGRAPHIC_TOP_MOVIES = 100;
 
 /**
- * One recluster run: claims it (see ReclusterSchedule), snapshots the ratings, builds a model,
- * and publishes it as a new version with no downtime and no lost event:
+ * One recluster run: claims it (see ReclusterSchedule), reads every rating into a matrix, builds
+ * a model, and publishes it as a new version with no downtime and no lost event:
  *
- * 1. the new version's centres are stored and it becomes "next": from then on ingestion keeps its
- *    aggregates too, and places users it sees without a cluster in it;
- * 2. every user is put in their cluster together with their current ratings, atomically per user
- *    (place-users.script), so events before and after that step are each counted once;
- * 3. users that appeared after the snapshot are placed the same way, by the model's placement
- *    rule;
- * 4. the current pointer is switched atomically, only if the run's claim is still the newest and
+ * 1. the new version's description and centres are stored, and its aggregates written from what
+ *    the run read (typed arrays, in bulk), while nothing else writes them;
+ * 2. it becomes "next": from then on ingestion keeps its aggregates too, for the users who have
+ *    joined it, and places users it sees without a cluster in it;
+ * 3. every user read joins their cluster (join-users.script): one unchanged since the read adds
+ *    nothing (the aggregates hold their state); one who changed, or whom ingestion placed
+ *    meanwhile, brings their whole current contribution, and the contribution read is then taken
+ *    back out, once; so each event is counted once whether it landed before or after;
+ * 4. users that appeared after the read are placed by the model's placement rule;
+ * 5. the current pointer is switched atomically, only if the run's claim is still the newest and
  *    holds the lock; versions beyond the kept history, and any version a failed run left
  *    half-built, are deleted.
  *
@@ -86,12 +121,13 @@ export class Reclusterer {
       const started = performance.now();
       this.logger.log(`recluster run ${claim.version} started (${claim.reason})`);
       const snapshot = await this.stores.ratings.read();
+      const readSeconds = (performance.now() - started) / 1000;
       if (snapshot.userIds.length === 0) return { status: 'skipped', reason: 'no ratings yet' };
       const model = await buildModel(snapshot, this.settings);
       const profiles = await this.stores.profiles.readAll();
       const demographics = buildDemographicModel(
         profiles,
-        favouritesIn(snapshot, profiles, this.settings.favouriteMinRating),
+        (userId) => favouriteMoviesOf(snapshot, model.favourites, userId),
         (userId) => model.assignments.get(userId),
         {
           k: this.settings.demographicK,
@@ -121,6 +157,7 @@ export class Reclusterer {
         movedByMerge: model.movedByMerge,
         buildSeconds: Math.round(performance.now() - started) / 1000,
       };
+      const publishing = performance.now();
       await this.publish(
         claim,
         {
@@ -129,9 +166,12 @@ export class Reclusterer {
           movieIds: model.movieIds,
           ...(demographics === undefined ? {} : { demographics }),
         },
-        model.assignments,
+        snapshot,
+        model.rowClusters,
+        model.favourites,
       );
-      const seconds = (performance.now() - started) / 1000;
+      const done = performance.now();
+      const seconds = (done - started) / 1000;
       this.logger.log(
         `published model ${claim.version}: ${model.clusters} clusters of ${model.users} users in ${seconds.toFixed(1)} s`,
       );
@@ -140,6 +180,14 @@ export class Reclusterer {
         version: claim.version,
         reason: claim.reason,
         seconds,
+        phases: {
+          read: readSeconds,
+          matrix: model.seconds.matrix,
+          kmeans: model.seconds.kmeans,
+          merge: model.seconds.merge,
+          publish: (done - publishing) / 1000,
+          total: seconds,
+        },
         model: description,
       };
     });
@@ -147,8 +195,9 @@ export class Reclusterer {
 
   /**
    * Goes back to the model before the current one: its clusters and centres are republished as a
-   * new version (same path as a recluster), so the aggregates include every event since. The
-   * model is pinned: scheduled runs leave it in place for `forMs`, or until `resume`.
+   * new version (same path as a recluster, the aggregates from a fresh read), so they include
+   * every event since. The model is pinned: scheduled runs leave it in place for `forMs`, or
+   * until `resume`.
    */
   async rollback({ forMs }: RollbackOptions = {}): Promise<ReclusterOutcome> {
     return this.claimed({ kind: 'rollback' }, async (claim) => {
@@ -172,20 +221,28 @@ export class Reclusterer {
       if (stored === undefined) {
         return { status: 'skipped', reason: `model ${target.version} is incomplete` };
       }
-      const userIds = await this.stores.users.userIds();
-      const assignments = await this.stores.users.clustersOf(userIds, target.version);
+      const snapshot = await this.stores.ratings.read();
+      const clusters = await this.stores.users.clustersOf([...snapshot.userIds], target.version);
+      // Users the old model never saw are placed as late users, after the others joined.
+      const rowClusters = Int32Array.from(snapshot.userIds, (userId) => clusters.get(userId) ?? -1);
       const sizes = new Array<number>(stored.description.clusters).fill(0);
-      for (const cluster of assignments.values()) sizes[cluster] = (sizes[cluster] ?? 0) + 1;
+      for (const cluster of rowClusters)
+        if (cluster >= 0) sizes[cluster] = (sizes[cluster] ?? 0) + 1;
       const description: ModelDescription = {
         ...stored.description,
         version: claim.version,
         builtAt: new Date().toISOString(),
-        users: assignments.size,
+        users: clusters.size,
         sizes,
         buildSeconds: Math.round(performance.now() - started) / 1000,
         rollbackOf: origin(target),
       };
-      await this.publish(claim, { ...stored, description }, assignments, {
+      const favourites = favouritesPattern(
+        snapshot.ratings,
+        snapshot.favourites,
+        description.settings.favouriteMinRating,
+      );
+      await this.publish(claim, { ...stored, description }, snapshot, rowClusters, favourites, {
         ...(forMs === undefined ? {} : { forMs }),
         reason: `rollback to model ${origin(target)}`,
       });
@@ -202,21 +259,55 @@ export class Reclusterer {
   private async publish(
     claim: ReclusterClaim,
     model: StoredModel,
-    assignments: ReadonlyMap<number, number>,
+    snapshot: RatingsSnapshot,
+    rowClusters: Int32Array,
+    favourites: CsrPattern,
     pin?: { forMs?: number; reason: string },
   ): Promise<void> {
-    const { models, users } = this.stores;
+    const { models, users, aggregates } = this.stores;
+    const { clusters, settings } = model.description;
     const abandoned = await models.nextVersion();
     const kept = (await models.history()).map((entry) => entry.version);
-    await models.save(model);
-    await models.setNext(claim);
-    const active = {
+    const active: ActiveModel = {
       version: claim.version,
-      clusters: model.description.clusters,
-      favouriteMinRating: model.description.settings.favouriteMinRating,
+      clusters,
+      favouriteMinRating: settings.favouriteMinRating,
     };
-    await users.placeUsers(active, assignments, { provisional: false, keep: kept });
-    await this.placeLateUsers(active, model, assignments);
+    await models.save(model);
+    await aggregates.write(
+      claim.version,
+      clusterTotals(snapshot.ratings, favourites, rowClusters, clusters),
+      snapshot.movieIds,
+    );
+    await models.setNext(claim);
+    const joining = rowClusters.reduce<number[]>((rows, cluster, row) => {
+      if (cluster >= 0) rows.push(row);
+      return rows;
+    }, []);
+    const due = await users.joinClusters(
+      active,
+      {
+        userIds: joining.map((row) => snapshot.userIds[row] ?? 0),
+        clusters: Int32Array.from(joining, (row) => rowClusters[row] ?? 0),
+        versions: Float64Array.from(joining, (row) => snapshot.versions[row] ?? 0),
+      },
+      kept,
+    );
+    await users.compensate(
+      active,
+      joining.flatMap((row, i) =>
+        due[i] === 1
+          ? [
+              {
+                userId: snapshot.userIds[row] ?? 0,
+                cluster: rowClusters[row] ?? 0,
+                contribution: snapshotContribution(snapshot, favourites, row),
+              },
+            ]
+          : [],
+      ),
+    );
+    await this.placeLateUsers(active, model, new Set(joining.map((row) => snapshot.userIds[row])));
     const dropped = await models.publish(claim, this.settings.keepVersions, pin);
     // A version a failed run left as "next" is older than this one, so ingestion ignores it now.
     if (abandoned !== undefined && abandoned !== claim.version) dropped.push(abandoned);
@@ -224,16 +315,17 @@ export class Reclusterer {
   }
 
   /**
-   * Users that appeared after the snapshot, and that ingestion has not placed in the new version
-   * already, are placed by the model's placement rule, provisionally (a recluster clusters them).
+   * Users that joined no cluster (they appeared after the read, or the rolled-back model never
+   * saw them), and that ingestion has not placed in the new version already, are placed by the
+   * model's placement rule, provisionally (a recluster clusters them).
    */
   private async placeLateUsers(
-    active: Parameters<UserEventStore['placeUsers']>[0],
+    active: ActiveModel,
     model: StoredModel,
-    assignments: ReadonlyMap<number, number>,
+    joined: ReadonlySet<number | undefined>,
   ): Promise<void> {
     const { users } = this.stores;
-    const late = (await users.userIds()).filter((userId) => !assignments.has(userId));
+    const late = (await users.userIds()).filter((userId) => !joined.has(userId));
     const placed = await users.clustersOf(late, active.version);
     const missing = late.filter((userId) => !placed.has(userId));
     if (missing.length === 0) return;
@@ -300,29 +392,31 @@ export class Reclusterer {
   }
 }
 
-/**
- * The favourites in a snapshot of the users with a profile, the only ones the demographic
- * clusters need: not a set per user of the whole data.
- */
-function favouritesIn(
+/** The row of a user in a snapshot (rows are in ascending user id), or -1. */
+function rowOf(snapshot: RatingsSnapshot, userId: number): number {
+  let low = 0;
+  let high = snapshot.userIds.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const id = snapshot.userIds[middle] ?? 0;
+    if (id === userId) return middle;
+    if (id < userId) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+/** A user's favourite movies in a snapshot, for the demographic clusters. */
+function favouriteMoviesOf(
   snapshot: RatingsSnapshot,
-  profiles: ReadonlyMap<number, unknown>,
-  favouriteMinRating: number,
-): (userId: number) => Iterable<number> {
-  const favourites = new Map<number, Set<number>>();
-  const add = (userId: number, movieId: number): void => {
-    if (!profiles.has(userId)) return;
-    let set = favourites.get(userId);
-    if (set === undefined) favourites.set(userId, (set = new Set()));
-    set.add(movieId);
-  };
-  snapshot.userIds.forEach((userId, i) => {
-    if (isFavouriteRating(snapshot.ratings[i] ?? 0, favouriteMinRating)) {
-      add(userId, snapshot.movieIds[i] ?? 0);
-    }
-  });
-  snapshot.favouriteUserIds.forEach((userId, i) => {
-    add(userId, snapshot.favouriteMovieIds[i] ?? 0);
-  });
-  return (userId) => favourites.get(userId) ?? [];
+  favourites: CsrPattern,
+  userId: number,
+): number[] {
+  const row = rowOf(snapshot, userId);
+  if (row < 0) return [];
+  const movies: number[] = [];
+  for (let p = favourites.rowPtr[row] ?? 0; p < (favourites.rowPtr[row + 1] ?? 0); p++) {
+    movies.push(snapshot.movieIds[favourites.colIndices[p] ?? 0] ?? 0);
+  }
+  return movies;
 }

@@ -1,22 +1,36 @@
-import { aggregateClusters } from './cluster-aggregates';
+import { fromDense } from '@app/clustering';
+import { aggregatesOf, clusterTotals } from './cluster-aggregates';
 
-describe(aggregateClusters.name, () => {
-  it('sums ratings per cluster and counts each favourite once, from ratings and events', () => {
-    const clusterOf = new Map([
-      [1, 0],
-      [2, 0],
-      [3, 1],
-    ]);
-    const ratings = {
-      userIds: [1, 1, 2, 3, 4],
-      movieIds: [10, 11, 10, 10, 10],
-      ratings: [4.5, 2, 3, 5, 5],
-    };
-    const favourites = { userIds: [1, 2, 4], movieIds: [10, 12, 10] };
+describe(clusterTotals.name, () => {
+  // Rows: users 1 and 2 in cluster 0, user 3 in cluster 1, user 4 in none; columns: movies
+  // 10, 11, 12.
+  const ratings = fromDense([
+    [4.5, 2, 0],
+    [3, 0, 0],
+    [5, 0, 0],
+    [5, 0, 0],
+  ]);
+  // Favourites: user 1 of movie 10, user 2 of movie 12, user 3 of movie 10, user 4 of movie 10.
+  const favourites = fromDense([
+    [1, 0, 0],
+    [0, 0, 1],
+    [1, 0, 0],
+    [1, 0, 0],
+  ]);
+  const rowClusters = Int32Array.of(0, 0, 1, -1);
 
-    const [first, second] = aggregateClusters(2, clusterOf, ratings, favourites, 4);
+  it('sums ratings per cluster in half stars and counts favourites, leaving out the unclustered', () => {
+    const sut = clusterTotals(ratings, favourites, rowClusters, 2);
 
-    expect(first).toEqual({
+    expect([...sut.sums2]).toEqual([15, 4, 0, 10, 0, 0]);
+    expect([...sut.counts]).toEqual([2, 1, 0, 1, 0, 0]);
+    expect([...sut.favourites]).toEqual([1, 0, 1, 1, 0, 0]);
+  });
+
+  it('reads back as the maps of one cluster, movies by id, empty entries left out', () => {
+    const sut = aggregatesOf(clusterTotals(ratings, favourites, rowClusters, 2), 0, [10, 11, 12]);
+
+    expect(sut).toEqual({
       favourites: new Map([
         [10, 1],
         [12, 1],
@@ -30,7 +44,5 @@ describe(aggregateClusters.name, () => {
         [11, 1],
       ]),
     });
-    expect(second?.ratingCounts).toEqual(new Map([[10, 1]]));
-    expect(second?.favourites).toEqual(new Map([[10, 1]]));
   });
 });

@@ -1,3 +1,5 @@
+import { type CsrMatrix, type CsrPattern } from '@app/clustering';
+
 /** What one cluster holds per movie, as ingestion keeps it in Redis. */
 export interface ClusterAggregates {
   /** movieId -> number of the cluster's users who favour it. */
@@ -8,66 +10,75 @@ export interface ClusterAggregates {
   ratingCounts: ReadonlyMap<number, number>;
 }
 
-/** Ratings as parallel columns (one entry per user and movie), and favourites likewise. */
-export interface RatingTable {
-  userIds: ArrayLike<number>;
-  movieIds: ArrayLike<number>;
-  ratings: ArrayLike<number>;
+/**
+ * Every cluster's aggregates at once, in typed arrays indexed [cluster * cols + column]: what a
+ * recluster publishes with a model, computed from the ratings it read, without a map per cluster.
+ */
+export interface ClusterTotals {
+  clusters: number;
+  cols: number;
+  /** Users of the cluster who favour the movie. */
+  favourites: Int32Array;
+  /** The cluster's ratings of the movie, in half stars, so sums stay exact integers. */
+  sums2: Float64Array;
+  counts: Int32Array;
 }
-
-export interface FavouriteTable {
-  userIds: ArrayLike<number>;
-  movieIds: ArrayLike<number>;
-}
-
-interface MutableAggregates {
-  favourites: Map<number, number>;
-  ratingSums: Map<number, number>;
-  ratingCounts: Map<number, number>;
-}
-
-const increment = (map: Map<number, number>, key: number, by: number): void => {
-  map.set(key, (map.get(key) ?? 0) + by);
-};
 
 /**
- * Cluster aggregates computed in memory from ratings, explicit favourites and each user's
- * cluster: what ingestion maintains in Redis, for offline evaluation and model building. A movie
- * is a user's favourite when rated at least `favouriteMinRating` or explicitly favourited.
+ * Cluster totals of a user x movie matrix: each row's ratings add to its cluster's sums and
+ * counts, each of its favourites (a pattern on the same rows and columns) one to its cluster's
+ * count. Rows with a negative cluster are left out.
  */
-export function aggregateClusters(
+export function clusterTotals(
+  ratings: CsrMatrix,
+  favourites: CsrPattern,
+  rowClusters: Int32Array,
   clusters: number,
-  clusterOf: ReadonlyMap<number, number>,
-  ratings: RatingTable,
-  favourites: FavouriteTable,
-  favouriteMinRating: number,
-): ClusterAggregates[] {
-  const result: MutableAggregates[] = Array.from({ length: clusters }, () => ({
-    favourites: new Map(),
-    ratingSums: new Map(),
-    ratingCounts: new Map(),
-  }));
-  const favouritePairs = new Set<string>();
-  const addFavourite = (cluster: MutableAggregates, userId: number, movieId: number): void => {
-    const pair = `${userId}:${movieId}`;
-    if (favouritePairs.has(pair)) return;
-    favouritePairs.add(pair);
-    increment(cluster.favourites, movieId, 1);
+): ClusterTotals {
+  const cols = ratings.cols;
+  const totals: ClusterTotals = {
+    clusters,
+    cols,
+    favourites: new Int32Array(clusters * cols),
+    sums2: new Float64Array(clusters * cols),
+    counts: new Int32Array(clusters * cols),
   };
-  for (let i = 0; i < ratings.userIds.length; i++) {
-    const target = result[clusterOf.get(ratings.userIds[i] ?? 0) ?? -1];
-    if (target === undefined) continue;
-    const [userId, movieId, rating] = [ratings.userIds[i], ratings.movieIds[i], ratings.ratings[i]];
-    if (userId === undefined || movieId === undefined || rating === undefined) continue;
-    increment(target.ratingSums, movieId, rating);
-    increment(target.ratingCounts, movieId, 1);
-    if (rating >= favouriteMinRating) addFavourite(target, userId, movieId);
+  for (let r = 0; r < ratings.rows; r++) {
+    const cluster = rowClusters[r] ?? -1;
+    if (cluster < 0) continue;
+    const base = cluster * cols;
+    for (let p = ratings.rowPtr[r] ?? 0; p < (ratings.rowPtr[r + 1] ?? 0); p++) {
+      const at = base + (ratings.colIndices[p] ?? 0);
+      totals.sums2[at] = (totals.sums2[at] ?? 0) + Math.round((ratings.values[p] ?? 0) * 2);
+      totals.counts[at] = (totals.counts[at] ?? 0) + 1;
+    }
+    for (let p = favourites.rowPtr[r] ?? 0; p < (favourites.rowPtr[r + 1] ?? 0); p++) {
+      const at = base + (favourites.colIndices[p] ?? 0);
+      totals.favourites[at] = (totals.favourites[at] ?? 0) + 1;
+    }
   }
-  for (let i = 0; i < favourites.userIds.length; i++) {
-    const [userId, movieId] = [favourites.userIds[i], favourites.movieIds[i]];
-    if (userId === undefined || movieId === undefined) continue;
-    const target = result[clusterOf.get(userId) ?? -1];
-    if (target !== undefined) addFavourite(target, userId, movieId);
+  return totals;
+}
+
+/** One cluster's totals as the maps a ranking reads, movies named by `movieIds`. */
+export function aggregatesOf(
+  totals: ClusterTotals,
+  cluster: number,
+  movieIds: ArrayLike<number>,
+): ClusterAggregates {
+  const favourites = new Map<number, number>();
+  const ratingSums = new Map<number, number>();
+  const ratingCounts = new Map<number, number>();
+  const base = cluster * totals.cols;
+  for (let col = 0; col < totals.cols; col++) {
+    const movie = movieIds[col] ?? 0;
+    const favoured = totals.favourites[base + col] ?? 0;
+    const count = totals.counts[base + col] ?? 0;
+    if (favoured > 0) favourites.set(movie, favoured);
+    if (count > 0) {
+      ratingCounts.set(movie, count);
+      ratingSums.set(movie, (totals.sums2[base + col] ?? 0) / 2);
+    }
   }
-  return result;
+  return { favourites, ratingSums, ratingCounts };
 }

@@ -33,7 +33,7 @@ for i, events in ipairs(users) do
 end
 local pending = {}
 for i, plan in ipairs(plans) do
-  writePlan(KEYS[(i - 1) * 3 + 1], KEYS[(i - 1) * 3 + 2], plan)
+  writePlan(KEYS[(i - 1) * 3 + 1], KEYS[(i - 1) * 3 + 2], KEYS[(i - 1) * 3 + 3], plan)
   for m, model in ipairs(models) do
     local c = clusters[i][m]
     if c ~= nil then

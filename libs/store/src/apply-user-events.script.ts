@@ -30,7 +30,7 @@ local outboxes = {}
 for i, plan in ipairs(plans) do
   local base = (i - 1) * 4
   local meta, outbox = KEYS[base + 3], KEYS[base + 4]
-  writePlan(KEYS[base + 1], KEYS[base + 2], plan)
+  writePlan(KEYS[base + 1], KEYS[base + 2], meta, plan)
   local byThreshold = {}
   for m, model in ipairs(models) do
     local c = clusters[i][m]

@@ -3,8 +3,10 @@ export * from './ingest-counters.store';
 export * from './model-description';
 export * from './model.store';
 export * from './profile.store';
+export * from './ratings-bulk.loader';
 export * from './ratings-snapshot.reader';
 export * from './recluster-schedule.store';
+export * from './snapshot-contribution';
 export {
   RedisConnection,
   type RedisConnectionOptions,

@@ -20,7 +20,10 @@
  * part-way keeps what it wrote, and a batch replayed after it would then find the users changed
  * and add nothing to the clusters.
  *
- * writePlan(ratingsKey, favsKey, plan) writes a plan's new values.
+ * writePlan(ratingsKey, favsKey, metaKey, plan) writes a plan's new values and, if it changed
+ * anything, counts one more version of the user's state (`v` in their meta hash): a recluster
+ * that read the user at one version knows, when it joins them to a cluster, whether they changed
+ * since.
  *
  * planDeltas(plan, fav2) is the plan's effect on a cluster's aggregates, with fav2 as the
  * favourite threshold: {movie -> {sum2, count, favourite}}, movies without effect left out.
@@ -46,8 +49,14 @@
  * placement is due again, now that their ratings say more.
  *
  * planPlacement(ratings, favs, meta, input, cluster) reads what putting one user in `cluster` of
- * version input.v changes (see place-users.script): {current, movable, moves, deltas, rated,
- * stale}; writePlacement(meta, input, cluster, plan) writes the user's fields.
+ * version input.v changes (see place-users.script): {current, movable, moves, deltas, rated};
+ * writePlacement(meta, input, cluster, plan) writes the user's fields.
+ *
+ * staleFields(meta, v, keep) lists the user's fields of model versions other than v and `keep`.
+ *
+ * planJoin(ratings, favs, meta, input, user) reads what joining one user to their cluster of a
+ * recluster's new version changes (see join-users.script): {current, joins, deltas, mark, due,
+ * stale}; writeJoin(meta, v, cluster, plan) writes the user's fields.
  */
 export const LUA_FUNCTIONS = `
 local STALE = 'STALE_MODELS a model version newer than the active ones exists'
@@ -99,9 +108,11 @@ local function hsetAll(key, values)
   if #args > 0 then redis.call('HSET', key, unpack(args)) end
 end
 
-local function writePlan(ratingsKey, favsKey, plan)
+local function writePlan(ratingsKey, favsKey, metaKey, plan)
+  if next(plan.ratings) == nil and next(plan.favs) == nil then return end
   hsetAll(ratingsKey, plan.ratings)
   hsetAll(favsKey, plan.favs)
+  redis.call('HINCRBY', metaKey, 'v', 1)
 end
 
 local function planDeltas(plan, fav2)
@@ -207,20 +218,23 @@ end
 
 local function planPlacement(ratings, favs, meta, input, cluster)
   local raw = redis.call('HGET', meta, 'c:' .. input.v)
-  local plan = {current = raw and tonumber(raw) or nil, stale = {}}
+  local plan = {current = raw and tonumber(raw) or nil}
   plan.movable = plan.current == nil or redis.call('HEXISTS', meta, 'p:' .. input.v) == 1
   plan.moves = plan.movable and plan.current ~= cluster
   if plan.moves then plan.deltas = userContribution(ratings, favs, input.fav2) end
   if plan.movable then plan.rated = redis.call('HLEN', ratings) end
-  if input.keep then
-    local keep = {[input.v] = true}
-    for _, v in ipairs(input.keep) do keep[v] = true end
-    for _, f in ipairs(redis.call('HKEYS', meta)) do
-      local v = tonumber(string.match(f, '^[cp]:(%d+)$'))
-      if v and not keep[v] then table.insert(plan.stale, f) end
-    end
-  end
   return plan
+end
+
+local function staleFields(meta, v, keep)
+  local kept = {[v] = true}
+  for _, k in ipairs(keep) do kept[k] = true end
+  local stale = {}
+  for _, f in ipairs(redis.call('HKEYS', meta)) do
+    local version = tonumber(string.match(f, '^[cpj]:(%d+)$'))
+    if version and not kept[version] then table.insert(stale, f) end
+  end
+  return stale
 end
 
 local function writePlacement(meta, input, cluster, plan)
@@ -231,6 +245,35 @@ local function writePlacement(meta, input, cluster, plan)
     else
       redis.call('HDEL', meta, 'p:' .. input.v)
     end
+  end
+end
+
+local function planJoin(ratings, favs, meta, input, user)
+  local cluster, read = user[1], user[2]
+  local raw = redis.call('HGET', meta, 'c:' .. input.v)
+  local marked = redis.call('HGET', meta, 'j:' .. input.v)
+  local plan = {current = raw and tonumber(raw) or nil, stale = staleFields(meta, input.v, input.keep)}
+  if plan.current == nil then
+    plan.joins = true
+    if tonumber(redis.call('HGET', meta, 'v') or '0') == read then
+      plan.mark = 0
+    else
+      plan.mark = 1
+      plan.deltas = userContribution(ratings, favs, input.fav2)
+    end
+  elseif redis.call('HEXISTS', meta, 'p:' .. input.v) == 1 then
+    plan.joins = true
+    plan.mark = 1
+    if plan.current ~= cluster then plan.deltas = userContribution(ratings, favs, input.fav2) end
+  end
+  plan.due = (plan.mark == 1 or marked == '1') and 1 or 0
+  return plan
+end
+
+local function writeJoin(meta, v, cluster, plan)
+  if plan.joins then
+    redis.call('HSET', meta, 'c:' .. v, cluster, 'j:' .. v, plan.mark)
+    redis.call('HDEL', meta, 'p:' .. v)
   end
   if #plan.stale > 0 then redis.call('HDEL', meta, unpack(plan.stale)) end
 end

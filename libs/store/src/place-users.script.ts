@@ -12,13 +12,13 @@ import { LuaScript } from './lua-script';
  *   the old cluster to the new;
  * - a user a recluster assigned keeps their cluster.
  * Ingestion's placements are provisional: the user's rating count is kept in `p:<version>`, so
- * the placement is made again as their ratings double; a recluster's assignment clears it. A
- * recluster also drops the user's fields of versions no longer kept (`keep`).
+ * the placement is made again as their ratings double; a recluster's assignment clears it (and
+ * a recluster's publish joins most users through join-users.script instead).
  *
  * KEYS: 3 per user (ratings, explicit favourites, meta), then 3 per cluster of the version
  *   (favourites, rating sums, rating counts) for clusters 0..k-1.
- * ARGV[1]: JSON {"v": version, "fav2": threshold, "provisional": bool, "keep": [versions]
- *   (optional), "clusters": [cluster of each user]}.
+ * ARGV[1]: JSON {"v": version, "fav2": threshold, "provisional": bool,
+ *   "clusters": [cluster of each user]}.
  * Returns how many users joined or moved.
  */
 export const placeUsersScript = new LuaScript(

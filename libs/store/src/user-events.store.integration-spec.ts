@@ -1,8 +1,11 @@
 import { Redis } from 'ioredis';
+import { favouritesPattern } from '@app/clustering';
 import { type RedisConfig } from '@app/config';
 import { type IngestEvent, MAX_TIMESTAMP } from '@app/events';
+import { clusterTotals } from '@app/recommend';
 import {
   aFavourite,
+  aModelDescription,
   applyToActiveModels,
   aRating,
   computeExpectedState,
@@ -11,12 +14,14 @@ import {
   openStores,
   publishModel,
   readState,
+  stateAsStored,
   type TestStores,
 } from '@app/testing';
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
 import { applyEventsScript } from './apply-events.script';
 import { type RedisClient } from './lua-script';
 import { RedisConnection } from './redis-connection';
+import { snapshotContribution } from './snapshot-contribution';
 import { StaleModelsError, UserEventStore } from './user-events.store';
 
 const VERSION = 1;
@@ -268,6 +273,74 @@ describe.each([
 
     // User 1 counted once, user 2 not at all.
     await expectStateMatches(events.slice(0, 1), assignments);
+  });
+
+  describe('joining users a recluster read', () => {
+    it('counts each event once, whether a user changed after the read or was placed meanwhile', async () => {
+      const before = generateEvents(300, { seed: 12, users: 8, movies: 12 });
+      await apply(before);
+      const snapshot = await sut.ratings.read();
+      const clustersOfRows = Int32Array.from(snapshot.userIds, (userId) => userId % 3);
+      const outcome = await sut.schedule.claim('run', { kind: 'now' }, 30_000);
+      if (!('claimed' in outcome)) throw new Error(outcome.skipped);
+      const claim = outcome.claimed;
+      const model = { version: claim.version, clusters: 3, favouriteMinRating: 4 };
+      await sut.models.save({
+        description: aModelDescription(claim.version, 3),
+        centroids: new Float32Array(3),
+        movieIds: Float64Array.of(1),
+      });
+      const favourites = favouritesPattern(snapshot.ratings, snapshot.favourites, 4);
+      await sut.aggregates.write(
+        claim.version,
+        clusterTotals(snapshot.ratings, favourites, clustersOfRows, 3),
+        snapshot.movieIds,
+      );
+      await sut.models.setNext(claim);
+      // After the read: user 2 re-rates; user 4 rates anew and ingestion places them in
+      // cluster 0 meanwhile (their cluster from the read is 1); user 9 is new.
+      const after = [
+        aRating({ userId: 2, movieId: 1, rating: 0.5, timestamp: 9_000 }),
+        aRating({ userId: 4, movieId: 99, rating: 5, timestamp: 9_000 }),
+        aRating({ userId: 9, movieId: 1, rating: 5, timestamp: 9_000 }),
+      ];
+      await apply(after);
+      await sut.users.placeUsers(model, new Map([[4, 0]]), { provisional: true });
+
+      const due = await sut.users.joinClusters(
+        model,
+        { userIds: snapshot.userIds, clusters: clustersOfRows, versions: snapshot.versions },
+        [],
+      );
+      // Sent twice, as after a lost reply: the same answer, nothing joined twice.
+      const again = await sut.users.joinClusters(
+        model,
+        { userIds: snapshot.userIds, clusters: clustersOfRows, versions: snapshot.versions },
+        [],
+      );
+      const dueUsers = [...snapshot.userIds].filter((_, row) => due[row] === 1);
+      expect(dueUsers).toEqual([2, 4]);
+      expect([...again]).toEqual([...due]);
+      const compensations = dueUsers.map((userId) => {
+        const row = snapshot.userIds.indexOf(userId);
+        return {
+          userId,
+          cluster: clustersOfRows[row]!,
+          contribution: snapshotContribution(snapshot, favourites, row),
+        };
+      });
+      await sut.users.compensate(model, compensations);
+      await sut.users.compensate(model, compensations);
+      await sut.users.placeUsers(model, new Map([[9, 2]]), { provisional: true });
+      await sut.models.publish(claim, 10);
+
+      const events = [...before, ...after];
+      const stored = await stateAsStored(sut, claim.version, events, CLUSTERS);
+      expect(stored.actual).toEqual(stored.expected);
+      expect(stored.clusters).toEqual(
+        new Map([...new Set(events.map((e) => e.userId))].map((u) => [u, u === 9 ? 2 : u % 3])),
+      );
+    });
   });
 
   describe('placing users', () => {

@@ -1,6 +1,13 @@
 import { DEFAULT_FAVOURITE_MIN_RATING, type IngestEvent, type UserProfile } from '@app/events';
 import { applyEventsScript } from './apply-events.script';
 import { applyUserEventsScript } from './apply-user-events.script';
+import { inFlight } from './in-flight';
+import {
+  compensateUsersScript,
+  compensateUsersToOutboxScript,
+  joinUsersScript,
+  joinUsersToOutboxScript,
+} from './join-users.script';
 import { OutboxRelay } from './outbox.relay';
 import { placeUsersScript, placeUsersToOutboxScript } from './place-users.script';
 import { readUserScript } from './read-user.script';
@@ -158,13 +165,12 @@ export class UserEventStore {
   /**
    * Puts users in clusters of a model version (see place-users.script): users without a cluster
    * join theirs with everything they rated so far, provisionally placed users move, users a
-   * recluster assigned stay. A recluster's assignment (`provisional: false`) also drops each
-   * user's fields of versions other than `keep`. Returns how many users joined or moved.
+   * recluster assigned stay. Returns how many users joined or moved.
    */
   async placeUsers(
     model: ActiveModel,
     clusters: ReadonlyMap<number, number>,
-    { provisional, keep }: { provisional: boolean; keep?: readonly number[] },
+    { provisional }: { provisional: boolean },
   ): Promise<number> {
     const { client, keys, config } = internalsOf(this.connection);
     const groups = chunksBySlot(config, [...clusters.keys()], (userId) => keys.userTag(userId));
@@ -173,7 +179,6 @@ export class UserEventStore {
         v: model.version,
         fav2: model.favouriteMinRating * 2,
         provisional,
-        ...(keep === undefined ? {} : { keep }),
         clusters: group.map((userId) => clusters.get(userId)),
       });
     if (config.cluster) {
@@ -203,6 +208,84 @@ export class UserEventStore {
       ),
     );
     return counts.reduce<number>((sum, n) => sum + Number(n), 0);
+  }
+
+  /**
+   * Joins the users a recluster read to their clusters of its new version, whose aggregates it
+   * wrote from what it read (see join-users.script). `versions` are the users' state versions
+   * as read. Returns, per user, whether their snapshot contribution is to be taken back out
+   * (`compensate`): they changed since, or ingestion placed them meanwhile.
+   */
+  async joinClusters(
+    model: ActiveModel,
+    users: { userIds: ArrayLike<number>; clusters: Int32Array; versions: Float64Array },
+    keep: readonly number[],
+  ): Promise<Uint8Array> {
+    const { client, keys, config } = internalsOf(this.connection);
+    const rows = Array.from({ length: users.userIds.length }, (_, row) => row);
+    const groups = chunksBySlot(config, rows, (row) => keys.userTag(users.userIds[row] ?? 0));
+    const clusterKeys = this.clusterKeys([model]);
+    const due = new Uint8Array(rows.length);
+    await inFlight(groups, JOIN_CALLS_IN_FLIGHT, async (group) => {
+      const payload = JSON.stringify({
+        v: model.version,
+        fav2: model.favouriteMinRating * 2,
+        keep,
+        users: group.map((row) => [users.clusters[row], users.versions[row]]),
+      });
+      const userIds = group.map((row) => users.userIds[row] ?? 0);
+      let flags: number[];
+      if (config.cluster) {
+        const [outboxes, marks] = (await joinUsersToOutboxScript.run(
+          client,
+          userIds.flatMap((userId) => this.userKeys(userId, true)),
+          [payload],
+        )) as [string[][], number[]];
+        await this.outboxes.relay([userIds], [outboxes]);
+        flags = marks;
+      } else {
+        flags = (await joinUsersScript.run(
+          client,
+          [...userIds.flatMap((userId) => this.userKeys(userId, false)), ...clusterKeys],
+          [payload],
+        )) as number[];
+      }
+      group.forEach((row, i) => (due[row] = flags[i] ?? 0));
+    });
+    return due;
+  }
+
+  /**
+   * Takes each given user's snapshot contribution out of the cluster the recluster's written
+   * aggregates counted it in, once per user (see compensate-users in join-users.script).
+   */
+  async compensate(
+    model: ActiveModel,
+    users: readonly { userId: number; cluster: number; contribution: ContributionDeltas }[],
+  ): Promise<void> {
+    const { client, keys, config } = internalsOf(this.connection);
+    const groups = chunksBySlot(config, users, (user) => keys.userTag(user.userId));
+    const clusterKeys = this.clusterKeys([model]);
+    await inFlight(groups, JOIN_CALLS_IN_FLIGHT, async (group) => {
+      const payload = JSON.stringify({
+        v: model.version,
+        users: group.map(({ cluster, contribution }) => [cluster, contribution]),
+      });
+      if (config.cluster) {
+        const outboxes = (await compensateUsersToOutboxScript.run(
+          client,
+          group.flatMap(({ userId }) => [keys.userMeta(userId), keys.userOutbox(userId)]),
+          [payload],
+        )) as string[][];
+        await this.outboxes.relay([group.map(({ userId }) => userId)], [outboxes]);
+        return;
+      }
+      await compensateUsersScript.run(
+        client,
+        [...group.map(({ userId }) => keys.userMeta(userId)), ...clusterKeys],
+        [payload],
+      );
+    });
   }
 
   /** Everything stored of one user, in one round trip. */
@@ -280,6 +363,15 @@ export class UserEventStore {
     );
   }
 }
+
+/**
+ * A user's contribution to a cluster, as the scripts take it: movieId -> [sum of ratings in half
+ * stars, ratings, favourites].
+ */
+export type ContributionDeltas = Record<string, [sum2: number, count: number, favourite: number]>;
+
+/** Script calls of a publish in flight at once. */
+const JOIN_CALLS_IN_FLIGHT = 8;
 
 /** An event as the scripts take it: [kind, movieId, packed value] (see lua-functions). */
 type ScriptEvent = [kind: 'r' | 'f', movieId: string, value: number];
