@@ -89,7 +89,9 @@ command.run(
       const loadStarted = performance.now();
       await new RatingsBulkLoader(connection).load(matrix, data.userIds, data.movieIds, {
         timestamp: 1_000_000_000,
-        onProgress: (users) => { loadBar.update(users); },
+        onProgress: (users) => {
+          loadBar.update(users);
+        },
       });
       const loadSeconds = (performance.now() - loadStarted) / 1000;
       loadBar.stop();
@@ -165,7 +167,13 @@ function fromSynthetic(scale: number, seed: number): Data {
   const shape = netflixShape(scale);
   const bar = progressBar('generate', ' users');
   bar.start(shape.users, 0);
-  const generated = generateSyntheticRatings({ ...shape, seed, onProgress: (u) => { bar.update(u); } });
+  const generated = generateSyntheticRatings({
+    ...shape,
+    seed,
+    onProgress: (u) => {
+      bar.update(u);
+    },
+  });
   bar.stop();
   return generated;
 }

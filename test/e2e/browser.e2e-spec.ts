@@ -15,8 +15,8 @@ import {
   generateEvents,
   isolatedEnvironment,
   openStores,
+  redisOutage,
   serviceEnvironment,
-  TcpProxy,
 } from '@app/testing';
 
 /** Screenshots land here, for people to look at; the folder is git-ignored. */
@@ -423,8 +423,7 @@ describe('pages in a real browser', () => {
     it('explains a Redis outage with the server message, keeps polling, and clears it after', async () => {
       const env = isolatedEnvironment();
       const stores = openStores(env.redis);
-      const target = new URL(env.redis.url);
-      const proxy = await new TcpProxy(target.hostname, Number(target.port || 6379)).start();
+      const outage = await redisOutage(env.redis);
       let query: Query | undefined;
       try {
         await applyToActiveModels(
@@ -434,13 +433,13 @@ describe('pages in a real browser', () => {
         await stores.counters.countBatch(1_000, 0);
         const outcome = await new Reclusterer(stores, aReclusterSettings({ k: 4 })).run();
         expect(outcome.status).toBe('published');
-        query = await startQuery(env, `redis://127.0.0.1:${proxy.port}`);
+        query = await startQuery(env, outage.config.url);
         const page = await browser.newPage({ viewport: DESKTOP, locale: 'en-US' });
         await page.goto(`${query.url}/dashboard`);
         await page.waitForSelector('body[data-refreshed="1"]');
         expect(await page.locator('#error-banner').isVisible()).toBe(false);
 
-        await proxy.cut();
+        await outage.begin();
         const answer = await fetch(`${query.url}/dashboard/data`);
         const { message } = errorSchema.parse(await answer.json());
         expect(answer.status).toBe(503);
@@ -466,7 +465,7 @@ describe('pages in a real browser', () => {
           { selector: '#error-banner', colour: COLOURS.banner, atLeast: 0.5 },
         ]);
 
-        await proxy.start();
+        await outage.end();
         await page.locator('#error-banner').waitFor({ state: 'hidden', timeout: 30_000 });
         await nextPoll(page);
         expect(await page.locator('#error-banner').isVisible()).toBe(false);
@@ -475,7 +474,7 @@ describe('pages in a real browser', () => {
         await page.close();
       } finally {
         await query?.service.stop();
-        await proxy.cut();
+        await outage.close();
         await deleteKeysOf(env.redis);
         await stores.close();
       }

@@ -1,6 +1,5 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { freePort, ServiceProcess } from '@app/cli';
 import { type IngestEvent } from '@app/events';
@@ -9,13 +8,15 @@ import {
   applyToActiveModels,
   generateEvents,
   isolatedEnvironment,
+  keysOf,
   lastJsonLine,
   openStores,
-  runBuilt,
   publishModel,
+  rawRedis,
+  redisOutage,
+  runBuilt,
   serviceEnvironment,
   stateAsStored,
-  TcpProxy,
   toWire,
   waitFor,
 } from '@app/testing';
@@ -74,11 +75,6 @@ async function probe(url: string, path: '/health/live' | '/health/ready') {
 
 /** Node's process metrics, which every service exports besides its own. */
 const PROCESS_SERIES = ['process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds'];
-
-const redisProxy = async (redisUrl: string): Promise<TcpProxy> => {
-  const target = new URL(redisUrl);
-  return new TcpProxy(target.hostname, Number(target.port || 6379)).start();
-};
 
 describe('operations', () => {
   const services: ServiceProcess[] = [];
@@ -153,9 +149,12 @@ describe('operations', () => {
       const producer = await connectProducer(kafka);
 
       const first = await startIngest(common);
-      const streaming = (async () => {
-        for (const chunk of chunks) await send(producer, env.kafka.topics, chunk);
-      })();
+      // The first half streams while the service consumes; the second half arrives only after
+      // the service has gone, so whatever the pace, SIGTERM leaves events behind.
+      const sendAll = async (from: number, to: number) => {
+        for (const chunk of chunks.slice(from, to)) await send(producer, env.kafka.topics, chunk);
+      };
+      const streaming = sendAll(0, chunks.length / 2);
       // SIGTERM while events still arrive and batches are being applied.
       await waitFor(
         async () =>
@@ -169,6 +168,7 @@ describe('operations', () => {
       const exit = await first.service.stop();
       const shutdownMs = performance.now() - signalled;
       await streaming;
+      await sendAll(chunks.length / 2, chunks.length);
 
       expect([0, 'SIGTERM']).toContain(exit);
       expect(shutdownMs).toBeLessThan(30_000);
@@ -306,13 +306,13 @@ describe('operations', () => {
   describe('recluster', () => {
     it('exports the current model and its runs, and is ready only while Redis answers', async () => {
       const { env, common, stores } = stackEnvironment();
-      const proxy = await redisProxy(env.redis.url);
-      closers.push(() => proxy.cut());
+      const outage = await redisOutage(env.redis);
+      closers.push(() => outage.close());
       await applyToActiveModels(stores, generateEvents(1_500, { seed: 33, users: 30, movies: 25 }));
       const port = await freePort();
       const recluster = ServiceProcess.start('recluster', {
         ...common,
-        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+        REDIS_URL: outage.config.url,
         RECLUSTER_PORT: String(port),
         RECLUSTER_K: '3',
         RECLUSTER_MIN_CLUSTER_SIZE: '2',
@@ -347,10 +347,10 @@ describe('operations', () => {
       for (const series of PROCESS_SERIES) expect(valueOf(metrics, series)).toBeDefined();
 
       expect((await probe(url, '/health/ready')).status).toBe(200);
-      await proxy.cut();
+      await outage.begin();
       expect((await probe(url, '/health/ready')).status).toBe(503);
       expect((await probe(url, '/health/live')).status).toBe(200);
-      await proxy.start();
+      await outage.end();
       await waitFor(
         async () => ((await probe(url, '/health/ready')).status === 200 ? true : undefined),
         { what: 'recluster to be ready again' },
@@ -426,13 +426,8 @@ describe('operations', () => {
       expect((await stores.models.history()).map(({ version }) => version)).toEqual([
         published.version,
       ]);
-      const raw = new Redis(env.redis.url);
-      closers.push(async () => {
-        raw.disconnect();
-        return Promise.resolve();
-      });
-      expect(await raw.keys(`${env.redis.keyPrefix}:{m:${frozenVersion}}:*`)).toEqual([]);
-      expect(await raw.keys(`${env.redis.keyPrefix}:{c:${frozenVersion}:*`)).toEqual([]);
+      expect(await keysOf(env.redis, `{m:${frozenVersion}}:*`)).toEqual([]);
+      expect(await keysOf(env.redis, `{c:${frozenVersion}:*`)).toEqual([]);
     });
 
     it('keeps a rolled-back model pinned, in history and metrics, until resumed', async () => {
@@ -539,7 +534,7 @@ describe('operations', () => {
 
     it('answers a fault of the data with 500, logged and counted, not as an outage', async () => {
       const { env, common } = stackEnvironment();
-      const raw = new Redis(env.redis.url);
+      const raw = rawRedis(env.redis);
       await raw.set(`${env.redis.keyPrefix}:{u:5}:ratings`, 'not a hash');
       raw.disconnect();
       const query = await startQuery(common, env.redis.url);
@@ -563,9 +558,9 @@ describe('operations', () => {
     it('is not ready while Redis is unreachable and ready again once it is back, live throughout', async () => {
       const { env, common, stores } = stackEnvironment();
       await publishModel(stores, { clusters: 2, assignments: new Map([[1, 0]]) });
-      const proxy = await redisProxy(env.redis.url);
-      closers.push(() => proxy.cut());
-      const query = await startQuery(common, `redis://127.0.0.1:${proxy.port}`);
+      const outage = await redisOutage(env.redis);
+      closers.push(() => outage.close());
+      const query = await startQuery(common, outage.config.url);
 
       await waitFor(
         async () => ((await probe(query.url, '/health/ready')).status === 200 ? true : undefined),
@@ -575,13 +570,13 @@ describe('operations', () => {
         info: { redis: { status: 'up' }, model: { status: 'up' } },
       });
 
-      await proxy.cut();
+      await outage.begin();
       const down = await probe(query.url, '/health/ready');
       expect(down.status).toBe(503);
       expect(down.body).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
       expect((await probe(query.url, '/health/live')).status).toBe(200);
 
-      await proxy.start();
+      await outage.end();
       await waitFor(
         async () => ((await probe(query.url, '/health/ready')).status === 200 ? true : undefined),
         { what: 'query to be ready again' },

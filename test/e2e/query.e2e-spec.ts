@@ -23,7 +23,7 @@ import {
   isolatedEnvironment,
   serviceEnvironment,
   produce,
-  TcpProxy,
+  redisOutage,
   toWire,
   waitFor,
 } from '@app/testing';
@@ -373,13 +373,12 @@ describe('query service', () => {
   });
 
   it('answers 503 quickly while Redis is unreachable', async () => {
-    const target = new URL(stack.env.redis.url);
-    const proxy = await new TcpProxy(target.hostname, Number(target.port || 6379)).start();
-    const query = await startQuery(stack.common, `redis://127.0.0.1:${proxy.port}`);
+    const outage = await redisOutage(stack.env.redis);
+    const query = await startQuery(stack.common, outage.config.url);
     try {
       expect((await recommendationsAt(query.url, 1)).status).toBe(200);
 
-      await proxy.cut();
+      await outage.begin();
       const started = performance.now();
       const { status, body } = await recommendationsAt(query.url, 1);
 
@@ -388,7 +387,7 @@ describe('query service', () => {
       expect(performance.now() - started).toBeLessThan(2_000);
     } finally {
       await query.service.stop();
-      await proxy.cut();
+      await outage.close();
     }
   });
 });

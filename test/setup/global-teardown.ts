@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+// eslint-disable-next-line no-restricted-imports -- Jest maps no @app aliases for a global teardown
+import { unlinkMatching } from '../../libs/testing/src/redis-nodes';
 
 /**
  * Removes the topics, consumer groups and Redis keys this run's tests made, then stops the
@@ -37,16 +38,6 @@ async function removeKafkaNamespace(brokers: string, namespace: string): Promise
   }
 }
 
-async function removeKeys(url: string, namespace: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}-*`, 'COUNT', 5_000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+function removeKeys(url: string, namespace: string): Promise<void> {
+  return unlinkMatching(url, process.env.REDIS_CLUSTER === 'true', `${namespace}-*`);
 }

@@ -1,6 +1,5 @@
 import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Redis } from 'ioredis';
 import { type Kafka } from 'kafkajs';
 import { DLQ_HEADERS, deadLetterTopic, type IngestEvent } from '@app/events';
 import { consumerGroupLag, createKafka } from '@app/kafka';
@@ -11,9 +10,11 @@ import {
   openStores,
   produce,
   publishModel,
+  rawRedis,
   readState,
   readTopic,
-  TcpProxy,
+  type RedisOutage,
+  redisOutage,
   type TestStores,
   toWire,
   waitFor,
@@ -34,13 +35,16 @@ interface Harness {
   stores: TestStores;
   /** The users the model clustered. */
   assignments: Map<number, number>;
+  /** Takes Redis away from the service, when the harness was asked for it. */
+  outage?: RedisOutage;
 }
 
-async function harness(users: number, redisUrl?: string): Promise<Harness> {
+async function harness(users: number, { outage = false } = {}): Promise<Harness> {
   const env = isolatedEnvironment();
+  const redisOutageOf = outage ? await redisOutage(env.redis) : undefined;
   const config: IngestConfig = {
     kafka: env.kafka,
-    redis: { ...env.redis, url: redisUrl ?? env.redis.url },
+    redis: redisOutageOf?.config ?? env.redis,
     port: 0,
     logLevel: 'error',
     groupId: env.groupId,
@@ -56,7 +60,13 @@ async function harness(users: number, redisUrl?: string): Promise<Harness> {
     if (cluster !== undefined) assignments.set(userId, cluster);
   }
   expect(await publishModel(stores, { clusters: CLUSTERS.length, assignments })).toBe(VERSION);
-  return { config, kafka: createKafka(env.kafka), stores, assignments };
+  return {
+    config,
+    kafka: createKafka(env.kafka),
+    stores,
+    assignments,
+    ...(redisOutageOf && { outage: redisOutageOf }),
+  };
 }
 
 const startIngest = (config: IngestConfig): Promise<INestApplicationContext> =>
@@ -112,6 +122,7 @@ describe('ingest service', () => {
 
   afterEach(async () => {
     await app?.close();
+    await h?.outage?.close();
     await h?.stores.close();
     app = undefined;
     h = undefined;
@@ -196,9 +207,8 @@ describe('ingest service', () => {
   });
 
   it('pauses while Redis is down, commits nothing, and loses nothing once it is back', async () => {
-    const target = new URL(process.env.REDIS_URL!);
-    const proxy = await new TcpProxy(target.hostname, Number(target.port || 6379)).start();
-    h = await harness(12, `redis://127.0.0.1:${proxy.port}`);
+    h = await harness(12, { outage: true });
+    const outage = h.outage!;
     const events = generateEvents(300, { seed: 5, users: 12, movies: 20 });
     const topics = Object.values(h.config.kafka.topics);
 
@@ -206,16 +216,15 @@ describe('ingest service', () => {
     await publishEvents(h.kafka, h.config, events.slice(0, 150));
     await waitFor(allCommitted(h), { what: 'the first half committed' });
 
-    await proxy.cut();
+    await outage.begin();
     await publishEvents(h.kafka, h.config, events.slice(150));
     const backlog = await consumerGroupLag(h.kafka, h.config.groupId, topics);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await consumerGroupLag(h.kafka, h.config.groupId, topics)).toBe(backlog);
     expect(backlog).toBeGreaterThan(0);
 
-    await proxy.start();
+    await outage.end();
     await waitFor(allCommitted(h), { what: 'the backlog committed after Redis returned' });
-    await proxy.cut();
 
     await expectStateOf(h, events);
     // Redis being down is not a fault of any event: nothing was dead-lettered.
@@ -229,7 +238,7 @@ describe('ingest service', () => {
       (e) => e.kind === 'rating',
     );
     // Another program wrote a string where user 7's ratings belong: Redis refuses every write.
-    const raw = new Redis(h.config.redis.url.split(',')[0] ?? h.config.redis.url);
+    const raw = rawRedis(h.config.redis);
     await raw.set(`${h.config.redis.keyPrefix}:{u:7}:ratings`, 'not a hash');
     raw.disconnect();
 

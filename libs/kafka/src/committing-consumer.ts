@@ -260,17 +260,25 @@ export class CommittingConsumer {
     payload.resolveOffset(last.offset);
     // Through the batch's own commit, not `consumer.commitOffsets`: kafkajs drops the latter
     // once stop() began, which would leave the batch finished during shutdown uncommitted.
-    // A failed commit fails the batch, which is then handled again.
-    await payload.commitOffsetsIfNecessary({
-      topics: [
-        {
-          topic: batch.topic,
-          partitions: [
-            { partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-          ],
-        },
-      ],
-    });
+    // A failed commit (the group rebalancing, say) is not the batch's failure: the next batch's
+    // commit covers it, and until then a restart replays the batch, which changes nothing.
+    try {
+      await payload.commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [
+              { partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+            ],
+          },
+        ],
+      });
+    } catch (error) {
+      this.logger.warn(
+        `${batch.topic}[${batch.partition}] commit up to ${last.offset} failed; the next ` +
+          `batch's commit covers it: ${(error as Error).message}`,
+      );
+    }
     this.lags.record([
       { topic: batch.topic, partition: batch.partition, lag: Number(batch.offsetLag()) },
     ]);

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { type Admin, Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import { type KafkaConfig, type KafkaSasl } from '@app/config';
 
 const logger = new Logger('kafkajs');
@@ -93,8 +94,9 @@ export interface TopicLayout {
 }
 
 /**
- * Creates the topics that do not exist yet (idempotent; safe from many replicas at once).
- * Returns the ones it created.
+ * Creates the topics that do not exist yet (idempotent; safe from many replicas at once), and
+ * waits until every partition of them has a leader that the brokers agree on. Returns the ones
+ * it created.
  */
 export async function ensureTopics(
   kafka: Kafka,
@@ -108,7 +110,8 @@ export async function ensureTopics(
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        // Its own wait gives up on a broker that has not heard of the topic yet: see untilLed.
+        waitForLeaders: false,
         topics: missing.map((topic) => ({
           topic,
           numPartitions: layout.partitions,
@@ -122,9 +125,39 @@ export async function ensureTopics(
               }),
         })),
       });
+      await untilLed(admin, missing);
     }
     return missing;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** How long new topics may take to get leaders on every broker. */
+const TOPIC_READY_MS = 60_000;
+
+/**
+ * Waits until every partition of the topics has a leader. A broker that has not applied a new
+ * topic's metadata yet answers that it does not host it, which kafkajs' own wait does not retry
+ * (kafkajs issue 815); that answer, and a partition without a leader, are waited out here.
+ */
+async function untilLed(admin: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + TOPIC_READY_MS;
+  for (let settled = 0; settled < 2;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const led = metadata.every(
+        ({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0),
+      );
+      settled = led ? settled + 1 : 0;
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw error;
+      settled = 0;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`topics ${topics.join(', ')} have no leaders after ${TOPIC_READY_MS} ms`);
+    }
+    await sleep(200);
   }
 }

@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis';
 import { type RedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
 import { DEFAULT_SHRINKAGE } from '@app/recommend';
-import { RedisConnection } from '@app/store';
+import { createRedisClient, type RedisClient, RedisConnection } from '@app/store';
 import {
   aFavourite,
   applyToActiveModels,
@@ -54,7 +53,7 @@ describe(Recommender.name, () => {
   let redis: RedisConfig;
   let stores: TestStores;
   let requests: TestStores;
-  let client: Redis;
+  let client: RedisClient;
   let cache: QuerySnapshotCache;
   let sut: Recommender;
 
@@ -62,10 +61,7 @@ describe(Recommender.name, () => {
     redis = isolatedEnvironment().redis;
     stores = openStores(redis);
     // The request path's client, as the query service's: one command at a time, failing fast.
-    client = new Redis(redis.url.split(',')[0] ?? redis.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-    });
+    client = createRedisClient(redis, { failFastMs: 5_000 });
     requests = openStores(redis, new RedisConnection(redis, client));
     await applyToActiveModels(stores, events);
     cache = new QuerySnapshotCache(stores, DEFAULT_SHRINKAGE);

@@ -7,7 +7,9 @@ export * from './ratings-bulk.loader';
 export * from './ratings-snapshot.reader';
 export * from './recluster-schedule.store';
 export * from './snapshot-contribution';
+export { type RedisClient } from './lua-script';
 export {
+  createRedisClient,
   RedisConnection,
   type RedisConnectionOptions,
   RedisUnreachableError,

@@ -1,10 +1,13 @@
-import { Redis } from 'ioredis';
+import { type Cluster, type Redis } from 'ioredis';
+import { type RedisConfig } from '@app/config';
 import {
   aModelDescription,
   applyToActiveModels,
   aRating,
   isolatedEnvironment,
+  keysOf as keysUnder,
   openStores,
+  rawRedis,
   publishModel,
   type TestStores,
 } from '@app/testing';
@@ -13,14 +16,16 @@ import { ModelStore } from './model.store';
 
 describe(ModelStore.name, () => {
   let stores: TestStores;
-  let raw: Redis;
+  let raw: Redis | Cluster;
   let prefix: string;
+  let config: RedisConfig;
 
   beforeEach(() => {
     const { redis } = isolatedEnvironment();
     stores = openStores(redis);
-    raw = new Redis(redis.url.split(',')[0] ?? redis.url);
+    raw = rawRedis(redis);
     prefix = redis.keyPrefix;
+    config = redis;
   });
 
   afterEach(async () => {
@@ -28,7 +33,7 @@ describe(ModelStore.name, () => {
     await stores.close();
   });
 
-  const keysOf = async (pattern: string) => (await raw.keys(`${prefix}:${pattern}`)).sort();
+  const keysOf = async (pattern: string) => (await keysUnder(config, pattern)).sort();
 
   it('stores a model and reads it back, description parsed', async () => {
     const description = aModelDescription(7, 2, { sizes: [3, 1], inertia: 1.25 });

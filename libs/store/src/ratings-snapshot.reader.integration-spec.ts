@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { type Cluster, type Redis } from 'ioredis';
 import { type IngestEvent } from '@app/events';
 import {
   aFavourite,
@@ -8,6 +8,7 @@ import {
   generateEvents,
   isolatedEnvironment,
   openStores,
+  rawRedis,
   type TestStores,
 } from '@app/testing';
 import { type RatingsSnapshot, RatingsSnapshotReader } from './ratings-snapshot.reader';
@@ -57,13 +58,13 @@ function storedContent(events: readonly IngestEvent[]) {
 
 describe(RatingsSnapshotReader.name, () => {
   let stores: TestStores;
-  let raw: Redis;
+  let raw: Redis | Cluster;
   let prefix: string;
 
   beforeEach(() => {
     const { redis } = isolatedEnvironment();
     stores = openStores(redis);
-    raw = new Redis(redis.url.split(',')[0] ?? redis.url);
+    raw = rawRedis(redis);
     prefix = redis.keyPrefix;
   });
 
@@ -100,6 +101,7 @@ describe(RatingsSnapshotReader.name, () => {
       aRating({ userId: 1_002, movieId: 6, rating: 2 }),
     ];
     let changed = false;
+    const changes: Promise<unknown>[] = [];
 
     const snapshot = await stores.ratings.read({
       pageUsers: 4,
@@ -107,14 +109,15 @@ describe(RatingsSnapshotReader.name, () => {
       onProgress: (users) => {
         if (changed || users < 4) return;
         changed = true;
-        // Removed as a user's deletion removes them: keys and index entry together.
-        void raw.del(
-          ...removed.flatMap((u) => [`${prefix}:{u:${u}}:ratings`, `${prefix}:{u:${u}}:favs`]),
-        );
-        void raw.srem(`${prefix}:users`, ...removed.map(String));
-        void applyToActiveModels(stores, added);
+        // Removed as a user's deletion removes them: keys and index entry together. Not waited
+        // for: they land while the read goes on.
+        for (const u of removed)
+          changes.push(raw.del(`${prefix}:{u:${u}}:ratings`, `${prefix}:{u:${u}}:favs`));
+        changes.push(raw.srem(`${prefix}:users`, ...removed.map(String)));
+        changes.push(applyToActiveModels(stores, added));
       },
     });
+    await Promise.all(changes);
 
     const read = contentOf(snapshot);
     const stored = storedContent(events);

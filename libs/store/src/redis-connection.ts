@@ -16,7 +16,7 @@ export interface RedisConnectionOptions {
    * Each command is written at once: a request sends a single command, and gathering those of
    * concurrent requests into pipelines cost more than it saved (fewer requests per second,
    * a longer tail; see docs/benchmarks.md). Without it, commands issued in the same tick are
-   * sent as one pipeline (auto-pipelining), per node on Redis Cluster.
+   * sent to a single server as one pipeline (auto-pipelining); never to a Redis Cluster.
    */
   failFastMs?: number;
 }
@@ -161,7 +161,7 @@ const isClient = (value: RedisConnectionOptions | RedisClient): value is RedisCl
   value instanceof Redis || value instanceof Cluster || 'evalsha' in value;
 
 /** The ioredis client for a validated config: a node, or a Redis Cluster from its seeds. */
-function createRedisClient(
+export function createRedisClient(
   config: RedisConfig,
   { failFastMs }: RedisConnectionOptions,
 ): RedisClient {
@@ -185,9 +185,12 @@ function createRedisClient(
     return new Cluster(
       urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
       {
-        enableAutoPipelining: autoPipelining,
+        // Never auto-pipelined: after a failover, or while slots move, a pipeline whose commands
+        // meet redirections to several slots fails them all (ioredis follows a pipeline's
+        // redirection only when every reply is the same one), where a lone command is redirected.
+        enableAutoPipelining: false,
         enableOfflineQueue: failFastMs === undefined,
-        redisOptions: options,
+        redisOptions: { ...options, enableAutoPipelining: false },
       },
     );
   }

@@ -7,3 +7,5 @@ export * from './tcp-proxy';
 export * from './model.fixture';
 export * from './cli-process';
 export * from './test-stores';
+export * from './redis-nodes';
+export * from './redis-outage';

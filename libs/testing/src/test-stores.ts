@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { type RedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
 import {
@@ -12,6 +12,7 @@ import {
   ReclusterSchedule,
   UserEventStore,
 } from '@app/store';
+import { keysMatching, seedNode, unlinkMatching } from './redis-nodes';
 
 /** Every store on one connection, as the services build them, for tests and benchmarks. */
 export interface TestStores {
@@ -52,41 +53,24 @@ export async function applyToActiveModels(
 }
 
 /** Deletes every key under a config's prefix (benchmarks and tests clean up with it). */
-export async function deleteKeysOf(config: RedisConfig): Promise<void> {
-  const [first] = config.url.split(',');
-  const seed = new Redis(first ?? config.url, { lazyConnect: true });
-  try {
-    await seed.connect();
-    const nodes = config.cluster ? await clusterPrimaries(seed) : [seed];
-    for (const node of nodes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(
-          cursor,
-          'MATCH',
-          `${config.keyPrefix}:*`,
-          'COUNT',
-          5_000,
-        );
-        cursor = next;
-        // One key a command: keys of different slots cannot share one on Redis Cluster.
-        if (keys.length > 0) await Promise.all(keys.map((key) => node.unlink(key)));
-      } while (cursor !== '0');
-      if (node !== seed) node.disconnect();
-    }
-  } finally {
-    seed.disconnect();
-  }
+export function deleteKeysOf(config: RedisConfig): Promise<void> {
+  return unlinkMatching(config.url, config.cluster, `${config.keyPrefix}:*`);
 }
 
-/** A connection to each primary of a Redis Cluster, found from one of its nodes. */
-async function clusterPrimaries(seed: Redis): Promise<Redis[]> {
-  const slots = await seed.cluster('SLOTS');
-  const primaries = [
-    ...new Set(slots.flatMap(([, , primary]) => (primary ? [`${primary[0]}:${primary[1]}`] : []))),
-  ];
-  return primaries.map((address) => {
-    const [host, port] = address.split(':');
-    return new Redis({ host: host ?? '127.0.0.1', port: Number(port) });
+/** The keys under a config's prefix that match a pattern (which starts after the prefix). */
+export function keysOf(config: RedisConfig, pattern: string): Promise<string[]> {
+  return keysMatching(config.url, config.cluster, `${config.keyPrefix}:${pattern}`);
+}
+
+/**
+ * A plain client for what tests write and read around the stores: a server's, or a cluster's
+ * that follows its redirections.
+ */
+export function rawRedis(config: RedisConfig): Redis | Cluster {
+  if (!config.cluster) return seedNode(config.url);
+  const seeds = config.url.split(',').map((url) => {
+    const { hostname, port } = new URL(url.trim());
+    return { host: hostname, port: Number(port || 6379) };
   });
+  return new Cluster(seeds, { lazyConnect: true });
 }
