@@ -46,7 +46,11 @@ const storesFor = (redis: RedisConfig, cluster: boolean, client?: RedisClient): 
 describe.each(
   [
     { mode: 'single node', cluster: false, crashAt: { script: applyEventsScript, call: 2 } },
-    { mode: 'Redis Cluster', cluster: true, crashAt: { script: applyClusterDeltasScript, call: 1 } },
+    {
+      mode: 'Redis Cluster',
+      cluster: true,
+      crashAt: { script: applyClusterDeltasScript, call: 1 },
+    },
   ].filter(({ cluster }) => cluster || process.env.REDIS_CLUSTER !== 'true'),
 )(`${UserEventStore.name} ($mode)`, ({ cluster, crashAt }) => {
   let redis: RedisConfig;
