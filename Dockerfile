@@ -20,10 +20,11 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_AUDIT=false
 
 # Every dependency, for the compiler. Install scripts are not needed to compile (no native
-# addons are built), so none run.
+# addons are built), so none run; the fixes in patches/ are applied to the installed tree.
 FROM base AS deps
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
+COPY patches ./patches
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts && npx patch-package
 
 # The sources: whatever .dockerignore lets through, so the compiler sees what `npm run build`
 # sees in a checkout.

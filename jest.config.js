@@ -37,6 +37,10 @@ const shared = {
   moduleNameMapper: { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src' },
 };
 
+// The failure drills kill nodes of a Redis Cluster and of a Kafka cluster, so they run only on
+// those (`npm run test:cluster` starts them).
+const onClusters = process.env.REDIS_MODE === 'cluster' && process.env.KAFKA_NODES === '3';
+
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
@@ -51,6 +55,7 @@ module.exports = {
       testMatch: [
         '<rootDir>/{apps,libs}/**/*.integration-spec.ts',
         '<rootDir>/test/**/*.e2e-spec.ts',
+        ...(onClusters ? ['<rootDir>/test/drills/*.drill-spec.ts'] : []),
       ],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

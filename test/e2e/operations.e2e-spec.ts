@@ -1,16 +1,19 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type Kafka, type Producer } from 'kafkajs';
 import { freePort, ServiceProcess } from '@app/cli';
 import { type IngestEvent } from '@app/events';
-import { consumerGroupLag, createKafka } from '@app/kafka';
+import { consumerGroupLag, createKafka, createProducer } from '@app/kafka';
 import {
   applyToActiveModels,
   generateEvents,
   isolatedEnvironment,
   keysOf,
   lastJsonLine,
+  type MetricSample,
+  metricValue,
   openStores,
+  parseMetrics,
   publishModel,
   rawRedis,
   redisOutage,
@@ -21,13 +24,6 @@ import {
   waitFor,
 } from '@app/testing';
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The samples of a Prometheus text exposition. */
 /** A service's output, each line parsed as the JSON log line it must be. */
 const jsonLines = (text: string): Record<string, unknown>[] =>
   text
@@ -35,33 +31,7 @@ const jsonLines = (text: string): Record<string, unknown>[] =>
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) continue;
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[key!] = value!;
-    }
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** The sum of a series' samples whose labels include `labels`; undefined when there are none. */
-function valueOf(
-  samples: readonly Sample[],
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  const matching = samples.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  return matching.length === 0 ? undefined : matching.reduce((sum, s) => sum + s.value, 0);
-}
-
-async function scrape(url: string): Promise<Sample[]> {
+async function scrape(url: string): Promise<MetricSample[]> {
   const response = await fetch(`${url}/metrics`);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
@@ -109,7 +79,7 @@ describe('operations', () => {
   }
 
   async function connectProducer(kafka: Kafka): Promise<Producer> {
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = createProducer(kafka);
     await producer.connect();
     closers.push(() => producer.disconnect());
     return producer;
@@ -158,7 +128,7 @@ describe('operations', () => {
       // SIGTERM while events still arrive and batches are being applied.
       await waitFor(
         async () =>
-          (valueOf(await scrape(first.url), 'recommender_events_consumed_total') ?? 0) >=
+          (metricValue(await scrape(first.url), 'recommender_events_consumed_total') ?? 0) >=
           events.length / 5
             ? true
             : undefined,
@@ -261,36 +231,38 @@ describe('operations', () => {
       // offset is committed it reaches 0, at the latest at the next re-read.
       await waitFor(
         async () =>
-          valueOf(await scrape(ingest.url), 'recommender_consumer_lag') === 0 ? true : undefined,
+          metricValue(await scrape(ingest.url), 'recommender_consumer_lag') === 0
+            ? true
+            : undefined,
         { what: 'the lag gauge to reach 0', timeoutMs: 30_000 },
       );
       const metrics = await scrape(ingest.url);
       const consumed = 'recommender_events_consumed_total';
-      expect(valueOf(metrics, consumed)).toBe(events.length);
-      expect(valueOf(metrics, consumed, { topic: env.kafka.topics.rating })).toBe(ratings);
-      expect(valueOf(metrics, consumed, { topic: env.kafka.topics.favourite })).toBe(
+      expect(metricValue(metrics, consumed)).toBe(events.length);
+      expect(metricValue(metrics, consumed, { topic: env.kafka.topics.rating })).toBe(ratings);
+      expect(metricValue(metrics, consumed, { topic: env.kafka.topics.favourite })).toBe(
         events.length - ratings,
       );
       expect(
-        valueOf(metrics, 'recommender_events_dead_lettered_total', {
+        metricValue(metrics, 'recommender_events_dead_lettered_total', {
           topic: env.kafka.topics.rating,
         }),
       ).toBe(2);
-      expect(valueOf(metrics, 'recommender_batch_duration_seconds_count')).toBeGreaterThan(0);
+      expect(metricValue(metrics, 'recommender_batch_duration_seconds_count')).toBeGreaterThan(0);
       const lags = metrics.filter((s) => s.name === 'recommender_consumer_lag');
       expect(lags.length).toBeGreaterThan(0);
       expect(
         lags.every((s) => s.labels.topic !== undefined && s.labels.partition !== undefined),
       ).toBe(true);
-      expect(valueOf(metrics, 'recommender_consumer_lag')).toBe(0);
+      expect(metricValue(metrics, 'recommender_consumer_lag')).toBe(0);
       expect(
-        valueOf(metrics, 'recommender_http_request_duration_seconds_count', {
+        metricValue(metrics, 'recommender_http_request_duration_seconds_count', {
           method: 'GET',
           route: '/health/ready',
           status: '200',
         }),
       ).toBe(1);
-      for (const series of PROCESS_SERIES) expect(valueOf(metrics, series)).toBeDefined();
+      for (const series of PROCESS_SERIES) expect(metricValue(metrics, series)).toBeDefined();
       for (const line of jsonLines(ingest.service.logs)) {
         expect(line).toEqual(
           expect.objectContaining({
@@ -329,22 +301,27 @@ describe('operations', () => {
 
       expect(outcome.status).toBe('published');
       const metrics = await scrape(url);
-      expect(valueOf(metrics, 'recommender_recluster_duration_seconds_count')).toBe(1);
-      expect(valueOf(metrics, 'recommender_models_published_total', { kind: 'recluster' })).toBe(1);
-      expect(valueOf(metrics, 'recommender_model_inertia')).toBeCloseTo(outcome.model.inertia, 6);
+      expect(metricValue(metrics, 'recommender_recluster_duration_seconds_count')).toBe(1);
+      expect(
+        metricValue(metrics, 'recommender_models_published_total', { kind: 'recluster' }),
+      ).toBe(1);
+      expect(metricValue(metrics, 'recommender_model_inertia')).toBeCloseTo(
+        outcome.model.inertia,
+        6,
+      );
       const sizes = metrics
         .filter((s) => s.name === 'recommender_cluster_size')
         .sort((a, b) => Number(a.labels.cluster) - Number(b.labels.cluster))
         .map((s) => s.value);
       expect(sizes).toEqual(outcome.model.sizes);
       expect(
-        valueOf(metrics, 'recommender_http_request_duration_seconds_count', {
+        metricValue(metrics, 'recommender_http_request_duration_seconds_count', {
           method: 'POST',
           route: '/v1/recluster',
           status: '200',
         }),
       ).toBe(1);
-      for (const series of PROCESS_SERIES) expect(valueOf(metrics, series)).toBeDefined();
+      for (const series of PROCESS_SERIES) expect(metricValue(metrics, series)).toBeDefined();
 
       expect((await probe(url, '/health/ready')).status).toBe(200);
       await outage.begin();
@@ -455,14 +432,14 @@ describe('operations', () => {
         new RegExp(`model ${version} is pinned since .* until resumed`),
       );
       expect(lastJsonLine(history.stdout)).toMatchObject({ pin: { version } });
-      expect(valueOf(await scrape(recluster.url), 'recommender_model_pinned')).toBe(1);
+      expect(metricValue(await scrape(recluster.url), 'recommender_model_pinned')).toBe(1);
 
       expect((await cli('resume')).code).toBe(0);
       await waitFor(
         async () => ((await stores.models.currentVersion())! > version ? true : undefined),
         { what: 'a scheduled run after resuming' },
       );
-      expect(valueOf(await scrape(recluster.url), 'recommender_model_pinned')).toBe(0);
+      expect(metricValue(await scrape(recluster.url), 'recommender_model_pinned')).toBe(0);
     });
   });
 
@@ -519,17 +496,17 @@ describe('operations', () => {
       const metrics = await scrape(query.url);
       const route = '/v1/users/:userId/recommendations';
       const requests = 'recommender_http_request_duration_seconds_count';
-      expect(valueOf(metrics, requests, { method: 'GET', route, status: '200' })).toBe(2);
-      expect(valueOf(metrics, requests, { method: 'GET', route, status: '400' })).toBe(1);
+      expect(metricValue(metrics, requests, { method: 'GET', route, status: '200' })).toBe(2);
+      expect(metricValue(metrics, requests, { method: 'GET', route, status: '400' })).toBe(1);
       expect(metrics.some((s) => /\/users\/\d/.test(s.labels.route ?? ''))).toBe(false);
       expect(
-        valueOf(metrics, 'recommender_http_request_duration_seconds_bucket', {
+        metricValue(metrics, 'recommender_http_request_duration_seconds_bucket', {
           route,
           status: '200',
           le: '+Inf',
         }),
       ).toBe(2);
-      for (const series of PROCESS_SERIES) expect(valueOf(metrics, series)).toBeDefined();
+      for (const series of PROCESS_SERIES) expect(metricValue(metrics, series)).toBeDefined();
     });
 
     it('answers a fault of the data with 500, logged and counted, not as an outage', async () => {
@@ -544,9 +521,9 @@ describe('operations', () => {
       expect(response.status).toBe(500);
       expect(await response.json()).toEqual({ message: 'internal error' });
       const metrics = await scrape(query.url);
-      expect(valueOf(metrics, 'recommender_unexpected_errors_total', { transport: 'http' })).toBe(
-        1,
-      );
+      expect(
+        metricValue(metrics, 'recommender_unexpected_errors_total', { transport: 'http' }),
+      ).toBe(1);
       expect(jsonLines(query.service.logs)).toContainEqual(
         expect.objectContaining({
           level: 'error',

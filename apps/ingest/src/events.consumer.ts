@@ -17,7 +17,7 @@ import {
   ensureTopics,
   type StalledPartition,
 } from '@app/kafka';
-import { IngestCounters, ModelStore, UserEventStore } from '@app/store';
+import { IngestCounters, ModelStore, RedisConnection, UserEventStore } from '@app/store';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
 import { IngestMetrics } from './ingest.metrics';
@@ -45,6 +45,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     users: UserEventStore,
     models: ModelStore,
     counters: IngestCounters,
+    connection: RedisConnection,
     deadLetters: DeadLetterPublisher,
     metrics: IngestMetrics,
   ) {
@@ -58,11 +59,12 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         retryInitialMs: config.retryInitialMs,
         retryMaxMs: config.retryMaxMs,
         partitionsConcurrently: config.partitionsConcurrently,
+        sessionTimeoutMs: config.sessionTimeoutMs,
         observer: metrics,
       },
       new IngestBatchHandler(
         config.kafka.topics,
-        { users, models, counters },
+        { users, models, counters, connection },
         deadLetters,
         metrics,
       ),

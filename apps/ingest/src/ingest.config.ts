@@ -20,6 +20,8 @@ export const ingestEnvSchema = z
     INGEST_RETRY_MAX_MS: envInt(5_000, { min: 1, max: 600_000 }),
     INGEST_PARTITIONS_CONCURRENTLY: envInt(4, { min: 1, max: 1_000 }),
     INGEST_STALL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),
+    // Kafka's own bounds for a group session (group.min/max.session.timeout.ms by default).
+    INGEST_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 1_800_000 }),
   })
   .extend(kafkaEnvSchema.shape)
   .extend(redisEnvSchema.shape)
@@ -34,6 +36,7 @@ export const ingestEnvSchema = z
     retryMaxMs: env.INGEST_RETRY_MAX_MS,
     partitionsConcurrently: env.INGEST_PARTITIONS_CONCURRENTLY,
     stallMs: env.INGEST_STALL_MS,
+    sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS,
   }));
 
 export interface IngestConfig {
@@ -48,4 +51,9 @@ export interface IngestConfig {
   partitionsConcurrently: number;
   /** A partition whose batch fails or hangs this long turns readiness red. */
   stallMs: number;
+  /**
+   * How long the group waits for a member that stopped answering (a crashed process) before its
+   * partitions go to the others.
+   */
+  sessionTimeoutMs: number;
 }

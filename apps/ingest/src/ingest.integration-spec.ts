@@ -52,6 +52,7 @@ async function harness(users: number, { outage = false } = {}): Promise<Harness>
     retryMaxMs: 400,
     partitionsConcurrently: 2,
     stallMs: 60_000,
+    sessionTimeoutMs: 30_000,
   };
   const stores = openStores(env.redis);
   const assignments = new Map<number, number>();

@@ -21,6 +21,8 @@ export const redisEnvSchema = z.object({
     .default('mr'),
   REDIS_CLUSTER: envBool(false),
   REDIS_SCRIPT_BATCH_USERS: envInt(500, { min: 1, max: 100_000 }),
+  REDIS_REPLICA_ACKS: envInt(0, { min: 0, max: 16 }),
+  REDIS_REPLICA_ACK_TIMEOUT_MS: envInt(2_000, { min: 1, max: 60_000 }),
 });
 
 export type RedisEnv = z.output<typeof redisEnvSchema>;
@@ -38,6 +40,17 @@ export interface RedisConfig {
   cluster: boolean;
   /** Users per Lua call: bounds how long one call holds the Redis event loop. */
   scriptBatchUsers: number;
+  /**
+   * Replicas of every primary that must hold a batch's writes before ingestion commits its
+   * offsets (Redis WAIT), so a failover loses no committed event. Absent: writes count once the
+   * primary has them.
+   */
+  replicaAcks?: ReplicaAcks;
+}
+
+export interface ReplicaAcks {
+  replicas: number;
+  timeoutMs: number;
 }
 
 /** Seed URLs are for Redis Cluster: a standalone client would use the first and ignore the rest. */
@@ -55,5 +68,13 @@ export function toRedisConfig(env: RedisEnv, ctx?: z.RefinementCtx): RedisConfig
     keyPrefix: env.REDIS_KEY_PREFIX,
     cluster: env.REDIS_CLUSTER,
     scriptBatchUsers: env.REDIS_SCRIPT_BATCH_USERS,
+    ...(env.REDIS_REPLICA_ACKS === 0
+      ? {}
+      : {
+          replicaAcks: {
+            replicas: env.REDIS_REPLICA_ACKS,
+            timeoutMs: env.REDIS_REPLICA_ACK_TIMEOUT_MS,
+          },
+        }),
   };
 }

@@ -11,6 +11,7 @@ import {
   type IngestCounters,
   isRedisUnavailable,
   type ModelStore,
+  type RedisConnection,
   StaleModelsError,
   type UserEventStore,
 } from '@app/store';
@@ -23,11 +24,12 @@ export interface IngestStats {
   deadLettered: number;
 }
 
-/** The stores ingestion writes to. */
+/** The stores ingestion writes to, and their connection. */
 export interface IngestStores {
   users: UserEventStore;
   models: ModelStore;
   counters: IngestCounters;
+  connection: RedisConnection;
 }
 
 /** A model switch between look-up and write is rare; more stale answers in a row mean a fault. */
@@ -41,7 +43,8 @@ type Application = { models: ActiveModel[]; result: ApplyResult };
 
 /**
  * Validates one Kafka batch, dead-letters what is invalid and applies the rest to Redis.
- * Both writes finish before the batch counts as handled, so its offsets can then be committed.
+ * Both writes finish, and with REDIS_REPLICA_ACKS reach Redis replicas, before the batch counts
+ * as handled, so its offsets can then be committed.
  *
  * An event that is valid but cannot be applied (Redis refuses it: a key of the wrong type, say)
  * must not stall its partition: when a batch keeps failing for a reason other than Redis being
@@ -99,6 +102,7 @@ export class IngestBatchHandler implements BatchHandler {
     // Counted only once every write landed: readers take an unchanged count to mean unchanged
     // aggregates (the query service then skips re-reading them).
     await this.stores.counters.countBatch(applied, deadLettered);
+    await this.stores.connection.replicated();
     this.stats.applied += applied;
     this.stats.deadLettered += deadLettered;
     this.observer?.batchHandled({

@@ -43,6 +43,11 @@ export interface CommittingConsumerOptions {
   partitionsConcurrently?: number;
   /** How often the owned partitions' lag is read from the broker (default 15 s). */
   lagRefreshMs?: number;
+  /**
+   * How long the group waits for a member that stopped answering before its partitions go to
+   * the others (default 30 s); heartbeats go at a third of it, at most every 3 s.
+   */
+  sessionTimeoutMs?: number;
   observer?: ConsumerObserver;
 }
 
@@ -110,8 +115,11 @@ export class CommittingConsumer {
   }
 
   async start(): Promise<void> {
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
+      sessionTimeout,
+      heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 4 * 1024 * 1024,
       maxWaitTimeInMs: 200,
     });

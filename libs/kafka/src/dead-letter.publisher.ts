@@ -1,5 +1,6 @@
-import { type IHeaders, type Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
+import { type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { DLQ_HEADERS, deadLetterTopic } from '@app/events';
+import { createProducer } from './kafka-client';
 
 export interface DeadLetter {
   topic: string;
@@ -43,7 +44,7 @@ export class DeadLetterPublisher {
     kafka: Kafka,
     private readonly limits: DeadLetterLimits = DEFAULT_DEAD_LETTER_LIMITS,
   ) {
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = createProducer(kafka);
   }
 
   async publish(letters: readonly DeadLetter[]): Promise<void> {

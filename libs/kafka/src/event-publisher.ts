@@ -1,4 +1,5 @@
-import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { type Kafka, type Message, type Producer } from 'kafkajs';
+import { createProducer } from './kafka-client';
 
 /**
  * Publishes JSON events keyed by user, so one user's events stay in order on one partition.
@@ -16,7 +17,7 @@ export class EventPublisher {
     private readonly batchSize = 5_000,
     private readonly maxInFlight = 4,
   ) {
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = createProducer(kafka);
   }
 
   connect(): Promise<void> {

@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { type Admin, Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import {
+  type Admin,
+  Kafka,
+  logLevel,
+  type LogEntry,
+  Partitioners,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import { type KafkaConfig, type KafkaSasl } from '@app/config';
 
 const logger = new Logger('kafkajs');
@@ -131,6 +139,15 @@ export async function ensureTopics(
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * A producer that keeps each key on its partition (Java's partitioner) and is idempotent: a send
+ * retried after a lost answer, or after its partition's leader changed, is written once. Every
+ * send must ask for acks -1 (all in-sync replicas), which idempotence requires.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
 }
 
 /** How long new topics may take to get leaders on every broker. */

@@ -13,6 +13,7 @@ export {
   RedisConnection,
   type RedisConnectionOptions,
   RedisUnreachableError,
+  ReplicaAckError,
   withoutPassword,
 } from './redis-connection';
 export * from './redis-unavailable';

@@ -29,7 +29,13 @@ export class OutboxRelay {
         }
       });
     });
+    // With REDIS_REPLICA_ACKS, each step starts only once the one before it is on replicas: a
+    // failover then never keeps a cluster's delta whose user entry it lost (a replay would
+    // number that user's entries anew and skip the new ones), nor an acknowledgement whose
+    // delta it lost.
+    await this.connection.replicated();
     await this.apply(outboxes);
+    await this.connection.replicated();
     await this.acknowledge(outboxes);
   }
 

@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { type RedisConfig } from '@app/config';
+import { type RedisConfig, type ReplicaAcks } from '@app/config';
 import { type RedisClient } from './lua-script';
 import { RedisKeys } from './redis-keys';
 
@@ -91,6 +91,29 @@ export class RedisConnection {
     await this.client.ping();
   }
 
+  /**
+   * Resolves once the writes this connection sent so far are held by as many replicas of every
+   * primary as REDIS_REPLICA_ACKS asks (Redis WAIT); at once when it asks for none. Rejects with
+   * a ReplicaAckError when a primary has fewer within REDIS_REPLICA_ACK_TIMEOUT_MS, as after a
+   * failover, until the lost node is back as a replica.
+   */
+  async replicated(): Promise<void> {
+    const acks = this.config.replicaAcks;
+    if (acks === undefined) return;
+    const primaries = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    if (primaries.length === 0)
+      throw new ReplicaAckError('the cluster (no primary known yet)', 0, acks);
+    await Promise.all(
+      primaries.map(async (primary) => {
+        const held = Number(await primary.call('WAIT', acks.replicas, acks.timeoutMs));
+        if (held < acks.replicas) {
+          const { host, port } = primary.options;
+          throw new ReplicaAckError(`${host}:${port}`, held, acks);
+        }
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.client.status === 'end') return;
     await this.client.quit().catch(() => {
@@ -138,6 +161,17 @@ export class RedisUnreachableError extends Error {
       { cause },
     );
     this.name = 'RedisUnreachableError';
+  }
+}
+
+/** A primary's replicas did not acknowledge writes in time (REDIS_REPLICA_ACKS). */
+export class ReplicaAckError extends Error {
+  constructor(primary: string, held: number, { replicas, timeoutMs }: ReplicaAcks) {
+    super(
+      `REDIS_REPLICA_ACKS: ${held} of the ${replicas} replica(s) asked for held the writes to ` +
+        `${primary} within ${timeoutMs} ms`,
+    );
+    this.name = 'ReplicaAckError';
   }
 }
 

@@ -10,12 +10,16 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-/** ioredis' own errors when it cannot reach Redis. */
-const CLIENT_ERRORS = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+/** ioredis' own errors when it cannot reach Redis, and replicas that did not keep up. */
+const CLIENT_ERRORS = new Set([
+  'MaxRetriesPerRequestError',
+  'ClusterAllFailedError',
+  'ReplicaAckError',
+]);
 
 /**
  * Messages of a client that cannot send, and replies of a server that cannot serve for now (a
- * cluster failing over, a node loading its data, a script running too long).
+ * cluster failing over or moving slots, a node loading its data, a script running too long).
  */
 const UNAVAILABLE_MESSAGES = [
   /^Connection is closed/,
@@ -24,7 +28,8 @@ const UNAVAILABLE_MESSAGES = [
   /^Command timed out/,
   /None of startup nodes is available/,
   /Failed to refresh slots cache/,
-  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY) /,
+  /Too many Cluster redirections/,
+  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY|MOVED|ASK) /,
 ];
 
 /**

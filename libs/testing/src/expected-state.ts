@@ -76,3 +76,51 @@ export function computeExpectedState(
   }
   return { users, clusters, allUsers };
 }
+
+/** How far Redis departs from the oracle, in the units a failure drill reports. */
+export interface Departures {
+  /** Ratings and favourites of users the oracle has. */
+  entries: number;
+  /** Of those, the ones Redis lacks or holds with another value. */
+  lost: number;
+  /** Aggregate counts (ratings and favourites, per movie, of every cluster and all users) above the oracle's... */
+  overCounted: number;
+  /** ...and below it. */
+  underCounted: number;
+}
+
+export function departures(expected: ExpectedState, actual: ExpectedState): Departures {
+  let entries = 0;
+  let lost = 0;
+  for (const [userId, user] of expected.users) {
+    const stored = actual.users.get(userId);
+    entries += user.ratings.size + user.favourites.size;
+    for (const [movie, { rating }] of user.ratings) {
+      if (stored?.ratings.get(movie)?.rating !== rating) lost++;
+    }
+    for (const movie of user.favourites) if (!stored?.favourites.has(movie)) lost++;
+  }
+  let overCounted = 0;
+  let underCounted = 0;
+  const compare = (want: ReadonlyMap<number, number>, have: ReadonlyMap<number, number>) => {
+    for (const movie of new Set([...want.keys(), ...have.keys()])) {
+      const difference = (have.get(movie) ?? 0) - (want.get(movie) ?? 0);
+      if (difference > 0) overCounted += difference;
+      else underCounted -= difference;
+    }
+  };
+  const none: ClusterAggregates = {
+    favourites: new Map(),
+    ratingSums: new Map(),
+    ratingCounts: new Map(),
+  };
+  const pairs: [ClusterAggregates, ClusterAggregates][] = [[expected.allUsers, actual.allUsers]];
+  for (const cluster of new Set([...expected.clusters.keys(), ...actual.clusters.keys()])) {
+    pairs.push([expected.clusters.get(cluster) ?? none, actual.clusters.get(cluster) ?? none]);
+  }
+  for (const [want, have] of pairs) {
+    compare(want.ratingCounts, have.ratingCounts);
+    compare(want.favourites, have.favourites);
+  }
+  return { entries, lost, overCounted, underCounted };
+}

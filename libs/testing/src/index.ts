@@ -9,3 +9,6 @@ export * from './cli-process';
 export * from './test-stores';
 export * from './redis-nodes';
 export * from './redis-outage';
+export * from './metrics';
+export * from './local-stack';
+export * from './group-progress';

@@ -1,4 +1,5 @@
-import { type Kafka, type KafkaMessage, Partitioners } from 'kafkajs';
+import { type Kafka, type KafkaMessage } from 'kafkajs';
+import { createProducer } from '@app/kafka';
 
 export interface WireMessage {
   key: string | null;
@@ -8,7 +9,7 @@ export interface WireMessage {
 }
 
 export async function produce(kafka: Kafka, topic: string, messages: WireMessage[]): Promise<void> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = createProducer(kafka);
   await producer.connect();
   try {
     await producer.send({ topic, acks: -1, messages });

@@ -76,6 +76,7 @@ async function scan(node: Redis, pattern: string): Promise<string[]> {
 }
 
 export interface NodeAddress {
+  id: string;
   host: string;
   port: number;
   primary: boolean;
@@ -91,7 +92,7 @@ export async function clusterNodes(
     .split('\n')
     .filter((line) => line.trim() !== '')
     .flatMap((line) => {
-      const [, address = '', flags = ''] = line.split(' ');
+      const [id = '', address = '', flags = ''] = line.split(' ');
       const [hostPort = ''] = address.split('@');
       const separator = hostPort.lastIndexOf(':');
       const roles = flags.split(',');
@@ -100,6 +101,7 @@ export async function clusterNodes(
       if (which === 'primaries' && !primary) return [];
       return [
         {
+          id,
           host: hostPort.slice(0, separator) || '127.0.0.1',
           port: Number(hostPort.slice(separator + 1)),
           primary,

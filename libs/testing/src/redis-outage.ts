@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { type RedisConfig } from '@app/config';
+import { stackUp } from './local-stack';
 import { clusterNodes, seedNode } from './redis-nodes';
 import { TcpProxy } from './tcp-proxy';
 
@@ -56,8 +54,6 @@ class ProxyOutage implements RedisOutage {
   }
 }
 
-const STACK_SCRIPT = join(__dirname, '../../../deploy/local/stack.sh');
-
 class ClusterOutage implements RedisOutage {
   private down = false;
 
@@ -92,14 +88,7 @@ class ClusterOutage implements RedisOutage {
 
   async end(): Promise<void> {
     if (!this.down) return;
-    try {
-      await promisify(execFile)('bash', [STACK_SCRIPT, 'up'], { env: process.env });
-    } catch (error) {
-      throw new Error(
-        `could not restart the Redis Cluster with ${STACK_SCRIPT} up (it must be the one that ` +
-          `script started, in this environment's REDIS_MODE and ports): ${String(error)}`,
-      );
-    }
+    await stackUp();
     this.down = false;
   }
 
