@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { QuerySnapshotCache } from '@app/query';
 import { type QueryConfig } from './query.config';
 import { QUERY_CONFIG } from './query.constants';
@@ -16,11 +17,40 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
   private timer: NodeJS.Timeout | undefined;
   private lastVersion: number | undefined;
   private logged = false;
+  private readonly refreshes: Counter<'outcome'>;
+  private readonly seconds: Histogram;
 
   constructor(
     @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
     private readonly snapshots: QuerySnapshotCache,
-  ) {}
+    registry: Registry,
+  ) {
+    this.refreshes = new Counter({
+      name: 'recommender_snapshot_refreshes_total',
+      help: 'Snapshot refreshes: "read" when events or a new model made one read Redis, "unchanged" when neither did, "failed"',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    for (const outcome of ['read', 'unchanged', 'failed']) this.refreshes.inc({ outcome }, 0);
+    this.seconds = new Histogram({
+      name: 'recommender_snapshot_refresh_seconds',
+      help: 'Time a snapshot refresh that read Redis took, reads and rebuild',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    });
+    const { reads } = snapshots;
+    new Counter({
+      name: 'recommender_snapshot_cluster_reads_total',
+      help: 'Clusters a refresh read: "whole" (first read, or too many changes), or only their "changes"',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ kind: 'whole' }, reads.whole);
+        this.inc({ kind: 'changes' }, reads.changes);
+      },
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.refresh();
@@ -33,8 +63,14 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
 
   /** Never throws: a failed refresh keeps serving the last snapshot and is retried next time. */
   private async refresh(): Promise<void> {
+    const before = this.snapshots.current;
+    const started = performance.now();
     try {
-      const { model } = await this.snapshots.refresh();
+      const snapshot = await this.snapshots.refresh();
+      const read = snapshot !== before;
+      this.refreshes.inc({ outcome: read ? 'read' : 'unchanged' });
+      if (read) this.seconds.observe((performance.now() - started) / 1000);
+      const { model } = snapshot;
       if (model?.version !== this.lastVersion || !this.logged) {
         this.lastVersion = model?.version;
         this.logged = true;
@@ -45,6 +81,7 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
         );
       }
     } catch (error) {
+      this.refreshes.inc({ outcome: 'failed' });
       this.logger.warn(`could not refresh the model snapshot: ${(error as Error).message}`);
     }
   }

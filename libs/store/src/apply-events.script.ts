@@ -6,8 +6,8 @@ import { LuaScript } from './lua-script';
  * given models in one atomic call. Atomicity is what makes it idempotent: a replayed event finds
  * the user's state already changed, yields no delta, and so adds nothing twice.
  *
- * KEYS: 3 per user (ratings, explicit favourites, meta), then 3 per cluster of each model in
- *   order (favourites, rating sums, rating counts).
+ * KEYS: 3 per user (ratings, explicit favourites, meta), then 4 per cluster of each model in
+ *   order (RedisKeys.clusterAggregateKeys).
  * ARGV[1]: JSON {"models": [{"v", "k", "fav2"}...], "users": [[event, ...], ...]} (see
  *   LUA_FUNCTIONS). Deltas are summed per cluster and movie before they are written.
  * Returns [unassigned, due]: for each model in order, the (1-based) indexes of the users with no
@@ -23,7 +23,7 @@ local models, users = input.models, input.users
 local base, offset = {}, #users * 3
 for m, model in ipairs(models) do
   base[m] = offset
-  offset = offset + model.k * 3
+  offset = offset + model.k * 4
 end
 local clusters, unassigned, provisional = usersClusters(models, #users, 3)
 if clusters == nil then return redis.error_reply(STALE) end
@@ -37,16 +37,14 @@ for i, plan in ipairs(plans) do
   for m, model in ipairs(models) do
     local c = clusters[i][m]
     if c ~= nil then
-      local tb = base[m] + c * 3
+      local tb = base[m] + c * 4
       local acc = pending[tb] or {}
       addDeltas(acc, planDeltas(plan, model.fav2), 1)
       pending[tb] = acc
     end
   end
 end
-for tb, acc in pairs(pending) do
-  for movie, d in pairs(acc) do applyDelta(KEYS[tb + 1], KEYS[tb + 2], KEYS[tb + 3], movie, d) end
-end
+applyPending(pending)
 return {unassigned, duePlacements(models, provisional, #users, 3)}
 `,
 );

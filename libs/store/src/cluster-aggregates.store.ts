@@ -1,6 +1,28 @@
 import { type ClusterAggregates, type ClusterTotals } from '@app/recommend';
 import { inFlight } from './in-flight';
+import { CHANGES_KEPT } from './lua-functions';
+import { readClusterChangesScript, readClusterScript } from './read-cluster.script';
 import { internalsOf, type RedisConnection } from './redis-connection';
+
+/** A cluster's aggregates as of a change of its stream (0: before the first). */
+export interface ClusterAggregatesAt {
+  aggregates: ClusterAggregates;
+  change: number;
+}
+
+/** A movie's aggregates in a cluster now: zeros where it has none (any more). */
+export interface ChangedMovie {
+  movieId: number;
+  ratingSum: number;
+  ratingCount: number;
+  favourites: number;
+}
+
+/** What changed in a cluster since a change a reader saw, up to change `change`. */
+export interface ClusterChanges {
+  change: number;
+  movies: ChangedMovie[];
+}
 
 /** Fields per command when aggregates are written in bulk. */
 const FIELDS_PER_COMMAND = 1_000;
@@ -50,20 +72,67 @@ export class ClusterAggregatesStore {
 
   /** One cluster of a model version. */
   async read(version: number, cluster: number): Promise<ClusterAggregates> {
+    return (await this.readAt(version, cluster)).aggregates;
+  }
+
+  /** One cluster of a model version whole, and the last change of its stream it includes. */
+  async readAt(version: number, cluster: number): Promise<ClusterAggregatesAt> {
     const { client, keys } = internalsOf(this.connection);
-    const [favourites, sums, counts] = await Promise.all([
-      client.zrange(keys.clusterFavourites(version, cluster), '0', '-1', 'WITHSCORES'),
-      client.hgetall(keys.clusterRatingSums(version, cluster)),
-      client.hgetall(keys.clusterRatingCounts(version, cluster)),
-    ]);
-    const favouriteCounts = new Map<number, number>();
-    for (let i = 0; i + 1 < favourites.length; i += 2) {
-      favouriteCounts.set(Number(favourites[i]), Number(favourites[i + 1]));
-    }
+    const [change, favourites, sums, counts] = (await readClusterScript.run(
+      client,
+      keys.clusterAggregateKeys(version, cluster),
+      [],
+    )) as [number, string, string, string];
+    const pairs = (joined: string, scale = 1) => {
+      const values = new Map<number, number>();
+      const flat = joined === '' ? [] : joined.split(',');
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        values.set(Number(flat[i]), Number(flat[i + 1]) / scale);
+      }
+      return values;
+    };
     return {
-      favourites: favouriteCounts,
-      ratingSums: new Map(Object.entries(sums).map(([m, s]) => [Number(m), Number(s) / 2])),
-      ratingCounts: new Map(Object.entries(counts).map(([m, c]) => [Number(m), Number(c)])),
+      change,
+      aggregates: {
+        favourites: pairs(favourites),
+        ratingSums: pairs(sums, 2),
+        ratingCounts: pairs(counts),
+      },
+    };
+  }
+
+  /**
+   * The movies of a cluster whose aggregates changed after change `since`, with their values
+   * now, and the last change they include; undefined when the stream no longer holds every
+   * change since then (or holds more than `most`): read the cluster whole.
+   */
+  async readChanges(
+    version: number,
+    cluster: number,
+    since: number,
+    most = CHANGES_KEPT,
+  ): Promise<ClusterChanges | undefined> {
+    const { client, keys } = internalsOf(this.connection);
+    const reply = (await readClusterChangesScript.run(
+      client,
+      keys.clusterAggregateKeys(version, cluster),
+      [String(since), String(most)],
+    )) as [number] | [number, string, string, string, string];
+    const [change] = reply;
+    if (change < 0) return undefined;
+    if (reply.length === 1) return { change, movies: [] };
+    const [, movies, sums, counts, favourites] = reply;
+    const [sumOf, countOf, favouritesOf] = [sums, counts, favourites].map((joined) =>
+      joined.split(','),
+    ) as [string[], string[], string[]];
+    return {
+      change,
+      movies: movies.split(',').map((movie, i) => ({
+        movieId: Number(movie),
+        ratingSum: Number(sumOf[i] || 0) / 2,
+        ratingCount: Number(countOf[i] || 0),
+        favourites: Number(favouritesOf[i] || 0),
+      })),
     };
   }
 

@@ -15,7 +15,8 @@ import { LuaScript } from './lua-script';
  *   and reports the same).
  * It also drops the user's fields of versions other than this one and `keep`.
  *
- * KEYS: 3 per user (ratings, explicit favourites, meta), then 3 per cluster of the version.
+ * KEYS: 3 per user (ratings, explicit favourites, meta), then 4 per cluster of the version
+ *   (RedisKeys.clusterAggregateKeys).
  * ARGV[1]: JSON {"v": version, "fav2": threshold, "keep": [versions], "users": [[cluster,
  *   state version read], ...]}.
  * Returns, per user, 1 when the snapshot's contribution is to be taken out, else 0.
@@ -31,7 +32,7 @@ for i, user in ipairs(input.users) do
 end
 local pending, due = {}, {}
 local function bring(cluster, deltas, sign)
-  local tb = userKeys + cluster * 3
+  local tb = userKeys + cluster * 4
   local acc = pending[tb] or {}
   addDeltas(acc, deltas, sign)
   pending[tb] = acc
@@ -45,9 +46,7 @@ for i, user in ipairs(input.users) do
   end
   due[i] = plan.due
 end
-for tb, acc in pairs(pending) do
-  for movie, d in pairs(acc) do applyDelta(KEYS[tb + 1], KEYS[tb + 2], KEYS[tb + 3], movie, d) end
-end
+applyPending(pending)
 return due
 `,
 );
@@ -94,7 +93,8 @@ return {outboxes, due}
  * Step 2 of 2: takes the snapshot's contribution of each user marked by step 1 out of the
  * cluster the written aggregates counted it in, once (the mark goes from 1 to 2 with it).
  *
- * KEYS: 1 per user (meta), then 3 per cluster of the version.
+ * KEYS: 1 per user (meta), then 4 per cluster of the version
+ *   (RedisKeys.clusterAggregateKeys).
  * ARGV[1]: JSON {"v": version, "users": [[cluster, {movie: [sum2, count, favourite]}], ...]}:
  *   each user's contribution as the snapshot read it.
  */
@@ -107,16 +107,14 @@ local mark = 'j:' .. input.v
 local pending = {}
 for i, user in ipairs(input.users) do
   if redis.call('HGET', KEYS[i], mark) == '1' then
-    local tb = userKeys + user[1] * 3
+    local tb = userKeys + user[1] * 4
     local acc = pending[tb] or {}
     addDeltas(acc, user[2], -1)
     pending[tb] = acc
     redis.call('HSET', KEYS[i], mark, 2)
   end
 end
-for tb, acc in pairs(pending) do
-  for movie, d in pairs(acc) do applyDelta(KEYS[tb + 1], KEYS[tb + 2], KEYS[tb + 3], movie, d) end
-end
+applyPending(pending)
 return 0
 `,
 );

@@ -36,6 +36,13 @@
  * applyDelta(favs, sums, counts, movie, d) adds one delta to a cluster's aggregates and drops
  * entries that reach zero, so the aggregates equal a from-scratch computation key for key.
  *
+ * applyPending(pending) applies summed deltas to clusters: pending[tb] = {movie -> delta} for the
+ * cluster whose four keys (favourites, sums, counts, changes; RedisKeys.clusterAggregateKeys)
+ * follow KEYS[tb], and appends the movies it changed to the cluster's change stream, as entry
+ * 0-(n+1) after entry 0-n, keeping the last CHANGES_KEPT or so: a reader that saw entry n reads
+ * from n+1 on, and knows it missed some when the first it gets is later
+ * (ClusterAggregatesStore.readChanges).
+ *
  * usersClusters(models, users, keysPerUser) reads each user's cluster in each model from their
  * meta hash (the third of each user's keysPerUser keys): clusters[i][m], unassigned[m] (1-based
  * user indexes with no cluster in model m) and provisional[i][m] (the rating count at which a
@@ -58,6 +65,9 @@
  * recluster's new version changes (see join-users.script): {current, joins, deltas, mark, due,
  * stale}; writeJoin(meta, v, cluster, plan) writes the user's fields.
  */
+/** Entries a cluster's change stream keeps, roughly (it is trimmed with MAXLEN ~). */
+export const CHANGES_KEPT = 1_000;
+
 export const LUA_FUNCTIONS = `
 local STALE = 'STALE_MODELS a model version newer than the active ones exists'
 
@@ -160,6 +170,31 @@ local function applyDelta(favs, sums, counts, movie, d)
   if d[3] ~= 0 and tonumber(redis.call('ZINCRBY', favs, d[3], movie)) <= 0 then
     redis.call('ZREM', favs, movie)
   end
+end
+
+local function lastChange(changes)
+  local last = redis.call('XREVRANGE', changes, '+', '-', 'COUNT', 1)[1]
+  if last == nil then return 0 end
+  return tonumber(string.match(last[1], '%-(%d+)$'))
+end
+
+local function recordChanges(changes, movies)
+  if #movies == 0 then return end
+  redis.call('XADD', changes, 'MAXLEN', '~', ${CHANGES_KEPT}, '0-' .. (lastChange(changes) + 1),
+    'm', table.concat(movies, ','))
+end
+
+local function applyToCluster(keys, tb, acc)
+  local movies = {}
+  for movie, d in pairs(acc) do
+    applyDelta(keys[tb + 1], keys[tb + 2], keys[tb + 3], movie, d)
+    movies[#movies + 1] = movie
+  end
+  recordChanges(keys[tb + 4], movies)
+end
+
+local function applyPending(pending)
+  for tb, acc in pairs(pending) do applyToCluster(KEYS, tb, acc) end
 end
 
 local function usersClusters(models, users, keysPerUser)

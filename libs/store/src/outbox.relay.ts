@@ -63,9 +63,7 @@ export class OutboxRelay {
         applyClusterDeltasScript.run(
           client,
           group.flatMap(({ version, cluster }) => [
-            keys.clusterFavourites(version, cluster),
-            keys.clusterRatingSums(version, cluster),
-            keys.clusterRatingCounts(version, cluster),
+            ...keys.clusterAggregateKeys(version, cluster),
             keys.clusterApplied(version, cluster),
           ]),
           [JSON.stringify(group.map((t) => t.entries))],

@@ -15,8 +15,8 @@ import { LuaScript } from './lua-script';
  * the placement is made again as their ratings double; a recluster's assignment clears it (and
  * a recluster's publish joins most users through join-users.script instead).
  *
- * KEYS: 3 per user (ratings, explicit favourites, meta), then 3 per cluster of the version
- *   (favourites, rating sums, rating counts) for clusters 0..k-1.
+ * KEYS: 3 per user (ratings, explicit favourites, meta), then 4 per cluster of the version
+ *   (RedisKeys.clusterAggregateKeys) for clusters 0..k-1.
  * ARGV[1]: JSON {"v": version, "fav2": threshold, "provisional": bool,
  *   "clusters": [cluster of each user]}.
  * Returns how many users joined or moved.
@@ -33,7 +33,7 @@ for i, cluster in ipairs(input.clusters) do
 end
 local pending, changed = {}, 0
 local function bring(cluster, deltas, sign)
-  local tb = userKeys + cluster * 3
+  local tb = userKeys + cluster * 4
   local acc = pending[tb] or {}
   addDeltas(acc, deltas, sign)
   pending[tb] = acc
@@ -47,9 +47,7 @@ for i, cluster in ipairs(input.clusters) do
     changed = changed + 1
   end
 end
-for tb, acc in pairs(pending) do
-  for movie, d in pairs(acc) do applyDelta(KEYS[tb + 1], KEYS[tb + 2], KEYS[tb + 3], movie, d) end
-end
+applyPending(pending)
 return changed
 `,
 );

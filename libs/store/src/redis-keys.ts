@@ -158,6 +158,24 @@ export class RedisKeys {
     return `${this.prefix}:${this.clusterTag(version, cluster)}:applied`;
   }
 
+  /**
+   * Stream of the movies whose aggregates changed, one entry per script call with IDs 0-1,
+   * 0-2, ... (capped; see the change scripts): readers re-read only those movies.
+   */
+  clusterChanges(version: number, cluster: number): string {
+    return `${this.prefix}:${this.clusterTag(version, cluster)}:changes`;
+  }
+
+  /** The keys a script changing a cluster's aggregates takes, in the order the scripts read. */
+  clusterAggregateKeys(version: number, cluster: number): string[] {
+    return [
+      this.clusterFavourites(version, cluster),
+      this.clusterRatingSums(version, cluster),
+      this.clusterRatingCounts(version, cluster),
+      this.clusterChanges(version, cluster),
+    ];
+  }
+
   userMetaClusterField(version: number): string {
     return `c:${version}`;
   }
@@ -174,6 +192,7 @@ export class RedisKeys {
         this.clusterRatingSums(version, c),
         this.clusterRatingCounts(version, c),
         this.clusterApplied(version, c),
+        this.clusterChanges(version, c),
       ]).flat(),
     ];
   }

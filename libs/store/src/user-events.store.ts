@@ -351,15 +351,13 @@ export class UserEventStore {
     return userKeys;
   }
 
-  /** Every cluster's aggregate keys (favourites, sums, counts) of the models, in order. */
+  /** Every cluster's aggregate keys (RedisKeys.clusterAggregateKeys) of the models, in order. */
   private clusterKeys(models: readonly ActiveModel[]): string[] {
     const { keys } = internalsOf(this.connection);
     return models.flatMap(({ version, clusters }) =>
-      Array.from({ length: clusters }, (_, cluster) => [
-        keys.clusterFavourites(version, cluster),
-        keys.clusterRatingSums(version, cluster),
-        keys.clusterRatingCounts(version, cluster),
-      ]).flat(),
+      Array.from({ length: clusters }, (_, cluster) =>
+        keys.clusterAggregateKeys(version, cluster),
+      ).flat(),
     );
   }
 }
