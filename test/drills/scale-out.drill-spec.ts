@@ -254,6 +254,7 @@ describe('failure drills on a Redis Cluster and three Kafka brokers', () => {
           // The killed node returns as its replica's replica: until then, with
           // REDIS_REPLICA_ACKS=1, batches writing to the new primary wait and are retried.
           await stackUp();
+          await untilClusterAgrees(drill.env.redis.url);
         },
       },
     ]);
@@ -507,12 +508,30 @@ async function primaries(url: string) {
   }
 }
 
+/**
+ * Waits until every node agrees on who serves which slot, as `redis-cli --cluster check` sees
+ * it: after a failover, a returning node takes a while to learn its new place, and redis-cli
+ * refuses to reshard until it has.
+ */
+async function untilClusterAgrees(url: string): Promise<void> {
+  const seed = url.split(',')[0]!.replace(/^redis:\/\//, '');
+  await waitFor(
+    () =>
+      promisify(execFile)('redis-cli', ['--cluster', 'check', seed]).then(
+        ({ stdout }) => (/\[(ERR|WARNING)\]/.test(stdout) ? undefined : true),
+        () => undefined,
+      ),
+    { timeoutMs: 60_000, intervalMs: 500, what: 'the Redis Cluster nodes to agree on their slots' },
+  );
+}
+
 /** Moves slots between primaries with redis-cli, as an operator does; returns how many moved. */
 async function reshard(
   from: { id: string; host: string; port: number },
   to: { id: string },
   slots: number,
 ): Promise<number> {
+  await untilClusterAgrees(`${from.host}:${from.port}`);
   const { stdout } = await promisify(execFile)(
     'redis-cli',
     [

@@ -1,16 +1,15 @@
-import { isolatedEnvironment, seedNode } from '@app/testing';
+import { forEachPrimary, isolatedEnvironment } from '@app/testing';
 import { RedisConnection, ReplicaAckError } from './redis-connection';
 import { isRedisUnavailable } from './redis-unavailable';
 
-/** The replicas of the first seed node: none on one server, one each on the project's cluster. */
-async function replicasOfSeed(url: string): Promise<number> {
-  const seed = seedNode(url);
-  try {
-    const info = await seed.info('replication');
-    return Number(/connected_slaves:(\d+)/.exec(info)?.[1]);
-  } finally {
-    seed.disconnect();
-  }
+/** The fewest replicas any primary has: none on one server, one each on the project's cluster. */
+async function fewestReplicas(url: string, cluster: boolean): Promise<number> {
+  const counts: number[] = [];
+  await forEachPrimary(url, cluster, async (primary) => {
+    const info = await primary.info('replication');
+    counts.push(Number(/connected_slaves:(\d+)/.exec(info)?.[1]));
+  });
+  return Math.min(...counts);
 }
 
 describe(RedisConnection.name, () => {
@@ -26,7 +25,7 @@ describe(RedisConnection.name, () => {
 
     it('waits for the replicas there are, and names the primary that lacks one more', async () => {
       const { redis } = isolatedEnvironment();
-      const replicas = await replicasOfSeed(redis.url);
+      const replicas = await fewestReplicas(redis.url, redis.cluster);
       const enough = new RedisConnection({ ...redis, replicaAcks: { replicas, timeoutMs: 1_000 } });
       const tooMany = new RedisConnection({
         ...redis,

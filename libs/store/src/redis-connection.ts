@@ -100,6 +100,8 @@ export class RedisConnection {
   async replicated(): Promise<void> {
     const acks = this.config.replicaAcks;
     if (acks === undefined) return;
+    // A cluster client learns its primaries on connecting: before its first command, it knows none.
+    if (this.client instanceof Cluster && this.client.status !== 'ready') await this.client.ping();
     const primaries = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
     if (primaries.length === 0)
       throw new ReplicaAckError('the cluster (no primary known yet)', 0, acks);
