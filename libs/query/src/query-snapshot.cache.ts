@@ -89,13 +89,15 @@ export class QuerySnapshotCache {
     }
     const [allUsers] = this.allUsers.clusters;
     if (allUsers === undefined) throw new Error('the all-users aggregate was not read');
-    this.snapshot = new QuerySnapshot(
+    const snapshot = new QuerySnapshot(
       allUsers.aggregates,
       model === undefined || this.clusters === undefined
         ? undefined
         : { stored: model, clusters: this.clusters.clusters.map((held) => held.aggregates) },
       this.shrinkage,
     );
+    await snapshot.warm();
+    this.snapshot = snapshot;
     this.loadedMarker = marker;
     return this.snapshot;
   }

@@ -30,6 +30,16 @@ export class QuerySnapshot {
         : new ModelSnapshot(model.stored, model.clusters, this.movies, shrinkage);
   }
 
+  /**
+   * Ranks everything requests will ask for, a cluster per turn of the event loop: a snapshot is
+   * warmed before it replaces the one in use, so no request waits for a sort.
+   */
+  async warm(): Promise<void> {
+    await this.popular.warm();
+    await this.model?.ranking.warm();
+    await this.model?.demographics?.ranking.warm();
+  }
+
   /** Whether anyone rated or favoured the movie. */
   knows(movieId: number): boolean {
     const [everyone] = this.popular.clusters;

@@ -102,6 +102,25 @@ describe(ClusterRanking.name, () => {
     expect(sut.predict(0, extreme, 2).rating).toBeLessThanOrEqual(5);
   });
 
+  it('warms one cluster per turn of the event loop, to the same rankings', async () => {
+    const warmed = new ClusterRanking(clusters, settings);
+    const turns: number[] = [];
+    let turn = 0;
+    const tick = () => {
+      turn++;
+      if (turn < 5) setImmediate(tick);
+    };
+    setImmediate(tick);
+
+    await warmed.warm();
+    turns.push(turn);
+
+    // Other work ran while the two clusters were ranked.
+    expect(turns[0]).toBeGreaterThanOrEqual(2);
+    expect(warmed.ranked(1, 'rating')).toEqual(sut.ranked(1, 'rating'));
+    expect(warmed.predict(1, new Map(), 3)).toEqual(sut.predict(1, new Map(), 3));
+  });
+
   it('rejects a cluster the model does not have', () => {
     expect(() => sut.ranked(5, 'rating')).toThrow(RangeError);
   });

@@ -48,8 +48,8 @@ export interface Prediction {
 export class ClusterRanking {
   readonly movies: MovieStatistics;
   private readonly rankings = new Map<string, readonly RankedMovie[]>();
-  /** Per cluster: how far its ratings sit above the movies' means, on average. */
-  private readonly clusterOffsets: number[];
+  /** Per cluster, once asked for: how far its ratings sit above the movies' means, on average. */
+  private readonly clusterOffsets: (number | undefined)[] = [];
 
   constructor(
     readonly clusters: readonly ClusterAggregates[],
@@ -57,16 +57,19 @@ export class ClusterRanking {
     movies?: MovieStatistics,
   ) {
     this.movies = movies ?? new MovieStatistics(clusters, settings);
-    this.clusterOffsets = clusters.map((cluster) => {
-      let deviation = 0;
-      let count = 0;
-      for (const [movie, sum] of cluster.ratingSums) {
-        const n = cluster.ratingCounts.get(movie) ?? 0;
-        deviation += sum - n * this.movies.meanOf(movie);
-        count += n;
-      }
-      return count > 0 ? deviation / count : 0;
-    });
+  }
+
+  /**
+   * Ranks and measures every cluster now, one cluster per turn of the event loop, so that no
+   * request after a refresh waits for a sort and no turn holds the loop for long.
+   */
+  async warm(): Promise<void> {
+    for (let cluster = 0; cluster < this.clusters.length; cluster++) {
+      for (const by of RANK_BY) this.ranked(cluster, by);
+      this.offsetOf(cluster);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.popular();
   }
 
   /** The cluster's movies, best first. */
@@ -164,12 +167,29 @@ export class ClusterRanking {
       };
     }
     const clusterMean = (aggregates.ratingSums.get(movieId) ?? 0) / support;
-    const deviation = clusterMean - movieMean - (this.clusterOffsets[cluster] ?? 0);
+    const deviation = clusterMean - movieMean - this.offsetOf(cluster);
     return {
       rating: clamp(baseline + (deviation * support) / (support + clusterPriorWeight)),
       source: 'cluster',
       support,
     };
+  }
+
+  private offsetOf(cluster: number): number {
+    let offset = this.clusterOffsets[cluster];
+    if (offset === undefined) {
+      const aggregates = this.clusters[cluster];
+      let deviation = 0;
+      let count = 0;
+      for (const [movie, sum] of aggregates?.ratingSums ?? []) {
+        const n = aggregates?.ratingCounts.get(movie) ?? 0;
+        deviation += sum - n * this.movies.meanOf(movie);
+        count += n;
+      }
+      offset = count > 0 ? deviation / count : 0;
+      this.clusterOffsets[cluster] = offset;
+    }
+    return offset;
   }
 
   private cached(key: string, rank: () => RankedMovie[]): readonly RankedMovie[] {
