@@ -3,3 +3,5 @@ export * from './cluster-ranking';
 export * from './movie-statistics';
 export * from './demographic-model';
 export * from './user-placement';
+export * from './item-knn';
+export * from './bias-baseline';
