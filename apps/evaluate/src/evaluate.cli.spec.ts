@@ -43,27 +43,47 @@ const ranking = accuracy.extend({
   ndcg10: z.number().min(0).max(1),
   coverage: z.number().min(0).max(1),
 });
-/** The result line's promised shape: all four methods, ranking metrics where they apply. */
+const listOnly = ranking.omit({ rmse: true, mae: true, top5pctMeanRating: true });
+const tunedSetting = z.strictObject({
+  grid: z.array(z.unknown()),
+  scores: z.array(z.number()),
+  chosen: z.unknown(),
+  by: z.enum(['validation rmse', 'validation ndcg10']),
+});
+/** The result line's promised shape: every method, the metrics that apply to it. */
 const resultSchema = z.object({
   methods: z.strictObject({
     cluster: ranking,
+    als: ranking,
+    mostFavoured: ranking,
+    itemKnn: listOnly,
+    bias: ranking,
+    topRated: ranking,
     globalMean: accuracy,
     movieMean: accuracy,
-    popularity: ranking,
   }),
+  tuned: z.record(z.string(), tunedSetting),
+  settings: z.object({ model: z.object({ k: z.number().int() }) }),
   k: z.number().int(),
   split: z.enum(['given', 'seeded']),
   users: z.number().int(),
   testRatings: z.number().int(),
-  bestK: z.number().int().optional(),
-  perK: z.array(z.object({ k: z.number().int(), methods: z.object({}) })).optional(),
+  validationRatings: z.number().int(),
   byGender: z.record(z.string(), z.object({ users: z.number().int() })).optional(),
+  coldStart: z
+    .object({
+      coldUsers: z.number().int(),
+      runs: z.array(
+        z.object({ kept: z.number().int(), users: z.number().int(), methods: z.object({}) }),
+      ),
+    })
+    .optional(),
 });
 
 const resultOf = (stdout: string) => resultSchema.parse(lastJsonLine(stdout));
 
 describe('npm run evaluate', () => {
-  it("prints every method's metrics as the last stdout line, per k with --k-range", async () => {
+  it('tunes k over --k-range on validation ratings and prints every method as the last line', async () => {
     const sut = await evaluateCli(
       '--ratings',
       ratings,
@@ -77,22 +97,31 @@ describe('npm run evaluate', () => {
       '1',
       '--seed',
       '3',
+      '--cold-start',
     );
 
     expect(sut.code).toBe(0);
     const result = resultOf(sut.stdout);
     expect(Object.keys(result.methods)).toEqual([
       'cluster',
+      'als',
+      'mostFavoured',
+      'itemKnn',
+      'bias',
+      'topRated',
       'globalMean',
       'movieMean',
-      'popularity',
     ]);
     expect(result).toMatchObject({ split: 'seeded', users: 16 });
-    expect(result.perK?.map((entry) => entry.k)).toEqual([2, 3]);
-    expect([2, 3]).toContain(result.bestK);
+    expect(result.tuned.k).toMatchObject({ grid: [2, 3], by: 'validation ndcg10' });
+    expect(result.tuned.k?.chosen).toBe(result.k);
+    expect(result.settings.model.k).toBe(result.k);
+    expect(result.tuned.shrinkage?.by).toBe('validation rmse');
+    expect(result.validationRatings).toBeGreaterThan(0);
     expect(Object.keys(result.byGender ?? {})).toEqual(['F', 'M']);
-    expect(sut.stderr).toContain('cluster RMSE');
-  }, 60_000);
+    expect(result.coldStart?.runs.map((run) => run.kept)).toEqual([0, 1, 3, 5]);
+    expect(sut.stderr).toContain('k: ');
+  }, 120_000);
 
   it('uses a given test file instead of the seeded split', async () => {
     const test = join(dir, 'u1.test');
@@ -110,11 +139,20 @@ describe('npm run evaluate', () => {
     );
 
     expect(sut.code).toBe(0);
-    expect(resultOf(sut.stdout)).toMatchObject({ split: 'given', testRatings: 2, k: 2 });
+    const result = resultOf(sut.stdout);
+    expect(result).toMatchObject({ split: 'given', testRatings: 2, k: 2 });
+    // A fixed k is not tuned.
+    expect(result.tuned.k).toBeUndefined();
+    expect(result.coldStart).toBeUndefined();
   }, 60_000);
 
   it('exits 2 with the usage for bad arguments', async () => {
-    for (const args of [[], ['--ratings', ratings, '--k', 'x'], ['--ratings', ratings, '--nope']]) {
+    for (const args of [
+      [],
+      ['--ratings', ratings, '--k', 'x'],
+      ['--ratings', ratings, '--nope'],
+      ['--ratings', ratings, '--k', '2', '--k-range', '2:3'],
+    ]) {
       const sut = await evaluateCli(...args);
 
       expect(sut.code).toBe(2);

@@ -1,83 +1,89 @@
 import { Command, option, progressBar } from '@app/cli';
-import { DEFAULT_MODEL_SETTINGS } from '@app/clustering';
 import {
+  DEFAULT_GRIDS,
   evaluate,
   evaluationOptions,
   evaluationSettingsOf,
-  type EvaluationSummary,
   ksOf,
   loadEvaluationData,
+  METHODS,
+  profilesOf,
   summarizeEvaluation,
+  tunedSettings,
 } from '@app/evaluation';
 import { MovieLensFileError } from '@app/movielens';
 
 const command = new Command({
   synopsis: 'npm run evaluate -- --ratings FILE [--test FILE] [--k N | --k-range A:B] [options]',
-  summary: `Trains the production model on the training ratings (k-means over the user x movie matrix, the
-tiny-cluster merge, the cluster aggregates and rankings the services use) and scores four methods
-on the held-out ratings: cluster (the recommender), globalMean, movieMean and popularity.`,
+  summary: `Chooses every method's settings on a validation split carved out of the training ratings, trains
+each method with them on all the training ratings and scores it once on the held-out ratings:
+cluster (the production path: k-means, the tiny-cluster merge, the aggregates and rankings the
+services use), als, mostFavoured, itemKnn, bias, topRated, globalMean and movieMean.`,
   options: {
     ...evaluationOptions,
-    'k-range': option.range('every k from A to B, inclusive; the best (lowest RMSE) is reported'),
+    'k-range': option.range(
+      `the k grid: every k from A to B (default ${DEFAULT_GRIDS.k.join(', ')}), chosen by validation NDCG@10`,
+    ),
   },
   check: (args) =>
     args['k-range'] !== undefined && args.k !== undefined
       ? 'give --k or --k-range, not both'
       : undefined,
-  notes: `Metrics: rmse, mae; top5pctMeanRating (per user, the mean true rating of the 5% of held-out movies
+  notes: `Tuning: 20% of each user's training ratings (seeded by --seed) are held out as validation ratings;
+settings that decide lists (k, ALS and bias settings for lists, itemKnn neighbours) are chosen by
+validation NDCG@10, settings that decide predictions (the shrinkage prior weights, ALS and bias
+settings for predictions) by validation RMSE. The test ratings are read only to score the chosen
+settings. --k, --prior-weight and --cluster-prior-weight fix a setting instead.
+
+Metrics: rmse, mae; top5pctMeanRating (per user, the mean true rating of the 5% of held-out movies
 predicted highest, averaged over users); precision10, recall10, ndcg10 against held-out favourites
 (test ratings >= 4 of movies unrated in training); coverage (share of the training catalogue in
-any list). globalMean and movieMean recommend nothing, so have no ranking metrics.
+any list). Methods that predict nothing (itemKnn) have no rating metrics; methods that recommend
+nothing (globalMean, movieMean) have no ranking metrics.
 
-Progress goes to stderr. The last stdout line is JSON {methods: {cluster: {...}, globalMean:
-{...}, movieMean: {...}, popularity: {...}}, k, clusters, ...}; with --k-range, the best k's
-(lowest cluster RMSE) with perK: [{k, clusters, methods}] for every k.`,
+Progress goes to stderr. The last stdout line is JSON {methods: {cluster: {...}, als: {...}, ...},
+tuned: {k: {grid, scores, chosen, by}, ...}, settings, k, clusters, ...}; with --cold-start also
+coldStart: {coldUsers, runs: [{kept, users, methods, placements}]}.`,
 });
 
 command.run(
   async (args) => {
     process.stderr.write(`reading ${args.ratings}${args.test ? ` and ${args.test}` : ''}\n`);
     const data = await loadEvaluationData(args);
-    const ks = args['k-range'] ? ksOf(args['k-range']) : [args.k ?? DEFAULT_MODEL_SETTINGS.k];
-
-    process.stderr.write('   k  clusters  cluster RMSE  NDCG@10  popularity NDCG@10  seconds\n');
-    const summaries: EvaluationSummary[] = [];
-    for (const k of ks) {
-      const bar = progressBar(`k = ${k}`, ' users');
-      const evaluation = await evaluate(data, evaluationSettingsOf(args, k), {
+    const kGrid =
+      args.k !== undefined
+        ? [args.k]
+        : args['k-range'] !== undefined
+          ? ksOf(args['k-range'])
+          : DEFAULT_GRIDS.k;
+    const bar = progressBar('test users', ' users');
+    const evaluation = await evaluate(
+      { ...data, profiles: data.users && profilesOf(data.users) },
+      evaluationSettingsOf(args, kGrid),
+      {
+        onStage: (stage) => process.stderr.write(`${stage}\n`),
         onProgress: (users, total) => {
           if (users === 1) bar.start(total, 0);
           bar.update(users);
+          if (users === total) bar.stop();
         },
-      });
-      bar.stop();
-      const summary = summarizeEvaluation(evaluation, data.users);
-      summaries.push(summary);
-      const { cluster, popularity } = summary.methods;
+      },
+    );
+    const summary = summarizeEvaluation(evaluation, data.users);
+    for (const [name, setting] of tunedSettings(summary.tuned)) {
       process.stderr.write(
-        `${String(k).padStart(4)} ${String(summary.clusters).padStart(9)} ${format(cluster.rmse, 13)} ${format(cluster.ndcg10, 8)} ${format(popularity.ndcg10, 19)} ${summary.seconds.toFixed(2).padStart(8)}\n`,
+        `${name}: ${JSON.stringify(setting.chosen)} by ${setting.by} from ${JSON.stringify(setting.grid)}\n`,
       );
     }
-    const best = summaries.reduce((a, s) =>
-      (s.methods.cluster.rmse ?? Infinity) < (a.methods.cluster.rmse ?? Infinity) ? s : a,
+    process.stderr.write('method         RMSE  NDCG@10\n');
+    for (const method of METHODS) {
+      const { rmse, ndcg10 } = summary.methods[method];
+      process.stderr.write(`${method.padEnd(12)} ${format(rmse, 7)} ${format(ndcg10, 8)}\n`);
+    }
+    process.stderr.write(
+      `${summary.seconds.toFixed(2)} s (tuning ${summary.secondsTuning.toFixed(2)} s)\n`,
     );
-    const result = {
-      ...best,
-      split: data.split,
-      settings: evaluationSettingsOf(args, best.k),
-      ...(ks.length > 1
-        ? {
-            bestK: best.k,
-            perK: summaries.map(({ k, clusters, sizesAfter, methods }) => ({
-              k,
-              clusters,
-              sizesAfter,
-              methods,
-            })),
-          }
-        : {}),
-    };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...summary, split: data.split })}\n`);
   },
   [MovieLensFileError],
 );

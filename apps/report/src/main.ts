@@ -2,7 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import { Command, option } from '@app/cli';
 import {
   buildRatingMatrix,
-  DEFAULT_MODEL_SETTINGS,
   chooseK,
   formatKScore,
   K_SCORE_HEADER,
@@ -10,10 +9,12 @@ import {
 } from '@app/clustering';
 import {
   clusterHeatmaps,
+  DEFAULT_GRIDS,
   evaluate,
   evaluationOptions,
   evaluationSettingsOf,
   loadEvaluationData,
+  profilesOf,
   summarizeEvaluation,
 } from '@app/evaluation';
 import { MovieLensFileError } from '@app/movielens';
@@ -25,8 +26,9 @@ const command = new Command({
   synopsis: 'npm run report -- --ratings FILE [--test FILE] --out FILE.html [options]',
   summary: `Writes one self-contained HTML file (inline SVG, nothing fetched when viewed): the elbow curve
 (inertia per k) and the silhouette per k over --k-range, the cluster sizes before and after the
-tiny-cluster merge, heatmaps of the largest clusters' most active users x most rated movies, and
-the metrics of the four methods (as npm run evaluate) for the model at --k.`,
+tiny-cluster merge, heatmaps of the largest clusters' most active users x most rated movies, what
+was tuned on validation ratings, and the metrics of every method (as npm run evaluate) for the
+model at --k (default: k chosen on validation ratings).`,
   options: {
     out: option.outputFile('where to write the report', { value: 'FILE.html' }),
     ...evaluationOptions,
@@ -36,14 +38,14 @@ the metrics of the four methods (as npm run evaluate) for the model at --k.`,
     sample: option.int('users in the silhouette sample', { min: 2, defaultValue: 1000 }),
   },
   notes:
-    'Progress goes to stderr; the last stdout line is JSON {out, k, elbowK, bestSilhouetteK, methods}.',
+    'Progress goes to stderr; the last stdout line is JSON {out, k, elbowK, bestSilhouetteK, tuned, methods}.',
 });
 
 command.run(
   async (args) => {
     process.stderr.write(`reading ${args.ratings}${args.test ? ` and ${args.test}` : ''}\n`);
     const data = await loadEvaluationData(args);
-    const settings = evaluationSettingsOf(args, args.k ?? DEFAULT_MODEL_SETTINGS.k);
+    const settings = evaluationSettingsOf(args, args.k === undefined ? DEFAULT_GRIDS.k : [args.k]);
 
     // The curves score the same matrix the model builder clusters, as choose-k does.
     const { matrix } = buildRatingMatrix(data.train, settings.model);
@@ -57,15 +59,21 @@ command.run(
       onScore: (score) => process.stderr.write(formatKScore(score)),
     });
 
-    process.stderr.write(`evaluating the model at k = ${settings.model.k}\n`);
-    const evaluation = await evaluate(data, settings);
+    const evaluation = await evaluate(
+      { ...data, profiles: data.users && profilesOf(data.users) },
+      settings,
+      { onStage: (stage) => process.stderr.write(`${stage}\n`) },
+    );
     const summary = summarizeEvaluation(evaluation, data.users);
     const page = renderReportPage({
       description: [
         ['ratings', args.ratings],
         ['test', args.test ?? `seeded per-user 80/20 split (seed ${args.seed})`],
-        ['model', JSON.stringify(settings.model)],
-        ['shrinkage', JSON.stringify(settings.shrinkage)],
+        ['model', JSON.stringify(evaluation.settings.model)],
+        ['shrinkage', JSON.stringify(evaluation.settings.shrinkage)],
+        ['als', JSON.stringify(evaluation.settings.als)],
+        ['itemKnn', JSON.stringify(evaluation.settings.itemKnn)],
+        ['bias', JSON.stringify(evaluation.settings.bias)],
       ],
       scores,
       elbowK,
@@ -82,6 +90,7 @@ command.run(
         k: summary.k,
         elbowK,
         bestSilhouetteK,
+        tuned: summary.tuned,
         methods: summary.methods,
       })}\n`,
     );

@@ -1,10 +1,14 @@
 import { type KScore } from '@app/clustering';
 import {
+  COLD_START_METHODS,
   type ClusterHeatmap,
+  type ColdStartResult,
   type EvaluationSummary,
   type Method,
   METHODS,
   type MethodScores,
+  type Tuned,
+  tunedSettings,
 } from '@app/evaluation';
 import { type Movie, type MovieLensUser } from '@app/movielens';
 import { barChart, escapeHtml, heatmap, lineChart } from './svg-charts';
@@ -93,9 +97,13 @@ export function renderReportPage(content: ReportContent): string {
           })}</figure>`,
       )
       .join(''),
+    `<h2>Settings chosen on validation ratings</h2>`,
+    `<p>${summary.validationRatings} validation ratings (20% of each user's training ratings, seeded) were held out of the training ratings; each setting below was chosen on them, lists by NDCG@10 and predictions by RMSE, and every method was then trained with the chosen settings on all ${summary.trainRatings} training ratings. The test ratings were scored once.</p>`,
+    tunedTable(summary.tuned),
     `<h2>Metrics</h2>`,
-    `<p>${summary.testRatings} held-out ratings of ${summary.testUsers} users (${summary.coldUsers} without training ratings); ${summary.trainRatings} training ratings over ${summary.catalogue} movies. Ranking metrics count test ratings of at least 4 as the relevant movies; "-": the method recommends nothing.</p>`,
+    `<p>${summary.testRatings} held-out ratings of ${summary.testUsers} users (${summary.coldUsers} without training ratings); ${summary.trainRatings} training ratings over ${summary.catalogue} movies. Ranking metrics count test ratings of at least 4 as the relevant movies; "-": the method predicts or recommends nothing.</p>`,
     metricsTable(summary.methods),
+    summary.coldStart === undefined ? '' : coldStartTable(summary.coldStart),
   ];
   return `<!doctype html>
 <html lang="en">
@@ -121,6 +129,31 @@ function metricsTable(methods: Record<Method, MethodScores>): string {
       }).join('')}</tr>`,
   ).join('');
   return `<table id="metrics-table"><thead>${head}</thead><tbody>${rows}</tbody></table>`;
+}
+
+function tunedTable(tuned: Tuned): string {
+  const rows = tunedSettings(tuned).map(
+    ([name, setting]) =>
+      `<tr><th>${name}</th><td>${escapeHtml(JSON.stringify(setting.chosen))}</td><td>${setting.by}</td><td>${setting.grid
+        .map(
+          (value, i) =>
+            `${escapeHtml(JSON.stringify(value))}: ${setting.scores[i]?.toFixed(4) ?? '-'}`,
+        )
+        .join('<br>')}</td></tr>`,
+  );
+  return `<table id="tuned-table"><thead><tr><th>setting</th><th>chosen</th><th>by</th><th>grid: validation score</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** New users: each method's scores when a user has given 0, 1, 3 or 5 ratings. */
+function coldStartTable(coldStart: ColdStartResult): string {
+  const head = `<tr><th>ratings kept</th><th>users</th>${COLD_START_METHODS.map((method) => `<th>${method} RMSE</th><th>${method} NDCG@10</th>`).join('')}</tr>`;
+  const cell = (value: number | undefined) =>
+    `<td>${value === undefined ? '-' : value.toFixed(4)}</td>`;
+  const rows = coldStart.runs.map(
+    (run) =>
+      `<tr><th>${run.kept}</th><td>${run.users}</td>${COLD_START_METHODS.map((method) => cell(run.methods[method].rmse) + cell(run.methods[method].ndcg10)).join('')}</tr>`,
+  );
+  return `<h2>Cold start</h2><p>${coldStart.coldUsers} users with test ratings were made new: every method was trained without their training ratings, then given 0, 1, 3 or 5 of them (seeded). The cluster method places them as production does (nearest centre, else their demographic group's cluster, else the largest).</p><table id="cold-start-table"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** Who is in the largest clusters, when demographics were given. */

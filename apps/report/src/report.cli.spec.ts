@@ -37,6 +37,7 @@ const reportCli = (...args: string[]) => runCliSource(MAIN, args);
 const resultSchema = z.object({
   out: z.string(),
   k: z.number().int(),
+  tuned: z.object({ k: z.object({ chosen: z.number() }).optional() }),
   methods: z.object({ cluster: z.object({ rmse: z.number(), ndcg10: z.number() }) }),
 });
 
@@ -61,17 +62,28 @@ describe('npm run report', () => {
       '20',
       '--threads',
       '1',
+      '--cold-start',
     );
 
     expect(sut.code).toBe(0);
     const result = resultSchema.parse(lastJsonLine(sut.stdout));
     expect(result).toMatchObject({ out, k: 3 });
+    expect(result.tuned.k).toBeUndefined();
     const html = readFileSync(out, 'utf8');
-    for (const id of ['elbow-chart', 'silhouette-chart', 'sizes-chart', 'metrics-table']) {
+    for (const id of [
+      'elbow-chart',
+      'silhouette-chart',
+      'sizes-chart',
+      'tuned-table',
+      'metrics-table',
+      'cold-start-table',
+    ]) {
       expect(html).toContain(`id="${id}"`);
     }
     expect(html.match(/<svg class="heatmap"/g)).toHaveLength(3);
     expect(html).toContain('American President, The (1995)');
+    expect(html).toMatch(/<th>topRated<\/th>/);
+    expect(html).toContain('validation ndcg10');
     expect(html).toContain('Fish &#60;&#38;&#62; Chips');
     expect(html).not.toMatch(/<script|<link|\ssrc=|\shref=/);
     expect(html.match(/<circle /g)).toHaveLength(2 * 3);

@@ -133,7 +133,7 @@ export const option = {
   },
 
   /** A finite number in [min, max] (or (min, max] with `aboveMin`). */
-  number(
+  number<D extends number | undefined = undefined>(
     description: string,
     {
       value = 'X',
@@ -141,8 +141,8 @@ export const option = {
       max = Infinity,
       aboveMin = false,
       defaultValue,
-    }: Common & { min?: number; max?: number; aboveMin?: boolean; defaultValue: number },
-  ): CliOption<number> {
+    }: Common & { min?: number; max?: number; aboveMin?: boolean; defaultValue?: D } = {},
+  ): CliOption<Defaulted<number, D>> {
     const bounds = `${aboveMin ? 'above' : 'from'} ${min} ${aboveMin ? 'and at most' : 'to'} ${max}`;
     const schema = parsed((text) => {
       const number = Number(text);
@@ -154,7 +154,7 @@ export const option = {
       }
       return number;
     });
-    return { type: 'string', ...withDefault(schema, defaultValue), value, description };
+    return { type: 'string', ...withDefault(schema, defaultValue as D), value, description };
   },
 
   /** One of a fixed set of words. */

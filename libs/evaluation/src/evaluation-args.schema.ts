@@ -1,7 +1,9 @@
 import { type ArgsOf, option } from '@app/cli';
-import { DEFAULT_MODEL_SETTINGS, MATRIX_VALUES, type ModelSettings } from '@app/clustering';
-import { DEFAULT_SHRINKAGE } from '@app/recommend';
+import { DEFAULT_MODEL_SETTINGS, MATRIX_VALUES } from '@app/clustering';
+import { DEFAULT_ALS_SETTINGS } from '@app/factorization';
+import { DEFAULT_BIAS_BASELINE, DEFAULT_SHRINKAGE } from '@app/recommend';
 import { type EvaluationSettings } from './evaluator';
+import { DEFAULT_GRIDS } from './tuning';
 
 /** The options `evaluate` and `report` share; each command adds its own. */
 export const evaluationOptions = {
@@ -16,7 +18,7 @@ export const evaluationOptions = {
     value: 'FILE',
   }),
   movies: option.string('titles (movies.csv, u.item or movies.dat)', { value: 'FILE' }),
-  k: option.int(`clusters (default ${DEFAULT_MODEL_SETTINGS.k}, as the recluster worker)`, {
+  k: option.int('clusters, fixed (default: chosen on validation ratings from the k grid)', {
     min: 1,
     max: 10_000,
   }),
@@ -36,45 +38,62 @@ export const evaluationOptions = {
   seed: option.int('seed of the split and of k-means', {
     defaultValue: DEFAULT_MODEL_SETTINGS.seed,
   }),
-  'prior-weight': option.number('shrinkage prior weight, in ratings', {
-    min: 0,
-    defaultValue: DEFAULT_SHRINKAGE.priorWeight,
-  }),
-  'cluster-prior-weight': option.number("prior weight of the cluster's deviation in predictions", {
-    min: 0,
-    defaultValue: DEFAULT_SHRINKAGE.clusterPriorWeight,
-  }),
+  'prior-weight': option.number(
+    `shrinkage prior weight, in ratings, fixed (default: chosen from ${DEFAULT_GRIDS.priorWeight.join(', ')})`,
+    { min: 0 },
+  ),
+  'cluster-prior-weight': option.number(
+    `prior weight of the cluster's deviation in predictions, fixed (default: chosen from ${DEFAULT_GRIDS.clusterPriorWeight.join(', ')})`,
+    { min: 0 },
+  ),
   'min-support': option.int('fewest cluster ratings a cluster mean needs', {
     min: 1,
     defaultValue: DEFAULT_SHRINKAGE.minSupport,
   }),
-  threads: option.int('k-means worker threads (default: the available cores)', {
+  threads: option.int('k-means and ALS worker threads (default: the available cores)', {
     min: 1,
     max: 256,
   }),
+  'cold-start': option.flag(
+    'also score a seeded 10% of the users as new, keeping 0, 1, 3 and 5 of their training ratings',
+  ),
 };
 
 export type EvaluationArgs = ArgsOf<typeof evaluationOptions>;
 
-/** What the model builder and the ranking get for one k. */
-export function evaluationSettingsOf(args: EvaluationArgs, k: number): EvaluationSettings {
-  const model: ModelSettings = {
-    k,
-    minClusterSize: args['min-cluster-size'],
-    values: args.values,
-    normalize: !args['no-normalize'],
-    favouriteMinRating: DEFAULT_MODEL_SETTINGS.favouriteMinRating,
-    seed: args.seed,
-    restarts: args.restarts,
-    ...(args.threads === undefined ? {} : { threads: args.threads }),
-  };
+/**
+ * What evaluate tunes and trains with: the grids of DEFAULT_GRIDS, except `kGrid` for k and a
+ * single value for each setting the arguments fix.
+ */
+export function evaluationSettingsOf(
+  args: EvaluationArgs,
+  kGrid: readonly number[],
+): EvaluationSettings {
+  const threads = args.threads === undefined ? {} : { threads: args.threads };
+  const fixedOr = (value: number | undefined, grid: readonly number[]) =>
+    value === undefined ? grid : [value];
   return {
-    model,
-    shrinkage: {
-      priorWeight: args['prior-weight'],
-      clusterPriorWeight: args['cluster-prior-weight'],
-      minSupport: args['min-support'],
+    model: {
+      k: kGrid[0] ?? DEFAULT_MODEL_SETTINGS.k,
+      minClusterSize: args['min-cluster-size'],
+      values: args.values,
+      normalize: !args['no-normalize'],
+      favouriteMinRating: DEFAULT_MODEL_SETTINGS.favouriteMinRating,
+      seed: args.seed,
+      restarts: args.restarts,
+      ...threads,
     },
+    minSupport: args['min-support'],
+    als: { iterations: DEFAULT_ALS_SETTINGS.iterations, seed: args.seed },
+    biasIterations: DEFAULT_BIAS_BASELINE.iterations,
+    ...threads,
+    grids: {
+      ...DEFAULT_GRIDS,
+      k: kGrid,
+      priorWeight: fixedOr(args['prior-weight'], DEFAULT_GRIDS.priorWeight),
+      clusterPriorWeight: fixedOr(args['cluster-prior-weight'], DEFAULT_GRIDS.clusterPriorWeight),
+    },
+    coldStart: args['cold-start'],
   };
 }
 

@@ -1,5 +1,9 @@
 import { type MovieLensUser } from '@app/movielens';
-import { type Evaluation, type Method, METHODS, type MethodScores, scoreMethod } from './evaluator';
+import { type ColdStartResult } from './cold-start';
+import { type Evaluation } from './evaluator';
+import { type MethodScores, scoreMethod } from './method-scores';
+import { type Method, METHODS } from './methods';
+import { type ChosenSettings, type Tuned, tunedSettings } from './tuning';
 
 /** Scores, rounded for reading, of one group of test users (a gender, an age group). */
 export type GroupScores = Pick<MethodScores, 'rmse' | 'ndcg10'> & { users: number };
@@ -7,6 +11,10 @@ export type GroupScores = Pick<MethodScores, 'rmse' | 'ndcg10'> & { users: numbe
 /** An evaluation as the command-line tools print it: plain JSON, scores to four decimals. */
 export interface EvaluationSummary {
   methods: Record<Method, MethodScores>;
+  /** What was chosen on validation ratings carved out of the training ratings, from what. */
+  tuned: Tuned;
+  /** What every method was trained with for the test ratings. */
+  settings: ChosenSettings;
   k: number;
   clusters: number;
   sizesBefore: number[];
@@ -16,9 +24,12 @@ export interface EvaluationSummary {
   testUsers: number;
   coldUsers: number;
   trainRatings: number;
+  validationRatings: number;
   testRatings: number;
   catalogue: number;
   seconds: number;
+  secondsTuning: number;
+  coldStart?: ColdStartResult;
   /** The cluster method's scores per gender and age group, when demographics were given. */
   byGender?: Record<string, GroupScores>;
   byAgeGroup?: Record<string, GroupScores>;
@@ -33,6 +44,8 @@ export function summarizeEvaluation(
     methods: Object.fromEntries(
       METHODS.map((method) => [method, roundScores(evaluation.methods[method])]),
     ) as Record<Method, MethodScores>,
+    tuned: roundTuned(evaluation.tuned),
+    settings: evaluation.settings,
     k: evaluation.k,
     clusters: model.clusters,
     sizesBefore: model.sizesBefore,
@@ -42,9 +55,31 @@ export function summarizeEvaluation(
     testUsers: evaluation.testUsers,
     coldUsers: evaluation.coldUsers,
     trainRatings: evaluation.trainRatings,
+    validationRatings: evaluation.validationRatings,
     testRatings: evaluation.testRatings,
     catalogue: evaluation.catalogue,
-    seconds: round(evaluation.seconds.model + evaluation.seconds.scoring, 2),
+    seconds: round(
+      evaluation.seconds.tuning + evaluation.seconds.model + evaluation.seconds.scoring,
+      2,
+    ),
+    secondsTuning: round(evaluation.seconds.tuning, 2),
+    ...(evaluation.coldStart === undefined
+      ? {}
+      : {
+          coldStart: {
+            ...evaluation.coldStart,
+            runs: evaluation.coldStart.runs.map((run) => ({
+              ...run,
+              methods: Object.fromEntries(
+                Object.entries(run.methods).map(([method, scores]) => [
+                  method,
+                  roundScores(scores),
+                ]),
+              ) as typeof run.methods,
+            })),
+            seconds: round(evaluation.coldStart.seconds, 2),
+          },
+        }),
   };
   if (users === undefined) return summary;
   return {
@@ -74,6 +109,15 @@ function scoreGroups(
         );
         return [group, { users: outcomes.length, rmse, ndcg10 }];
       }),
+  );
+}
+
+function roundTuned(tuned: Tuned): Tuned {
+  return Object.fromEntries(
+    tunedSettings(tuned).map(([name, setting]) => [
+      name,
+      { ...setting, scores: setting.scores.map((score) => round(score, 4)) },
+    ]),
   );
 }
 

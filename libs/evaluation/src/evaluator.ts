@@ -1,70 +1,45 @@
+import { type RatingColumns } from '@app/clustering';
+import { type UserProfile } from '@app/events';
+import { trainAls } from '@app/factorization';
+import { type BuiltModel } from '@app/recluster';
+import { BiasBaseline, ClusterRanking, ItemKnn } from '@app/recommend';
+import { type ColdStartResult, evaluateColdStart, sameSettings } from './cold-start';
+import { type MethodScores, scoreMethod, type UserOutcome } from './method-scores';
 import {
-  buildRatingMatrix,
-  emptyPattern,
-  type ModelSettings,
-  type RatingColumns,
-} from '@app/clustering';
-import { isFavouriteRating } from '@app/events';
-import { type BuiltModel, buildModel } from '@app/recluster';
-import {
-  aggregatesOf,
-  ClusterRanking,
-  clusterTotals,
-  DEFAULT_SHRINKAGE,
-  type ShrinkageSettings,
-  topUnseen,
-} from '@app/recommend';
-import {
-  meanAbsoluteError,
-  rootMeanSquaredError,
-  type ScoredRating,
-  topFractionMeanRating,
-} from './accuracy-metrics';
-import { catalogueCoverage, ndcgAt, precisionAt, recallAt } from './ranking-metrics';
+  alsMethod,
+  biasMethod,
+  buildClusterModel,
+  clusterMethod,
+  itemKnnMethod,
+  type Method,
+  type MethodModel,
+  METHODS,
+  overallMethods,
+  overallRanking,
+  trainingSetOf,
+} from './methods';
 import { latestRatings } from './rating-split';
 import { ratingsByUser } from './ratings-by-user';
+import {
+  type BaseSettings,
+  type ChosenSettings,
+  type Tuned,
+  type TuningGrids,
+  tuneSettings,
+} from './tuning';
+import { outcomesOf } from './user-outcomes';
 
-/**
- * - `cluster`: the production path: the user's cluster's prediction, and the cluster's most
- *   favoured movies the user has not rated (the most popular ones for a user with no cluster);
- * - `globalMean`: every rating predicted as the training mean; recommends nothing;
- * - `movieMean`: the movie's shrunk mean; recommends nothing (ranking by it is `popularity`);
- * - `popularity`: the movie's shrunk mean, and the same best-rated list for everyone.
- */
-export const METHODS = ['cluster', 'globalMean', 'movieMean', 'popularity'] as const;
-export type Method = (typeof METHODS)[number];
-
-/** Length of every recommendation list, and the k of precision@k, recall@k and NDCG@k. */
-export const LIST_LENGTH = 10;
-/** Share of each user's held-out movies the top-rating metric looks at. */
-export const TOP_FRACTION = 0.05;
-
-export interface MethodScores {
-  rmse: number | undefined;
-  mae: number | undefined;
-  top5pctMeanRating: number | undefined;
-  /** The ranking metrics are left out for methods that recommend nothing. */
-  precision10?: number;
-  recall10?: number;
-  ndcg10?: number;
-  coverage?: number;
+export interface EvaluationSettings extends BaseSettings {
+  grids: TuningGrids;
+  /** Also score new users with 0, 1, 3 and 5 ratings (see evaluateColdStart). */
+  coldStart?: boolean;
 }
 
-/** What every method made of one test user. */
-export interface UserOutcome {
-  userId: number;
-  /** Undefined for a user with no training ratings. */
-  cluster: number | undefined;
-  scored: Record<Method, ScoredRating[]>;
-  /** Movie ids, best first, for the methods that recommend. */
-  lists: Partial<Record<Method, number[]>>;
-  /** Held-out favourites: test ratings of at least the favourite threshold, unrated in training. */
-  relevant: ReadonlySet<number>;
-}
-
-export interface EvaluationSettings {
-  model: ModelSettings;
-  shrinkage?: ShrinkageSettings;
+export interface EvaluationInput {
+  train: RatingColumns;
+  test: RatingColumns;
+  /** Demographics by user id, for placing cold-start users. */
+  profiles?: ReadonlyMap<number, UserProfile> | undefined;
 }
 
 export interface Evaluation {
@@ -73,6 +48,11 @@ export interface Evaluation {
   ranking: ClusterRanking;
   methods: Record<Method, MethodScores>;
   outcomes: UserOutcome[];
+  /** What every method was trained with on the full training ratings. */
+  settings: ChosenSettings;
+  /** What was chosen on the validation ratings, from what. */
+  tuned: Tuned;
+  validationRatings: number;
   trainRatings: number;
   testRatings: number;
   testUsers: number;
@@ -80,142 +60,103 @@ export interface Evaluation {
   coldUsers: number;
   /** Distinct movies in training: what coverage is a share of. */
   catalogue: number;
-  seconds: { model: number; scoring: number };
+  coldStart?: ColdStartResult;
+  seconds: { tuning: number; model: number; scoring: number };
 }
 
 export interface EvaluateOptions {
   /** Called with the test users scored so far, for progress bars. */
   onProgress?: (users: number, total: number) => void;
+  /** Called as each stage starts, for progress messages. */
+  onStage?: (stage: string) => void;
 }
 
 /**
- * Trains on `train` exactly as production does (the recluster worker's model builder, then the
- * aggregates ingestion keeps in Redis, then the query service's ranking) and scores every method
- * on `test`. Explicit favourites are not part of MovieLens, so favourites are the ratings of at
- * least the favourite threshold, as ingestion derives them.
+ * Chooses every method's settings on validation ratings carved out of `train` (tuneSettings),
+ * trains every method with them on all of `train`, the cluster method exactly as production
+ * does (the recluster worker's model builder, the aggregates ingestion keeps in Redis, the query
+ * service's ranking), and scores each once on `test`. Explicit favourites are not part of
+ * MovieLens, so favourites are the ratings of at least the favourite threshold, as ingestion
+ * derives them.
  */
 export async function evaluate(
-  data: { train: RatingColumns; test: RatingColumns },
+  data: EvaluationInput,
   settings: EvaluationSettings,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
   const train = latestRatings(data.train);
   const test = latestRatings(data.test);
-  const started = performance.now();
-  const { matrix, userIds, movieIds } = buildRatingMatrix(train, {
-    values: 'raw',
-    favouriteMinRating: settings.model.favouriteMinRating,
-  });
-  const model = await buildModel(
-    { userIds, movieIds, ratings: matrix, favourites: emptyPattern(matrix.rows, matrix.cols) },
-    settings.model,
-  );
+  const { favouriteMinRating } = settings.model;
+  const threads = settings.threads === undefined ? {} : { threads: settings.threads };
+  let started = performance.now();
+  options.onStage?.('tuning on validation ratings');
+  const { chosen, tuned, validationRatings } = await tuneSettings(train, settings, settings.grids);
+  const tuningSeconds = (performance.now() - started) / 1000;
+
+  started = performance.now();
+  options.onStage?.('training with the chosen settings');
+  const training = trainingSetOf(train, favouriteMinRating);
+  const { model, aggregates } = await buildClusterModel(training, { ...chosen.model, ...threads });
+  const ranking = new ClusterRanking(aggregates, chosen.shrinkage);
+  const overall = overallMethods(overallRanking(training, chosen.shrinkage));
+  const alsForPredictions = await trainAls(training.matrix, chosen.als.predictions, threads);
+  const alsForLists = sameSettings(chosen.als.lists, chosen.als.predictions)
+    ? alsForPredictions
+    : await trainAls(training.matrix, chosen.als.lists, threads);
+  const biasForPredictions = new BiasBaseline(train, chosen.bias.predictions);
+  const biasForLists = sameSettings(chosen.bias.lists, chosen.bias.predictions)
+    ? biasForPredictions
+    : new BiasBaseline(train, chosen.bias.lists);
+  const models: Record<Method, MethodModel> = {
+    cluster: clusterMethod(ranking, (userId) => model.assignments.get(userId)),
+    als: alsMethod(alsForPredictions, alsForLists),
+    mostFavoured: overall.mostFavoured,
+    itemKnn: itemKnnMethod(
+      ItemKnn.fromRatings(train, favouriteMinRating, chosen.itemKnn),
+      overall.mostFavoured,
+      favouriteMinRating,
+    ),
+    bias: biasMethod(biasForPredictions, biasForLists, training.matrix.movieIds),
+    topRated: overall.topRated,
+    globalMean: overall.globalMean,
+    movieMean: overall.movieMean,
+  };
   const modelSeconds = (performance.now() - started) / 1000;
 
-  // The aggregates ingestion keeps in Redis, as the recluster worker publishes them.
-  const totals = clusterTotals(matrix, model.favourites, model.rowClusters, model.clusters);
-  const aggregates = Array.from({ length: model.clusters }, (_, c) =>
-    aggregatesOf(totals, c, movieIds),
-  );
-  const ranking = new ClusterRanking(aggregates, settings.shrinkage ?? DEFAULT_SHRINKAGE);
-  const trained = ratingsByUser(train);
+  started = performance.now();
+  options.onStage?.('scoring the test ratings');
   const held = ratingsByUser(test);
-
-  const outcomes: UserOutcome[] = [];
-  const noRatings = new Map<number, number>();
-  for (const [userId, testRatings] of held) {
-    const seen = trained.get(userId) ?? noRatings;
-    const cluster = model.assignments.get(userId);
-    const scored: Record<Method, ScoredRating[]> = {
-      cluster: [],
-      globalMean: [],
-      movieMean: [],
-      popularity: [],
-    };
-    const relevant = new Set<number>();
-    for (const [movieId, actual] of testRatings) {
-      const movieMean = ranking.movies.meanOf(movieId);
-      const add = (method: Method, predicted: number) =>
-        scored[method].push({ movieId, actual, predicted });
-      add('cluster', ranking.predict(cluster, seen, movieId).rating);
-      add('globalMean', ranking.movies.globalMean);
-      add('movieMean', movieMean);
-      add('popularity', movieMean);
-      if (isFavouriteRating(actual, settings.model.favouriteMinRating) && !seen.has(movieId)) {
-        relevant.add(movieId);
-      }
-    }
-    const seenIds = new Set(seen.keys());
-    const clusterList =
-      cluster === undefined ? ranking.popular() : ranking.ranked(cluster, 'favourites');
-    const ids = (list: readonly { movieId: number }[]) => list.map((movie) => movie.movieId);
-    outcomes.push({
-      userId,
-      cluster,
-      scored,
-      lists: {
-        cluster: ids(topUnseen(clusterList, seenIds, LIST_LENGTH)),
-        popularity: ids(topUnseen(ranking.popular(), seenIds, LIST_LENGTH)),
-      },
-      relevant,
-    });
-    options.onProgress?.(outcomes.length, held.size);
-  }
-
-  const catalogue = new Set(train.movieIds).size;
+  const outcomes = outcomesOf(models, ratingsByUser(train), held, {
+    favouriteMinRating,
+    clusterOf: (userId) => model.assignments.get(userId),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  const catalogue = training.matrix.movieIds.length;
   const methods = Object.fromEntries(
     METHODS.map((method) => [method, scoreMethod(outcomes, method, catalogue)]),
   ) as Record<Method, MethodScores>;
+  const scoringSeconds = (performance.now() - started) / 1000;
+
+  if (settings.coldStart === true) options.onStage?.('cold start');
+  const coldStart =
+    settings.coldStart === true
+      ? await evaluateColdStart({ train, test, profiles: data.profiles }, chosen, threads)
+      : undefined;
   return {
-    k: settings.model.k,
+    k: chosen.model.k,
     model,
     ranking,
     methods,
     outcomes,
+    settings: chosen,
+    tuned,
+    validationRatings,
     trainRatings: train.userIds.length,
     testRatings: test.userIds.length,
     testUsers: held.size,
     coldUsers: outcomes.filter((outcome) => outcome.cluster === undefined).length,
     catalogue,
-    seconds: { model: modelSeconds, scoring: (performance.now() - started) / 1000 - modelSeconds },
-  };
-}
-
-/**
- * One method's scores over some users' outcomes: rating errors over all their held-out
- * ratings; ranking metrics averaged over the users with at least one held-out favourite;
- * coverage over every list shown.
- */
-export function scoreMethod(
-  outcomes: readonly UserOutcome[],
-  method: Method,
-  catalogue: number,
-): MethodScores {
-  const perUser = outcomes.map((outcome) => outcome.scored[method]);
-  const all = perUser.flat();
-  const scores: MethodScores = {
-    rmse: rootMeanSquaredError(all),
-    mae: meanAbsoluteError(all),
-    top5pctMeanRating: topFractionMeanRating(perUser, TOP_FRACTION),
-  };
-  const lists = outcomes.flatMap((outcome) => {
-    const list = outcome.lists[method];
-    return list === undefined ? [] : [list];
-  });
-  if (lists.length === 0) return scores;
-  const judged = outcomes.filter((outcome) => outcome.relevant.size > 0);
-  const mean = (metric: typeof precisionAt) =>
-    judged.length === 0
-      ? 0
-      : judged.reduce(
-          (sum, { lists: l, relevant }) => sum + metric(l[method] ?? [], relevant, LIST_LENGTH),
-          0,
-        ) / judged.length;
-  return {
-    ...scores,
-    precision10: mean(precisionAt),
-    recall10: mean(recallAt),
-    ndcg10: mean(ndcgAt),
-    coverage: catalogueCoverage(lists, catalogue),
+    ...(coldStart === undefined ? {} : { coldStart }),
+    seconds: { tuning: tuningSeconds, model: modelSeconds, scoring: scoringSeconds },
   };
 }

@@ -218,4 +218,16 @@ describe('foldInUser', () => {
     expect(predictFolded(model, folded, 1e9)).toBeCloseTo(model.globalMean + folded.bias, 6);
     expect(predictAls(model, -1, -1)).toBe(model.globalMean);
   });
+
+  it('folds users into two models of different factors in turn, many times over', async () => {
+    const other = await trainAls(ratings, { factors: 3, iterations: 2, seed: 2 });
+    const own = ratingsOfRow(ratings, 17);
+    const alone = foldInUser(other, own);
+
+    for (let turn = 0; turn < 64; turn++) {
+      foldInUser(model, own);
+      foldInUser(other, own);
+    }
+    expect(foldInUser(other, own)).toEqual(alone);
+  });
 });

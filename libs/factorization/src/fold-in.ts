@@ -57,14 +57,18 @@ export function predictFolded(model: AlsModel, folded: FoldedUser, movieId: numb
   );
 }
 
-/** The scratch, grown (doubling) when a user has more ratings than any before. */
+/**
+ * The scratch, grown (doubling) when a user has more ratings than any before; a model of other
+ * factors replaces only the row scratch, so calls alternating between two models do not grow it.
+ */
 function scratchFor(factors: number, ratings: number): FoldInScratch {
   if (scratch?.row.factors === factors && scratch.columns.length >= ratings) return scratch;
+  const row = scratch?.row.factors === factors ? scratch.row : new RowScratch(factors);
+  if (scratch !== undefined && scratch.columns.length >= ratings) {
+    scratch = { ...scratch, row };
+    return scratch;
+  }
   const capacity = Math.max(ratings, 2 * (scratch?.columns.length ?? 0), 256);
-  scratch = {
-    row: scratch?.row.factors === factors ? scratch.row : new RowScratch(factors),
-    columns: new Int32Array(capacity),
-    values: new Float32Array(capacity),
-  };
+  scratch = { row, columns: new Int32Array(capacity), values: new Float32Array(capacity) };
   return scratch;
 }
