@@ -381,20 +381,24 @@ describe('operations', () => {
         stores,
         generateEvents(60_000, { seed: 42, users: 2_000, movies: 300 }),
       );
-      const slow = { RECLUSTER_K: '20', RECLUSTER_RESTARTS: '30', RECLUSTER_LOCK_TTL_MS: '1000' };
-      const frozen = await startRecluster(common, slow);
-      const other = await startRecluster(common, slow);
+      const slow = { RECLUSTER_K: '20', RECLUSTER_RESTARTS: '30' };
+      // The frozen replica's lock outlives it by a second; the other's, a run on a busy machine
+      // (small runs cluster in-process, so a long one delays the renewal of its lock).
+      const frozen = await startRecluster(common, { ...slow, RECLUSTER_LOCK_TTL_MS: '1000' });
+      const other = await startRecluster(common, { ...slow, RECLUSTER_LOCK_TTL_MS: '120000' });
 
       const frozenRun = fetch(`${frozen.url}/v1/recluster`, { method: 'POST' });
       await frozen.service.waitForLog(/recluster run (\d+) started/);
       frozen.service.signal('SIGSTOP');
-      const frozenVersion = Number(/recluster run (\d+) started/.exec(frozen.service.logs)![1]);
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const published = (await (
-        await fetch(`${other.url}/v1/recluster`, { method: 'POST' })
-      ).json()) as { status: string; version: number };
-      expect(published.status).toBe('published');
-      frozen.service.signal('SIGCONT');
+      const frozenVersion = Number(/recluster run (\d+) started/.exec(frozen.service.logs)?.[1]);
+      const published = (await new Promise((resolve) => setTimeout(resolve, 1_500))
+        .then(() => fetch(`${other.url}/v1/recluster`, { method: 'POST' }))
+        .then((response) => response.json())
+        // Never left stopped: its pending request, and its shutdown, need it running.
+        .finally(() => {
+          frozen.service.signal('SIGCONT');
+        })) as { status: string; version: number };
+      expect(published).toMatchObject({ status: 'published' });
 
       const answer = await frozenRun;
       expect(answer.status).toBe(409);

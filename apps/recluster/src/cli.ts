@@ -9,8 +9,8 @@ const COMMANDS = ['run', 'rollback', 'resume', 'history'] as const;
 const command = new Command({
   synopsis: 'npm run recluster -- <run|rollback|resume|history> [--for DURATION]',
   summary: `Commands:
-  run        recluster now and publish the new model (skipped if another run holds the lock,
-             or while a rollback pins the model)
+  run        recluster now and publish the new model (after the run in progress, if any, for
+             up to RECLUSTER_LOCK_TTL_MS; skipped while a rollback pins the model)
   rollback   republish the model before the current one as a new version, and pin it: scheduled
              runs leave it in place until \`resume\` (or for --for)
   resume     let scheduled runs replace the model again

@@ -103,12 +103,17 @@ describe(Reclusterer.name, () => {
     await expectVersionMatches(stores, outcome.version, events);
   });
 
-  it('lets one of two concurrent runs publish and skips the other', async () => {
+  it('runs two concurrent requested runs one after the other, and one of two scheduled runs', async () => {
     await apply(generateEvents(200, { seed: 3, users: 20, movies: 10 }));
+    const other = new Reclusterer(stores, settings);
 
-    const outcomes = await Promise.all([sut.run(), new Reclusterer(stores, settings).run()]);
+    const requested = await Promise.all([sut.run(), other.run()]);
+    const versions = requested.map((o) => (o.status === 'published' ? o.version : 0));
+    expect(versions.sort((a, b) => a - b)).toEqual([versions[0], versions[0]! + 1]);
 
-    expect(outcomes.map((o) => o.status).sort()).toEqual(['published', 'skipped']);
+    const due = { kind: 'due', intervalMs: 1, afterEvents: 1 } as const;
+    const scheduled = await Promise.all([sut.run(due), other.run(due)]);
+    expect(scheduled.map((o) => o.status).sort()).toEqual(['published', 'skipped']);
   });
 
   it('never shows a reader a half-written model while models switch', async () => {
@@ -181,6 +186,24 @@ describe(Reclusterer.name, () => {
     });
     await stores.schedule.resume();
     expect((await sut.run(due)).status).toBe('published');
+  });
+
+  it('lets a requested run wait for the run in progress, and a scheduled one not', async () => {
+    await apply(generateEvents(300, { seed: 5, users: 20, movies: 15 }));
+    const held = await stores.schedule.claim('another run', { kind: 'now' }, 10_000);
+    if (!('claimed' in held)) throw new Error('the lock was not free');
+    const due = { kind: 'due', intervalMs: 1, afterEvents: 1 } as const;
+    expect(await sut.run(due)).toEqual({
+      status: 'skipped',
+      reason: 'another recluster holds the lock',
+    });
+
+    const requested = sut.run();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await stores.schedule.release(held.claimed);
+    const outcome = await requested;
+    expect(outcome.status).toBe('published');
+    expect(await stores.models.currentVersion()).toBeGreaterThan(held.claimed.version);
   });
 
   it("places a new user provisionally, and again as their ratings grow, in their taste's cluster", async () => {

@@ -5,6 +5,7 @@ import { clusterTotals, placementModelOf, placeUser } from '@app/recommend';
 import {
   type ActiveModel,
   type ClaimMode,
+  type ClaimOutcome,
   ClusterAggregatesStore,
   type ModelDescription,
   ModelStore,
@@ -86,6 +87,9 @@ export interface RollbackOptions {
 
 /** Favourite movies kept per demographic cluster. */
 const DEMOGRAPHIC_TOP_MOVIES = 100;
+
+/** How often an operator's run asks again for the lock a run in progress holds. */
+const CLAIM_RETRY_MS = 250;
 
 /**
  * One recluster run: claims it (see ReclusterSchedule), reads every rating into a matrix, builds
@@ -342,6 +346,21 @@ export class Reclusterer {
   }
 
   /**
+   * Claims a run. An operator's run or rollback waits for a run in progress to end, up to the
+   * lock's time to live, as an operator would rather than be told to try again; a scheduled run
+   * does not wait (the next poll tries again).
+   */
+  private async claim(mode: ClaimMode): Promise<ClaimOutcome> {
+    const token = randomUUID();
+    const waitUntil = Date.now() + (mode.kind === 'due' ? 0 : this.settings.lockTtlMs);
+    for (;;) {
+      const outcome = await this.stores.schedule.claim(token, mode, this.settings.lockTtlMs);
+      if (!('busy' in outcome) || Date.now() >= waitUntil) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+    }
+  }
+
+  /**
    * Runs `work` under a claim: the lock is renewed while it runs and released after. A run that
    * fails before publishing deletes the version it began, so nothing half-built stays.
    */
@@ -350,7 +369,7 @@ export class Reclusterer {
     work: (claim: ReclusterClaim) => Promise<ReclusterOutcome>,
   ): Promise<ReclusterOutcome> {
     const { schedule } = this.stores;
-    const outcome = await schedule.claim(randomUUID(), mode, this.settings.lockTtlMs);
+    const outcome = await this.claim(mode);
     if ('skipped' in outcome) return { status: 'skipped', reason: outcome.skipped };
     const claim = outcome.claimed;
     const renew = setInterval(

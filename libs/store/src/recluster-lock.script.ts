@@ -10,7 +10,8 @@ import { LuaScript } from './lua-script';
  *
  * KEYS: lock, version counter, schedule, events since the last run, pin, current model.
  * ARGV: token, lock ttl ms, mode ("due", "now" or "rollback"), interval ms, events threshold.
- * Returns [version, reason] for a claim, [0, why not] otherwise.
+ * Returns [version, reason] for a claim, [-1, why not] while another run holds the lock, and
+ * [0, why not] otherwise.
  */
 export const claimReclusterScript = new LuaScript(
   'claim-recluster',
@@ -19,7 +20,7 @@ local lock, counter, schedule, events, pin, current = KEYS[1], KEYS[2], KEYS[3],
 local token, ttl, mode = ARGV[1], ARGV[2], ARGV[3]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if redis.call('EXISTS', lock) == 1 then return {0, 'another recluster holds the lock'} end
+if redis.call('EXISTS', lock) == 1 then return {-1, 'another recluster holds the lock'} end
 if mode ~= 'rollback' then
   local pinned = redis.call('HGET', pin, 'version')
   if pinned then

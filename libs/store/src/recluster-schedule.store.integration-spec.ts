@@ -37,6 +37,7 @@ describe(ReclusterSchedule.name, () => {
 
     expect(await sut.claim('b', { kind: 'now' }, 10_000)).toEqual({
       skipped: 'another recluster holds the lock',
+      busy: true,
     });
     await sut.release(first);
     const second = claimed(await sut.claim('b', { kind: 'now' }, 10_000));

@@ -17,7 +17,8 @@ export interface ReclusterClaim {
 export type ClaimMode =
   { kind: 'due'; intervalMs: number; afterEvents: number } | { kind: 'now' } | { kind: 'rollback' };
 
-export type ClaimOutcome = { claimed: ReclusterClaim } | { skipped: string };
+/** `busy`: skipped only because another run holds the lock, so a claim may succeed once it ends. */
+export type ClaimOutcome = { claimed: ReclusterClaim } | { skipped: string; busy?: true };
 
 /** A model a rollback pinned: scheduled and requested runs leave it in place until resumed. */
 export interface ModelPin {
@@ -58,7 +59,8 @@ export class ReclusterSchedule {
         String(mode.kind === 'due' ? mode.afterEvents : 0),
       ],
     )) as [number, string];
-    return version > 0 ? { claimed: { token, version, reason } } : { skipped: reason };
+    if (version > 0) return { claimed: { token, version, reason } };
+    return version < 0 ? { skipped: reason, busy: true } : { skipped: reason };
   }
 
   /** Extends the claim's lock; false once the lock expired or went to another run. */
