@@ -96,13 +96,15 @@ export class IngestBatchHandler implements BatchHandler {
       ...item.letter,
       reason: `could not be applied to Redis: ${error.message}`,
     }));
-    await this.deadLetters.publish([...rejected, ...poisoned]);
     const applied = valid.length - poisoned.length;
     const deadLettered = rejected.length + poisoned.length;
     // Counted only once every write landed: readers take an unchanged count to mean unchanged
     // aggregates (the query service then skips re-reading them).
     await this.stores.counters.countBatch(applied, deadLettered);
     await this.stores.connection.replicated();
+    // Last before the offsets are committed, so that a batch retried because Redis failed above
+    // sends no letter twice; only a crash between this and the commit does (at least once).
+    await this.deadLetters.publish([...rejected, ...poisoned]);
     this.stats.applied += applied;
     this.stats.deadLettered += deadLettered;
     this.observer?.batchHandled({
