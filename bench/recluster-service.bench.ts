@@ -16,9 +16,10 @@ import {
   nonZeros,
   type RatingMatrix,
 } from '@app/clustering';
+import { DEFAULT_ALS_SETTINGS } from '@app/factorization';
 import { MovieLensFileError, readRatingColumns } from '@app/movielens';
 import { aggregatesOf, clusterTotals } from '@app/recommend';
-import { RatingsBulkLoader, RedisConnection } from '@app/store';
+import { type ModelDescription, RatingsBulkLoader, RedisConnection } from '@app/store';
 import { openStores } from '@app/testing';
 
 const ROOT = join(__dirname, '..', '..');
@@ -55,6 +56,17 @@ benchmark's own (redis-server from PATH, recommended settings) unless --redis-ur
     'redis-url': option.string('an existing Redis to use (its settings are reported)', {
       value: 'URL',
     }),
+    als: option.flag('train ALS beside k-means, as the worker with RECLUSTER_ALS=true'),
+    'als-factors': option.int('ALS factors (RECLUSTER_ALS_FACTORS)', {
+      min: 1,
+      max: 256,
+      defaultValue: DEFAULT_ALS_SETTINGS.factors,
+    }),
+    'als-iterations': option.int('ALS alternations (RECLUSTER_ALS_ITERATIONS)', {
+      min: 1,
+      max: 100,
+      defaultValue: DEFAULT_ALS_SETTINGS.iterations,
+    }),
   },
   check: (args) =>
     (args.ratings === undefined) === (args.synthetic === undefined)
@@ -63,7 +75,9 @@ benchmark's own (redis-server from PATH, recommended settings) unless --redis-ur
   notes: `The last stdout line is JSON: users, movies, ratings, k, loadSeconds, readSeconds, buildSeconds,
 kmeansSeconds, mergeSeconds, publishSeconds, totalSeconds, workerPeakRssMb, redisUsedMemoryMb,
 redisBytesPerRating, overheadRatio (totalSeconds / kmeansSeconds: the service path against the
-kernel it wraps, in the same run), and the checks.`,
+kernel it wraps, in the same run), and the checks; with --als also alsSeconds, alsFactors,
+alsIterations and alsMoviesStored (movies whose factors the published version holds). The
+worker's peak is that of the whole run, ALS included.`,
 });
 
 command.run(
@@ -99,7 +113,10 @@ command.run(
       const memoryLoaded = await usedMemory(raw);
       log(`loaded in ${loadSeconds.toFixed(1)} s`);
 
-      const worker = await runWorker(redis, args.k, args.seed, args['heap-mb']);
+      const als = args.als
+        ? { factors: args['als-factors'], iterations: args['als-iterations'] }
+        : undefined;
+      const worker = await runWorker(redis, args.k, args.seed, args['heap-mb'], als);
       const memoryPublished = await usedMemory(raw);
       log(
         `published model ${worker.outcome.version} in ${worker.outcome.phases.total.toFixed(1)} s`,
@@ -112,6 +129,16 @@ command.run(
         worker.outcome.model.clusters,
       );
       const phases = worker.outcome.phases;
+      const trained = worker.outcome.model.als;
+      const alsReport =
+        trained === undefined
+          ? {}
+          : {
+              alsSeconds: round(phases.als ?? trained.trainSeconds),
+              alsFactors: trained.settings.factors,
+              alsIterations: trained.settings.iterations,
+              alsMoviesStored: await storedAlsMovies(redis, worker.outcome.version),
+            };
       const [version, listpack] = await Promise.all([
         raw.info('server').then((info) => /redis_version:(\S+)/.exec(info)?.[1] ?? '?'),
         raw.config('GET', 'hash-max-listpack-*'),
@@ -132,6 +159,7 @@ command.run(
           publishSeconds: round(phases.publish),
           totalSeconds: round(phases.total),
           overheadRatio: round(phases.total / phases.kmeans),
+          ...alsReport,
           workerPeakRssMb: worker.peakRssMb,
           workerHeapMb: args['heap-mb'],
           redisUsedMemoryMb: Math.round((memoryPublished - memoryBefore) / 2 ** 20),
@@ -180,12 +208,13 @@ function fromSynthetic(scale: number, seed: number): Data {
 
 interface WorkerOutcome {
   version: number;
-  model: { clusters: number };
+  model: ModelDescription;
   phases: {
     read: number;
     matrix: number;
     kmeans: number;
     merge: number;
+    als?: number;
     publish: number;
     total: number;
   };
@@ -200,6 +229,7 @@ async function runWorker(
   k: number,
   seed: number,
   heapMb: number,
+  als: { factors: number; iterations: number } | undefined,
 ): Promise<{ outcome: WorkerOutcome; peakRssMb: number }> {
   const child = spawn(
     '/usr/bin/time',
@@ -217,6 +247,13 @@ async function runWorker(
         REDIS_KEY_PREFIX: redis.keyPrefix,
         RECLUSTER_K: String(k),
         RECLUSTER_SEED: String(seed),
+        RECLUSTER_ALS: String(als !== undefined),
+        ...(als === undefined
+          ? {}
+          : {
+              RECLUSTER_ALS_FACTORS: String(als.factors),
+              RECLUSTER_ALS_ITERATIONS: String(als.iterations),
+            }),
         LOG_LEVEL: 'log',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -273,6 +310,19 @@ async function check(
       log(`${userIds.length - assigned.size} users have no cluster in model ${version}`);
     }
     return { assigned: assigned.size, aggregatesEqual };
+  } finally {
+    await stores.close();
+  }
+}
+
+/** Movies whose factors the version holds, read back through the store as the query reads them. */
+async function storedAlsMovies(
+  redis: { url: string; keyPrefix: string; cluster: boolean; scriptBatchUsers: number },
+  version: number,
+): Promise<number> {
+  const stores = openStores(redis);
+  try {
+    return (await stores.models.load(version))?.als?.movieIds.length ?? 0;
   } finally {
     await stores.close();
   }

@@ -10,13 +10,13 @@ import {
   DEFAULT_MODEL_SETTINGS,
   generateSyntheticRatings,
   MATRIX_VALUES,
-  type MatrixValueSettings,
   netflixShape,
   nonZeros,
   normalizeRows,
   type RatingMatrix,
   sparseKMeans,
 } from '@app/clustering';
+import { DEFAULT_ALS_SETTINGS, trainAls } from '@app/factorization';
 import { MovieLensFileError, readRatingColumns } from '@app/movielens';
 
 /** Debian's python3, where apt-get installs python3-sklearn (another python3 may come first). */
@@ -62,13 +62,28 @@ python3-sklearn is installed for /usr/bin/python3). The input is a MovieLens rat
       max: 256,
     }),
     'no-sklearn': option.flag('skip the scikit-learn run'),
+    als: option.flag(
+      'also train ALS on the raw ratings, before k-means (as the worker with RECLUSTER_ALS=true)',
+    ),
+    'als-factors': option.int('ALS factors', {
+      min: 1,
+      max: 256,
+      defaultValue: DEFAULT_ALS_SETTINGS.factors,
+    }),
+    'als-iterations': option.int('ALS alternations', {
+      min: 1,
+      max: 100,
+      defaultValue: DEFAULT_ALS_SETTINGS.iterations,
+    }),
   },
   check: (args) =>
     (args.ratings === undefined) === (args.synthetic === undefined)
       ? 'give exactly one of --ratings FILE and --synthetic netflix'
       : undefined,
   notes: `The last stdout line is JSON: users, movies, ratings, k, seconds, iterations, inertia, peakRssMb,
-and sklearnSeconds, sklearnInertia, ratio (seconds / sklearnSeconds) when scikit-learn ran.`,
+and sklearnSeconds, sklearnInertia, ratio (seconds / sklearnSeconds) when scikit-learn ran; with
+--als also alsSeconds, alsFactors, alsIterations, alsRegularization and alsPeakRssMb (the peak
+after ALS, before k-means; peakRssMb is the whole run's).`,
 });
 
 command.run(
@@ -77,12 +92,25 @@ command.run(
       values: args.values,
       favouriteMinRating: DEFAULT_MODEL_SETTINGS.favouriteMinRating,
     };
-    const buildStarted = performance.now();
-    const { matrix } = args.ratings
-      ? await fromFile(args.ratings, valueSettings)
-      : fromSynthetic(args.scale, args.seed, valueSettings);
+    let buildStarted = performance.now();
+    const ratings = args.ratings
+      ? await fromFile(args.ratings)
+      : fromSynthetic(args.scale, args.seed);
+    let buildSeconds = (performance.now() - buildStarted) / 1000;
+    // ALS trains on the raw ratings, which k-means's matrix values then replace in place.
+    const als = args.als
+      ? await runAls(ratings, {
+          factors: args['als-factors'],
+          iterations: args['als-iterations'],
+          seed: args.seed,
+          ...(args.threads === undefined ? {} : { threads: args.threads }),
+        })
+      : undefined;
+    buildStarted = performance.now();
+    const { matrix } = ratings;
+    applyMatrixValues(matrix, valueSettings);
     if (!args['no-normalize']) normalizeRows(matrix);
-    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    buildSeconds += (performance.now() - buildStarted) / 1000;
     log(
       `matrix ${matrix.rows} x ${matrix.cols}, ${nonZeros(matrix)} ratings, built in ${buildSeconds.toFixed(1)} s`,
     );
@@ -123,6 +151,7 @@ command.run(
       iterations: result.iterations,
       inertia: result.inertia,
       peakRssMb,
+      ...als,
     };
     if (!args['no-sklearn']) {
       const peer = runSklearn(matrix, args);
@@ -142,12 +171,16 @@ command.run(
   [MovieLensFileError],
 );
 
-async function fromFile(path: string, values: MatrixValueSettings): Promise<RatingMatrix> {
+/** The ratings as they are, 0.5 to 5: what ALS trains on, before k-means's values. */
+async function fromFile(path: string): Promise<RatingMatrix> {
   const columns = await readRatingColumns(path);
-  return buildRatingMatrix(columns, values);
+  return buildRatingMatrix(columns, {
+    values: 'raw',
+    favouriteMinRating: DEFAULT_MODEL_SETTINGS.favouriteMinRating,
+  });
 }
 
-function fromSynthetic(scale: number, seed: number, values: MatrixValueSettings): RatingMatrix {
+function fromSynthetic(scale: number, seed: number): RatingMatrix {
   const shape = netflixShape(scale);
   const bar = progressBar('generate', ' users');
   bar.start(shape.users, 0);
@@ -159,8 +192,27 @@ function fromSynthetic(scale: number, seed: number, values: MatrixValueSettings)
     },
   });
   bar.stop();
-  applyMatrixValues(generated.matrix, values);
   return generated;
+}
+
+/** ALS on the raw ratings, timed, with the process's peak memory once it is done. */
+async function runAls(
+  ratings: RatingMatrix,
+  settings: { factors: number; iterations: number; seed: number; threads?: number },
+): Promise<Record<string, number>> {
+  const { threads, ...als } = settings;
+  log(`ALS: ${als.factors} factors, ${als.iterations} alternations`);
+  const started = performance.now();
+  const model = await trainAls(ratings, als, threads === undefined ? {} : { threads });
+  const seconds = (performance.now() - started) / 1000;
+  log(`ALS: ${seconds.toFixed(2)} s`);
+  return {
+    alsSeconds: round(seconds),
+    alsFactors: model.factors,
+    alsIterations: model.settings.iterations,
+    alsRegularization: model.settings.regularization,
+    alsPeakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }
 
 interface PeerResult {

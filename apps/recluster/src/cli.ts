@@ -65,6 +65,7 @@ command.run(
             process.stderr.write(
               `${version === current ? '*' : ' '} ${String(version).padStart(4)}  built ${d?.builtAt ?? '?'}  ` +
                 `${d?.clusters ?? '?'} clusters  ${d?.users ?? '?'} users` +
+                (d?.als ? `  ALS ${d.als.settings.factors} factors` : '') +
                 `${d?.rollbackOf ? `  (rollback to ${d.rollbackOf})` : ''}\n`,
             );
           }

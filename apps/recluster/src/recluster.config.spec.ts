@@ -5,6 +5,7 @@ describe('reclusterEnvSchema', () => {
   it('fills every default from an empty environment', () => {
     const sut = loadConfig(reclusterEnvSchema, {});
 
+    expect(sut.settings).not.toHaveProperty('als');
     expect(sut).toMatchObject({
       port: 3001,
       logLevel: 'log',
@@ -14,6 +15,19 @@ describe('reclusterEnvSchema', () => {
       settings: { k: 20, minClusterSize: 5, values: 'centred', normalize: true, keepVersions: 3 },
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'mr', cluster: false },
     });
+  });
+
+  it('trains ALS only when enabled, with the model seed and its own settings', () => {
+    const sut = loadConfig(reclusterEnvSchema, {
+      RECLUSTER_ALS: 'true',
+      RECLUSTER_ALS_FACTORS: '16',
+      RECLUSTER_ALS_REGULARIZATION: '0.1',
+      RECLUSTER_SEED: '9',
+    });
+
+    expect(sut.settings.als).toEqual({ factors: 16, iterations: 10, regularization: 0.1, seed: 9 });
+    const off = loadConfig(reclusterEnvSchema, { RECLUSTER_ALS_FACTORS: '16' });
+    expect(off.settings).not.toHaveProperty('als');
   });
 
   it('ignores the Kafka settings every service receives from the shared ConfigMap', () => {
@@ -33,6 +47,10 @@ describe('reclusterEnvSchema', () => {
     ['RECLUSTER_NORMALIZE_ROWS', 'sometimes'],
     ['RECLUSTER_SEED', '1.5'],
     ['RECLUSTER_RESTARTS', '101'],
+    ['RECLUSTER_ALS', 'maybe'],
+    ['RECLUSTER_ALS_FACTORS', '0'],
+    ['RECLUSTER_ALS_ITERATIONS', '101'],
+    ['RECLUSTER_ALS_REGULARIZATION', '0'],
     ['RECLUSTER_DEMOGRAPHIC_K', '0'],
     ['RECLUSTER_KEEP_VERSIONS', '0'],
     ['RECLUSTER_LOCK_TTL_MS', '10'],

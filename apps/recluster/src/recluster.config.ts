@@ -12,6 +12,7 @@ import {
   toRedisConfig,
 } from '@app/config';
 import { MAX_RATING, MIN_RATING } from '@app/events';
+import { DEFAULT_ALS_SETTINGS } from '@app/factorization';
 import { type ReclusterSettings } from '@app/recluster';
 
 export const reclusterEnvSchema = z
@@ -34,6 +35,13 @@ export const reclusterEnvSchema = z
     }),
     RECLUSTER_SEED: envInt(DEFAULT_MODEL_SETTINGS.seed),
     RECLUSTER_RESTARTS: envInt(DEFAULT_MODEL_SETTINGS.restarts, { min: 1, max: 100 }),
+    RECLUSTER_ALS: envBool(false),
+    RECLUSTER_ALS_FACTORS: envInt(DEFAULT_ALS_SETTINGS.factors, { min: 1, max: 256 }),
+    RECLUSTER_ALS_ITERATIONS: envInt(DEFAULT_ALS_SETTINGS.iterations, { min: 1, max: 100 }),
+    RECLUSTER_ALS_REGULARIZATION: envNumber(DEFAULT_ALS_SETTINGS.regularization, {
+      min: 1e-6,
+      max: 100,
+    }),
     RECLUSTER_DEMOGRAPHIC_K: envInt(8, { min: 1, max: 1_000 }),
     RECLUSTER_KEEP_VERSIONS: envInt(3, { min: 1, max: 100 }),
     RECLUSTER_LOCK_TTL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),
@@ -58,6 +66,16 @@ export const reclusterEnvSchema = z
       demographicK: env.RECLUSTER_DEMOGRAPHIC_K,
       keepVersions: env.RECLUSTER_KEEP_VERSIONS,
       lockTtlMs: env.RECLUSTER_LOCK_TTL_MS,
+      ...(env.RECLUSTER_ALS
+        ? {
+            als: {
+              factors: env.RECLUSTER_ALS_FACTORS,
+              iterations: env.RECLUSTER_ALS_ITERATIONS,
+              regularization: env.RECLUSTER_ALS_REGULARIZATION,
+              seed: env.RECLUSTER_SEED,
+            },
+          }
+        : {}),
     },
     intervalMs: env.RECLUSTER_INTERVAL_MS,
     afterEvents: env.RECLUSTER_AFTER_EVENTS,

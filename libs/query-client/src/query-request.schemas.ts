@@ -14,6 +14,15 @@ const id = (min: number) =>
 
 export const MAX_RECOMMENDATIONS = 100;
 
+/**
+ * How a list is ranked: the cluster rankings (RANK_BY), or `predicted`, the user's predicted
+ * rating from the model's ALS factors with the user folded in from their current ratings. A
+ * model without factors, or a user who rated no movie the factors know, gets `rating` instead,
+ * and the answer's `rank` says so.
+ */
+export const QUERY_RANKS = [...RANK_BY, 'predicted'] as const;
+export type QueryRank = (typeof QUERY_RANKS)[number];
+
 export const recommendationsRequestSchema = z.object({
   userId: id(1),
   limit: z
@@ -21,7 +30,16 @@ export const recommendationsRequestSchema = z.object({
     .default(10)
     .transform(Number)
     .pipe(z.number().int().min(1).max(MAX_RECOMMENDATIONS)),
-  rank: z.enum(RANK_BY).default('favourites'),
+  rank: z
+    .enum(QUERY_RANKS)
+    .default('favourites')
+    .describe(
+      "`favourites`: by the user's cluster's favourite count; `rating`: by the cluster's mean " +
+        "rating, shrunk toward the movie's; `predicted`: by the user's predicted rating from " +
+        "the model's ALS factors and the user's current ratings, among the cluster's movies " +
+        'with enough support (falls back to `rating` when the model has no factors or the ' +
+        'user rated none of its movies)',
+    ),
 });
 
 export const predictionRequestSchema = z.object({ userId: id(1), movieId: id(1) });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { userProfileSchema } from '@app/events';
-import { PREDICTION_SOURCES, RANK_BY } from '@app/recommend';
+import { PREDICTION_SOURCES } from '@app/recommend';
+import { QUERY_RANKS } from './query-request.schemas';
 
 /**
  * Answers of the query service. The schemas document the API (the OpenAPI document is generated
@@ -12,7 +13,11 @@ export const recommendedMovieSchema = z.object({
   movieId: z.number().int(),
   title: z.string().nullable().describe('null when the movie is not in the movie file'),
   genres: z.array(z.string()),
-  score: z.number().describe('the ranking criterion: favourite count, or shrunk mean rating'),
+  score: z
+    .number()
+    .describe(
+      "the ranking criterion: favourite count, shrunk mean rating, or the user's predicted rating",
+    ),
   source: z
     .enum(LIST_SOURCES)
     .describe(
@@ -42,7 +47,12 @@ export const recommendationsResponseSchema = z.object({
       'the taste cluster was placed from the ratings since the last recluster (placed again as ' +
         'they grow), not found by clustering',
     ),
-  rank: z.enum(RANK_BY).describe('the ranking asked for, applied to every list'),
+  rank: z
+    .enum(QUERY_RANKS)
+    .describe(
+      'the ranking applied to every list: the one asked for, or `rating` when `predicted` was ' +
+        'asked for and the model has no ALS factors, or the user rated none of their movies',
+    ),
   backfilled: z
     .number()
     .int()
@@ -52,16 +62,21 @@ export const recommendationsResponseSchema = z.object({
     .describe('`limit` items, or every movie the user has not seen when there are fewer'),
 });
 
+/** What a prediction rests on: the cluster rankings' sources, or the ALS factors. */
+export const ANSWER_PREDICTION_SOURCES = [...PREDICTION_SOURCES, 'als'] as const;
+
 export const predictionResponseSchema = z.object({
   userId: z.number().int(),
   movieId: z.number().int(),
   title: z.string().nullable(),
   rating: z.number().describe('predicted rating, 0.5 to 5'),
   source: z
-    .enum(PREDICTION_SOURCES)
+    .enum(ANSWER_PREDICTION_SOURCES)
     .describe(
-      "the cluster's ratings of the movie; the movie's ratings by everyone when the cluster has " +
-        'too few; or the global mean for a movie nobody rated',
+      "`als`: the model's ALS factors, with the user folded in from their current ratings (the " +
+        'movie itself left out), when the model has them, knows the movie and the user rated ' +
+        "one of its movies; else the cluster's ratings of the movie; the movie's ratings by " +
+        'everyone when the cluster has too few; or the global mean for a movie nobody rated',
     ),
   cluster: z.number().int().nullable(),
   support: z.number().int().describe("the cluster's ratings of the movie"),

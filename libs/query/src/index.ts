@@ -5,3 +5,4 @@ export * from './query-snapshot';
 export * from './query-snapshot.cache';
 export * from './query.errors';
 export * from './recommender';
+export * from './taste-factors';

@@ -9,11 +9,13 @@ import {
   type ShrinkageSettings,
 } from '@app/recommend';
 import { type StoredModel } from '@app/store';
+import { TasteFactors } from './taste-factors';
 
 /**
  * One model version as the query service serves it: every cluster's aggregates read at one time,
- * ranked on first use, with its placement rule (for a user the model has not placed yet) and its
- * demographic clusters (for users with a profile and no ratings).
+ * ranked on first use, with its placement rule (for a user the model has not placed yet), its
+ * demographic clusters (for users with a profile and no ratings) and, when it was trained with
+ * ALS, its movie factors (predictions and `rank=predicted`).
  */
 export class ModelSnapshot {
   readonly version: number;
@@ -24,6 +26,7 @@ export class ModelSnapshot {
   readonly ranking: ClusterRanking;
   readonly placement: PlacementModel;
   readonly demographics: { model: DemographicModel; ranking: ClusterRanking } | undefined;
+  readonly factors: TasteFactors | undefined;
 
   constructor(
     model: StoredModel,
@@ -38,6 +41,10 @@ export class ModelSnapshot {
     this.settings = description.settings;
     this.ranking = new ClusterRanking(clusters, shrinkage, movies);
     this.placement = placementModelOf(model);
+    this.factors =
+      model.als === undefined || description.als === undefined
+        ? undefined
+        : new TasteFactors(model.als, description.als.settings);
     const demographics = model.demographics;
     this.demographics =
       demographics === undefined

@@ -1,16 +1,30 @@
 import { type RedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
+import { IngestBatchHandler } from '@app/ingest';
+import {
+  CommittingConsumer,
+  consumerGroupLag,
+  createKafka,
+  DeadLetterPublisher,
+  ensureTopics,
+} from '@app/kafka';
+import { Reclusterer } from '@app/recluster';
 import { DEFAULT_SHRINKAGE } from '@app/recommend';
 import { createRedisClient, type RedisClient, RedisConnection } from '@app/store';
 import {
   aFavourite,
   applyToActiveModels,
   aRating,
+  aReclusterSettings,
   deleteKeysOf,
+  generateEvents,
   isolatedEnvironment,
   openStores,
+  produce,
   publishModel,
   type TestStores,
+  toWire,
+  waitFor,
 } from '@app/testing';
 import { MovieCatalogue } from './movie-catalogue';
 import { QuerySnapshotCache } from './query-snapshot.cache';
@@ -170,3 +184,112 @@ describe(Recommender.name, () => {
     });
   });
 });
+
+describe(`${Recommender.name} with ALS factors`, () => {
+  const env = isolatedEnvironment();
+  const USER = 1;
+  let stores: TestStores;
+  let cache: QuerySnapshotCache;
+  let sut: Recommender;
+
+  beforeAll(async () => {
+    stores = openStores(env.redis);
+    await applyToActiveModels(stores, generateEvents(1_500, { seed: 4, users: 40, movies: 30 }));
+    cache = new QuerySnapshotCache(stores, DEFAULT_SHRINKAGE);
+    sut = new Recommender(stores, cache, new MovieCatalogue());
+  });
+
+  afterAll(async () => {
+    await deleteKeysOf(env.redis);
+    await stores.close();
+  });
+
+  /** A movie the user has not rated, to predict. */
+  const unratedBy = async (userId: number): Promise<number> => {
+    const { ratings } = await stores.users.readUser(userId);
+    const movieId = Array.from({ length: 30 }, (_, i) => i + 1).find((m) => !ratings.has(m));
+    if (movieId === undefined) throw new Error(`user ${userId} rated every movie`);
+    return movieId;
+  };
+
+  it('ranks by rating when `predicted` is asked of a model without factors', async () => {
+    await new Reclusterer(stores, aReclusterSettings({ seed: 3 })).run();
+    await cache.refresh();
+
+    const answer = await sut.recommendations({ userId: USER, limit: 5, rank: 'predicted' });
+    const prediction = await sut.prediction({ userId: USER, movieId: await unratedBy(USER) });
+
+    expect(answer.rank).toBe('rating');
+    expect(prediction.source).not.toBe('als');
+  });
+
+  it('predicts from the factors, and moves with a rating ingested after the recluster', async () => {
+    const als = { factors: 4, iterations: 6, regularization: 0.05, seed: 3 };
+    const outcome = await new Reclusterer(stores, aReclusterSettings({ seed: 3, als })).run();
+    if (outcome.status !== 'published') throw new Error('no model');
+    await cache.refresh();
+    const target = await unratedBy(USER);
+
+    const before = await sut.prediction({ userId: USER, movieId: target });
+    const ranked = await sut.recommendations({ userId: USER, limit: 10, rank: 'predicted' });
+
+    expect(before).toMatchObject({ source: 'als', modelVersion: outcome.version });
+    expect(ranked).toMatchObject({ rank: 'predicted', basis: 'cluster' });
+    // The cluster's list by prediction; a backfill from the popular list is ranked on its own.
+    const scores = ranked.items.filter((item) => item.source === 'cluster').map((i) => i.score);
+    expect(scores.length).toBeGreaterThan(1);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+    // A rating through Kafka and the ingest service's own handler: the user hates the movie they
+    // were predicted to like best, which moves their factors, and so their other predictions.
+    const best = ranked.items[0]!.movieId;
+    await ingest(env, stores, [
+      aRating({ userId: USER, movieId: best, rating: 0.5, timestamp: 9_999 }),
+    ]);
+
+    const after = await sut.prediction({ userId: USER, movieId: target });
+    const reranked = await sut.recommendations({ userId: USER, limit: 10, rank: 'predicted' });
+
+    expect(after).toMatchObject({ source: 'als', modelVersion: outcome.version });
+    expect(after.rating).not.toBeCloseTo(before.rating, 6);
+    expect(reranked.items.map((item) => item.movieId)).not.toContain(best);
+    expect(await stores.models.currentVersion()).toBe(outcome.version);
+  });
+});
+
+/** Publishes events to Kafka and runs the ingest handler over them until the group has no lag. */
+async function ingest(
+  env: ReturnType<typeof isolatedEnvironment>,
+  stores: TestStores,
+  events: IngestEvent[],
+): Promise<void> {
+  const kafka = createKafka(env.kafka);
+  const topics = Object.values(env.kafka.topics);
+  await ensureTopics(kafka, topics, env.kafka.topicLayout);
+  const deadLetters = new DeadLetterPublisher(kafka);
+  const handler = new IngestBatchHandler(env.kafka.topics, stores, deadLetters);
+  const consumer = new CommittingConsumer(
+    kafka,
+    { groupId: env.groupId, topics, retryInitialMs: 50, retryMaxMs: 200 },
+    handler,
+  );
+  try {
+    await consumer.start();
+    await produce(
+      kafka,
+      env.kafka.topics.rating,
+      events.map((event) => ({ key: String(event.userId), value: toWire(event) })),
+    );
+    await waitFor(
+      async () =>
+        handler.stats.applied >= events.length &&
+        (await consumerGroupLag(kafka, env.groupId, topics)) === 0
+          ? true
+          : undefined,
+      { what: 'ingestion to apply the events' },
+    );
+  } finally {
+    await consumer.stop();
+    await deadLetters.close();
+  }
+}

@@ -1,4 +1,5 @@
 import { type UserProfile } from '@app/events';
+import { type FoldedUser } from '@app/factorization';
 import {
   type ClusterSummary,
   type ClustersResponse,
@@ -6,6 +7,7 @@ import {
   type ListSource,
   type PredictionResponse,
   type ProfileResponse,
+  type QueryRank,
   type RecommendationBasis,
   type RecommendationsResponse,
   type RecommendedMovie,
@@ -28,6 +30,7 @@ import { type MovieCatalogue } from './movie-catalogue';
 import { type QuerySnapshot } from './query-snapshot';
 import { type QuerySnapshotCache } from './query-snapshot.cache';
 import { ClusterNotFoundError, MovieNotFoundError, StoreUnavailableError } from './query.errors';
+import { type TasteFactors } from './taste-factors';
 
 const CLUSTER_TOP_MOVIES = 20;
 const CLUSTER_LIST_TOP_MOVIES = 5;
@@ -57,16 +60,21 @@ export class Recommender {
    * The user's list: their taste cluster's, their demographic group's (a profile and no
    * ratings), or the popular one; never a movie they rated or favourited. While any movie is
    * unseen, the answer has `limit` items: a short list is filled from the popular one, ranked
-   * the same way, and the answer says how many came from there.
+   * the same way, and the answer says how many came from there. `predicted` ranks the cluster's
+   * movies with enough support by the user's ALS prediction, the user folded in from their
+   * ratings as they are now; without factors (or without a rating of a movie they know) the
+   * list is ranked by `rating`, and the answer's `rank` says so.
    */
   async recommendations(request: {
     userId: number;
     limit: number;
-    rank: RankBy;
+    rank: QueryRank;
   }): Promise<RecommendationsResponse> {
-    const { userId, limit, rank } = request;
+    const { userId, limit } = request;
     const snapshot = this.snapshot();
     const user = await this.readUser(userId);
+    const predicted = request.rank === 'predicted' ? predictedFor(snapshot, user) : undefined;
+    const rank = request.rank === 'predicted' ? 'rating' : request.rank;
     const { basis, cluster, provisional, list, source } = listFor(snapshot, user, rank);
     const seen = seenBy(user);
     const items: RecommendedMovie[] = [];
@@ -78,25 +86,33 @@ export class Recommender {
         items.push(this.describe(movie, from));
       }
     };
-    pick(list, source);
+    const supported = (ranked: readonly RankedMovie[]) =>
+      ranked.filter((movie) => movie.support >= snapshot.popular.settings.minSupport);
+    pick(predicted === undefined ? list : predicted.rank(supported(list)), source);
     const fromList = items.length;
-    pick(snapshot.popular.ranked(0, rank), 'popular');
+    // Ranking the popular list by prediction costs a pass over the catalogue: only when needed.
+    if (items.length < limit) {
+      const popular = snapshot.popular.ranked(0, rank);
+      pick(predicted === undefined ? popular : predicted.rank(supported(popular)), 'popular');
+    }
     return {
       userId,
       modelVersion: snapshot.model?.version ?? null,
       basis,
       cluster,
       provisional,
-      rank,
+      rank: predicted === undefined ? rank : 'predicted',
       backfilled: basis === 'popularity' ? 0 : items.length - fromList,
       items,
     };
   }
 
   /**
-   * A predicted rating from the user's cluster's mean, moved to the user's scale; from the
-   * movie's mean without a cluster. A movie that nobody rated and the catalogue does not know
-   * is not found.
+   * A predicted rating: from the model's ALS factors, the user folded in from their other
+   * ratings as they are now, when the model has factors, knows the movie and the user rated one
+   * of its movies; else from the user's cluster's mean, moved to the user's scale; from the
+   * movie's mean without a cluster. A movie that nobody rated and the catalogue does not know is
+   * not found.
    */
   async prediction(request: { userId: number; movieId: number }): Promise<PredictionResponse> {
     const { userId, movieId } = request;
@@ -107,12 +123,17 @@ export class Recommender {
     const model = snapshot.model;
     const placed = model === undefined ? undefined : tasteClusterOf(model, user);
     const ranking = model?.ranking ?? snapshot.popular;
-    const ratings = new Map([...user.ratings].map(([movie, { rating }]) => [movie, rating]));
+    const ratings = ratingsOf(user);
+    const fromCluster = ranking.predict(placed?.cluster, ratings, movieId);
+    // As the cluster prediction, a rating of the movie itself never informs its own prediction.
+    ratings.delete(movieId);
+    const rating = alsPrediction(model?.factors, ratings, movieId);
     return {
       userId,
       movieId,
       title,
-      ...ranking.predict(placed?.cluster, ratings, movieId),
+      ...fromCluster,
+      ...(rating === undefined ? {} : { rating, source: 'als' as const }),
       cluster: placed?.cluster ?? null,
       modelVersion: model?.version ?? null,
     };
@@ -238,6 +259,31 @@ export function tasteClusterOf(model: ModelSnapshot, user: StoredUser): UserClus
   if (user.ratings.size === 0) return undefined;
   const ratings = [...user.ratings].map(([movie, { rating }]) => [movie, rating] as const);
   return { cluster: placeUser(model.placement, ratings, user.profile).cluster, provisional: true };
+}
+
+/** The user's ratings as they are now, movieId -> rating. */
+function ratingsOf(user: StoredUser): Map<number, number> {
+  return new Map([...user.ratings].map(([movie, { rating }]) => [movie, rating]));
+}
+
+/** The user folded into the model's factors, with them, or undefined (see TasteFactors.foldIn). */
+function predictedFor(
+  snapshot: QuerySnapshot,
+  user: StoredUser,
+): { rank: (candidates: readonly RankedMovie[]) => RankedMovie[] } | undefined {
+  const factors = snapshot.model?.factors;
+  const folded = factors?.foldIn(ratingsOf(user));
+  if (factors === undefined || folded === undefined) return undefined;
+  return { rank: (candidates) => factors.rank(folded, candidates) };
+}
+
+function alsPrediction(
+  factors: TasteFactors | undefined,
+  ratings: ReadonlyMap<number, number>,
+  movieId: number,
+): number | undefined {
+  const folded: FoldedUser | undefined = factors?.foldIn(ratings);
+  return folded === undefined ? undefined : factors?.predict(folded, movieId);
 }
 
 interface UserList {

@@ -1,3 +1,4 @@
 export * from './model-builder';
 export * from './reclusterer';
 export * from './demographic-model.builder';
+export * from './als-factors.builder';

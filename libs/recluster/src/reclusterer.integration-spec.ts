@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type IngestEvent } from '@app/events';
+import { trainAls } from '@app/factorization';
 import { IngestBatchHandler, NewUserPlacer } from '@app/ingest';
 import {
   CommittingConsumer,
@@ -15,6 +16,7 @@ import {
   computeExpectedState,
   generateEvents,
   isolatedEnvironment,
+  keysOf,
   openStores,
   produce,
   readState,
@@ -45,6 +47,12 @@ async function expectVersionMatches(
   );
   expect(actual.clusters).toEqual(expected.clusters);
   return assignments;
+}
+
+/** The ratings a run reads, as the matrix ALS trains on. */
+async function readMatrix(stores: TestStores) {
+  const { ratings: matrix, userIds, movieIds } = await stores.ratings.read();
+  return { matrix, userIds, movieIds };
 }
 
 describe(Reclusterer.name, () => {
@@ -82,6 +90,60 @@ describe(Reclusterer.name, () => {
       restarts: settings.restarts,
     });
     await expectVersionMatches(stores, outcome.version, events);
+  });
+
+  it('trains ALS beside k-means when enabled, and stores its factors with the version', async () => {
+    const events = generateEvents(500, { seed: 2, users: 30, movies: 25 });
+    await apply(events);
+    const als = { factors: 3, iterations: 4, regularization: 0.05, seed: 7 };
+    // One version kept: the second run's publish deletes the first version, factors and all.
+    const withAls = new Reclusterer(stores, { ...settings, keepVersions: 1, als });
+
+    const first = await withAls.run();
+
+    if (first.status !== 'published') throw new Error('no model');
+    expect(first.model.settings).not.toHaveProperty('als');
+    expect(first.model.als).toEqual({
+      settings: als,
+      movies: 25,
+      trainSeconds: expect.any(Number) as unknown,
+    });
+    expect(first.phases?.als).toBe(first.model.als?.trainSeconds);
+    const stored = await stores.models.load(first.version);
+    // The mean of every user's latest ratings, from the oracle.
+    const latest = [...computeExpectedState(events, new Map()).users.values()].flatMap((user) =>
+      [...user.ratings.values()].map(({ rating }) => rating),
+    );
+    expect(stored?.als?.globalMean).toBeCloseTo(
+      latest.reduce((a, b) => a + b, 0) / latest.length,
+      10,
+    );
+    // The factors of the very matrix the run read, trained alike, stored and read back bit for bit.
+    const model = await trainAls(await readMatrix(stores), als, { threads: 1 });
+    expect(stored?.als?.movieIds).toEqual(model.movieIds);
+    expect(stored?.als?.movieFactors).toEqual(model.movieFactors);
+    expect(stored?.als?.movieBiases).toEqual(model.movieBiases);
+    expect(await keysOf(env.redis, `{m:${first.version}}:als`)).toHaveLength(1);
+
+    const second = await withAls.run();
+
+    if (second.status !== 'published') throw new Error('no second model');
+    expect(await keysOf(env.redis, `{m:${first.version}}:*`)).toEqual([]);
+    expect(await stores.models.load(first.version)).toBeUndefined();
+    expect((await stores.models.load(second.version))?.als?.movieFactors).toEqual(
+      model.movieFactors,
+    );
+  });
+
+  it('stores no factors when ALS is not enabled', async () => {
+    await apply(generateEvents(200, { seed: 3, users: 20, movies: 10 }));
+
+    const outcome = await sut.run();
+
+    if (outcome.status !== 'published') throw new Error('no model');
+    expect(outcome.model).not.toHaveProperty('als');
+    expect((await stores.models.load(outcome.version))?.als).toBeUndefined();
+    expect(await keysOf(env.redis, `{m:${outcome.version}}:als`)).toEqual([]);
   });
 
   it('clusters users with ids up to 2^53 - 1 as themselves, with no phantom', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { type CsrPattern, favouritesPattern, type ModelSettings } from '@app/clustering';
+import { type AlsSettings } from '@app/factorization';
 import { clusterTotals, placementModelOf, placeUser } from '@app/recommend';
 import {
   type ActiveModel,
@@ -19,6 +20,7 @@ import {
   type StoredModel,
   UserEventStore,
 } from '@app/store';
+import { trainMovieFactors } from './als-factors.builder';
 import { buildDemographicModel } from './demographic-model.builder';
 import { buildModel } from './model-builder';
 
@@ -29,6 +31,11 @@ export interface ReclusterSettings extends ModelSettings {
   keepVersions: number;
   /** The lock expires this long after its last renewal, so a crashed run frees it. */
   lockTtlMs: number;
+  /**
+   * When given, an ALS factorization is trained beside the clusters from the same read, and its
+   * movie factors published with the version (the query service folds users in against them).
+   */
+  als?: AlsSettings;
 }
 
 /** The stores a recluster run reads and writes. */
@@ -62,6 +69,8 @@ export interface RunSeconds {
   kmeans: number;
   /** The tiny-cluster merge and the centres. */
   merge: number;
+  /** ALS training, when enabled. */
+  als?: number;
   /** Aggregates, joins and the switch. */
   publish: number;
   /** From the read to the published model. */
@@ -95,8 +104,9 @@ const CLAIM_RETRY_MS = 250;
  * One recluster run: claims it (see ReclusterSchedule), reads every rating into a matrix, builds
  * a model, and publishes it as a new version with no downtime and no lost event:
  *
- * 1. the new version's description and centres are stored, and its aggregates written from what
- *    the run read (typed arrays, in bulk), while nothing else writes them;
+ * 1. the new version's description and centres (and, with ALS enabled, the movie factors trained
+ *    from the same read) are stored, and its aggregates written from what the run read (typed
+ *    arrays, in bulk), while nothing else writes them;
  * 2. it becomes "next": from then on ingestion keeps its aggregates too, for the users who have
  *    joined it, and places users it sees without a cluster in it;
  * 3. every user read joins their cluster (join-users.script): one unchanged since the read adds
@@ -128,6 +138,10 @@ export class Reclusterer {
       const readSeconds = (performance.now() - started) / 1000;
       if (snapshot.userIds.length === 0) return { status: 'skipped', reason: 'no ratings yet' };
       const model = await buildModel(snapshot, this.settings);
+      const factors =
+        this.settings.als === undefined
+          ? undefined
+          : await trainMovieFactors(snapshot, this.settings.als, this.settings.threads);
       const profiles = await this.stores.profiles.readAll();
       const demographics = buildDemographicModel(
         profiles,
@@ -145,6 +159,7 @@ export class Reclusterer {
         demographicK: _k,
         keepVersions: _keep,
         lockTtlMs: _ttl,
+        als: _als,
         ...settings
       } = this.settings;
       const description: ModelDescription = {
@@ -159,6 +174,7 @@ export class Reclusterer {
         sizes: model.sizesAfter,
         sizesBeforeMerge: model.sizesBefore,
         movedByMerge: model.movedByMerge,
+        ...(factors === undefined ? {} : { als: factors.description }),
         buildSeconds: Math.round(performance.now() - started) / 1000,
       };
       const publishing = performance.now();
@@ -169,6 +185,7 @@ export class Reclusterer {
           centroids: model.centroids,
           movieIds: model.movieIds,
           ...(demographics === undefined ? {} : { demographics }),
+          ...(factors === undefined ? {} : { als: factors.stored }),
         },
         snapshot,
         model.rowClusters,
@@ -177,7 +194,11 @@ export class Reclusterer {
       const done = performance.now();
       const seconds = (done - started) / 1000;
       this.logger.log(
-        `published model ${claim.version}: ${model.clusters} clusters of ${model.users} users in ${seconds.toFixed(1)} s`,
+        `published model ${claim.version}: ${model.clusters} clusters of ${model.users} users` +
+          (factors === undefined
+            ? ''
+            : `, ALS factors of ${factors.description.movies} movies (${factors.description.trainSeconds} s)`) +
+          ` in ${seconds.toFixed(1)} s`,
       );
       return {
         status: 'published',
@@ -189,6 +210,7 @@ export class Reclusterer {
           matrix: model.seconds.matrix,
           kmeans: model.seconds.kmeans,
           merge: model.seconds.merge,
+          ...(factors === undefined ? {} : { als: factors.description.trainSeconds }),
           publish: (done - publishing) / 1000,
           total: seconds,
         },

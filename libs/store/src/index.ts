@@ -1,3 +1,4 @@
+export * from './als-factors.encoding';
 export * from './cluster-aggregates.store';
 export * from './ingest-counters.store';
 export * from './model-description';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelSettingsSchema } from '@app/clustering';
+import { alsSettingsSchema } from '@app/factorization';
 
 const count = z.number().int().nonnegative();
 
@@ -24,6 +25,17 @@ export const modelDescriptionSchema = z
     movedByMerge: count,
     /** From claiming the run to storing the model, in seconds. */
     buildSeconds: z.number().nonnegative(),
+    /**
+     * The ALS factorization trained beside the clusters from the same read, when enabled: its
+     * settings, the movies it has factors for (stored with the version) and its training time.
+     */
+    als: z
+      .object({
+        settings: alsSettingsSchema,
+        movies: count,
+        trainSeconds: z.number().nonnegative(),
+      })
+      .optional(),
     /** The version whose clusters this one republished, for a rollback. */
     rollbackOf: z.number().int().positive().optional(),
   })

@@ -1,6 +1,12 @@
 import { type z } from 'zod';
 import { type DemographicModel, demographicModelSchema } from '@app/recommend';
 import {
+  AlsFactorsEncodingError,
+  decodeAlsFactors,
+  encodeAlsFactors,
+  type StoredAlsFactors,
+} from './als-factors.encoding';
+import {
   type ModelDescription,
   modelDescriptionSchema,
   ModelRecordError,
@@ -10,7 +16,10 @@ import { type ReclusterClaim } from './recluster-schedule.store';
 import { chunksBySlot, internalsOf, type RedisConnection } from './redis-connection';
 import { type ActiveModel } from './user-events.store';
 
-/** A model as stored: its description, its centres over its movie columns, its demographics. */
+/**
+ * A model as stored: its description, its centres over its movie columns, its demographics and,
+ * when the description has an `als` section, its ALS movie factors.
+ */
 export interface StoredModel {
   description: ModelDescription;
   /** Cluster-major centres: centroids[c * movieIds.length + column]. */
@@ -18,6 +27,7 @@ export interface StoredModel {
   movieIds: Float64Array;
   /** Demographic clusters for users with a profile and no ratings, when any user had one. */
   demographics?: DemographicModel;
+  als?: StoredAlsFactors;
 }
 
 /** How a publish pins its model, so scheduled runs leave it in place: for a while, or until resumed. */
@@ -113,25 +123,50 @@ export class ModelStore {
       client.get(keys.modelDemographics(version)),
     ]);
     if (description === undefined || centroids === null || movies === null) return undefined;
+    let als: StoredAlsFactors | undefined;
+    if (description.als !== undefined) {
+      const fields = await client.hgetallBuffer(keys.modelAlsFactors(version));
+      if (Object.keys(fields).length === 0) return undefined;
+      als = parseAlsFactors(version, fields, {
+        factors: description.als.settings.factors,
+        movies: description.als.movies,
+      });
+    }
     return {
       description,
       centroids: new Float32Array(copyOf(centroids)),
       movieIds: new Float64Array(copyOf(movies)),
       ...(demographics === null ? {} : { demographics: parseDemographics(version, demographics) }),
+      ...(als === undefined ? {} : { als }),
     };
   }
 
-  /** Stores what a version needs before users can be placed in it. */
+  /**
+   * Stores what a version needs before users can be placed in it. Nothing reads a version before
+   * it is published, so its ALS factors, several writes, appear with it all at once.
+   */
   async save(model: StoredModel): Promise<void> {
     const { client, keys } = internalsOf(this.connection);
     const { version } = model.description;
     const description = modelDescriptionSchema.parse(model.description);
+    if ((model.als === undefined) !== (description.als === undefined)) {
+      throw new Error(
+        `model ${version}: ALS factors go with an \`als\` description, and only then`,
+      );
+    }
+    const alsFields =
+      model.als === undefined || description.als === undefined
+        ? []
+        : [...encodeAlsFactors(model.als, description.als.settings.factors)];
     await Promise.all([
       model.demographics === undefined
         ? undefined
         : client.set(keys.modelDemographics(version), JSON.stringify(model.demographics)),
       client.set(keys.modelCentroids(version), bytesOf(model.centroids)),
       client.set(keys.modelMovies(version), bytesOf(model.movieIds)),
+      ...alsFields.map(([field, value]) =>
+        client.hset(keys.modelAlsFactors(version), field, value),
+      ),
       client.set(keys.modelDescription(version), JSON.stringify(description)),
     ]);
   }
@@ -188,8 +223,8 @@ export class ModelStore {
   }
 
   /**
-   * Deletes a version that is no longer active: its description, centres and every cluster's
-   * aggregates, with one UNLINK per hash slot. Users' fields of the version are left: scripts
+   * Deletes a version that is no longer active: its description, centres, ALS factors and every
+   * cluster's aggregates, with one UNLINK per hash slot. Users' fields of the version are left: scripts
    * ignore versions that are not active, and the next recluster's assignment drops them.
    */
   async delete(version: number): Promise<void> {
@@ -237,6 +272,21 @@ function parseDemographics(version: number, raw: string): DemographicModel {
     throw new ModelRecordError(version, `demographics: ${issuesOf(parsed.error)}`);
   }
   return parsed.data;
+}
+
+function parseAlsFactors(
+  version: number,
+  fields: Record<string, Buffer>,
+  expected: { factors: number; movies: number },
+): StoredAlsFactors {
+  try {
+    return decodeAlsFactors(fields, expected);
+  } catch (error) {
+    if (error instanceof AlsFactorsEncodingError) {
+      throw new ModelRecordError(version, `als: ${error.detail}`);
+    }
+    throw error;
+  }
 }
 
 /** A schema's complaints on one line: `settings: expected object; sizes: ...`. */

@@ -5,7 +5,7 @@
  * - `{u:<userId>}` groups one user's ratings, explicit favourites, metadata and outbox;
  * - `{c:<version>:<cluster>}` groups one cluster's aggregates in one model version (version 0,
  *   cluster 0 is the all-users aggregate, kept whatever models exist);
- * - `{m:<version>}` groups a model version's description, centres and demographics;
+ * - `{m:<version>}` groups a model version's description, centres, demographics and ALS factors;
  * - `{model}` groups the model pointers, the lock, the schedule and the pin.
  */
 export class RedisKeys {
@@ -134,6 +134,14 @@ export class RedisKeys {
     return `${this.prefix}:${this.modelTag(version)}:demographics`;
   }
 
+  /**
+   * Hash: the model's ALS movie factors, biases and global mean, binary, in chunks (see
+   * als-factors.encoding.ts); only for a model trained with ALS.
+   */
+  modelAlsFactors(version: number): string {
+    return `${this.prefix}:${this.modelTag(version)}:als`;
+  }
+
   clusterTag(version: number, cluster: number): string {
     return `{c:${version}:${cluster}}`;
   }
@@ -187,6 +195,7 @@ export class RedisKeys {
       this.modelCentroids(version),
       this.modelMovies(version),
       this.modelDemographics(version),
+      this.modelAlsFactors(version),
       ...Array.from({ length: clusters }, (_, c) => [
         this.clusterFavourites(version, c),
         this.clusterRatingSums(version, c),
