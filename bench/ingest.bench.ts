@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { Cluster } from 'ioredis';
 import { type Kafka } from 'kafkajs';
 import { Command, type CommandArgs, option, progressBar, startLocalStack } from '@app/cli';
-import { seededRandom } from '@app/clustering';
+import { DEFAULT_MODEL_SETTINGS, seededRandom } from '@app/clustering';
 import {
   kafkaEnvSchema,
   loadConfig,
@@ -12,7 +13,7 @@ import {
   toKafkaConfig,
   toRedisConfig,
 } from '@app/config';
-import { deadLetterTopic, type IngestEvent } from '@app/events';
+import { deadLetterTopic, type IngestEvent, isFavouriteRating } from '@app/events';
 import { IngestBatchHandler } from '@app/ingest';
 import {
   type BatchHandler,
@@ -23,18 +24,23 @@ import {
   EventPublisher,
   type MessageBatch,
 } from '@app/kafka';
+import { createRedisClient } from '@app/store';
 import { deleteKeysOf, openStores, publishModel, type TestStores } from '@app/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
 const command = new Command({
   synopsis: 'npm run bench:ingest -- [--events N] [--users N] [--movies N] [options]',
-  summary: `Measures Kafka -> ingest -> Redis throughput of one ingest process, and in the same run a bare
-kafkajs consume-and-discard loop over the same topic. Publishes N seeded synthetic events (90%
-ratings, 10% favourite-added, with re-ratings) to fresh topics, assigns every user to one of K
-clusters so cluster aggregates are maintained, then times both consumers from their first batch to
-their last message. Starts the local stack (deploy/local/stack.sh) first unless --no-stack.
-Topics and Redis keys are removed afterwards unless --keep is given.`,
+  summary: `Measures Kafka -> ingest -> Redis throughput of one ingest process, and in the same run two
+floors over the same topics: a bare kafkajs consume-and-discard loop, and a floor consumer that
+applies the same state changes with plain pipelined commands (no Lua, no idempotence checks, no
+dead-lettering, offsets committed per batch). Publishes N seeded synthetic events (90% ratings,
+10% favourite-added, with re-ratings) to fresh topics, assigns every user to one of K clusters so
+cluster aggregates are maintained, then times each consumer from its first batch to its last
+message. With --replica-acks R, ingests once more with REDIS_REPLICA_ACKS=R (a Redis Cluster with
+replicas) and reports what the acknowledgement costs. Starts the local stack
+(deploy/local/stack.sh) first unless --no-stack. Topics and Redis keys are removed afterwards
+unless --keep is given.`,
   options: {
     events: option.int('events to publish', { min: 1, defaultValue: 1_000_000 }),
     users: option.int('distinct users', { min: 1, defaultValue: 50_000 }),
@@ -45,11 +51,16 @@ Topics and Redis keys are removed afterwards unless --keep is given.`,
       min: 1,
       defaultValue: 4,
     }),
+    'replica-acks': option.int('also ingest with REDIS_REPLICA_ACKS set to this (0: do not)', {
+      min: 0,
+      defaultValue: 0,
+    }),
     keep: option.flag('keep the topics and Redis keys'),
     'no-stack': option.flag('use KAFKA_BROKERS and REDIS_URL as they are; start nothing'),
   },
   notes: `Environment: KAFKA_BROKERS, KAFKA_TOPIC_PARTITIONS (default 4), REDIS_URL, REDIS_MODE, KAFKA_NODES.
-The last stdout line is JSON with eventsPerSec, consumeOnlyPerSec and ratio.`,
+The last stdout line is JSON with eventsPerSec, floorPerSec, ratioToFloor, consumeOnlyPerSec,
+ratio (to consume-only) and, with --replica-acks, eventsPerSecWithAcks and replicaAckCost.`,
 });
 
 type Args = CommandArgs<typeof command>;
@@ -73,32 +84,49 @@ command.run(async (args) => {
   const kafka = createKafka(kafkaConfig);
   await ensureTopics(kafka, [...topics, ...topics.map(deadLetterTopic)], kafkaConfig.topicLayout);
 
-  const stores = openStores(redisConfig);
+  const prefixes = {
+    ingest: redisConfig,
+    floor: { ...redisConfig, keyPrefix: `bench-${id}-floor` },
+    acks: {
+      ...redisConfig,
+      keyPrefix: `bench-${id}-acks`,
+      replicaAcks: { replicas: args['replica-acks'], timeoutMs: 5_000 },
+    },
+  };
+  const stores = openStores(prefixes.ingest);
+  const acksStores = args['replica-acks'] > 0 ? openStores(prefixes.acks) : undefined;
+  const deadLetters = new DeadLetterPublisher(kafka);
   try {
     const random = seededRandom(args.seed);
-    await assignClusters(stores, args.users, args.clusters, random);
+    const assignments = await assignClusters(stores, args.users, args.clusters, random);
+    if (acksStores) await publishModel(acksStores, { clusters: args.clusters, assignments });
     await publish(kafka, kafkaConfig.topics, args, random);
 
     const consumeOnlyPerSec = await timeConsumeOnly(kafka, topics, args.events);
-    const deadLetters = new DeadLetterPublisher(kafka);
-    const handler = new IngestBatchHandler(kafkaConfig.topics, stores, deadLetters);
-    const eventsPerSec = await timeConsumer(
-      kafka,
-      topics,
-      args.events,
-      'ingest',
-      args.concurrency,
-      (counting) => ({
-        groupId: `bench-ingest-${id}`,
-        handler: {
-          handle: async (batch) => {
-            await handler.handle(batch);
-            counting.handle(batch);
+    const floorPerSec = await timeFloor(kafka, topics, args, prefixes.floor, assignments);
+    const ingest = async (label: string, ingestStores: TestStores) => {
+      const handler = new IngestBatchHandler(kafkaConfig.topics, ingestStores, deadLetters);
+      const perSec = await timeConsumer(
+        kafka,
+        topics,
+        args.events,
+        label,
+        args.concurrency,
+        (counting) => ({
+          groupId: `bench-${label}-${id}`,
+          handler: {
+            handle: async (batch) => {
+              await handler.handle(batch);
+              counting.handle(batch);
+            },
           },
-        },
-      }),
-    );
-    await deadLetters.close();
+        }),
+      );
+      return { perSec, deadLettered: handler.stats.deadLettered };
+    };
+    const plain = await ingest('ingest', stores);
+    const eventsPerSec = plain.perSec;
+    const withAcks = acksStores && (await ingest('ingest with replica acks', acksStores));
 
     const result = {
       events: args.events,
@@ -109,13 +137,24 @@ command.run(async (args) => {
       concurrency: args.concurrency,
       eventsPerSec: Math.round(eventsPerSec),
       consumeOnlyPerSec: Math.round(consumeOnlyPerSec),
-      ratio: Math.round((eventsPerSec / consumeOnlyPerSec) * 1000) / 1000,
-      deadLettered: handler.stats.deadLettered,
+      ratio: round3(eventsPerSec / consumeOnlyPerSec),
+      floorPerSec: Math.round(floorPerSec),
+      ratioToFloor: round3(eventsPerSec / floorPerSec),
+      deadLettered: plain.deadLettered,
+      ...(withAcks && {
+        replicaAcks: args['replica-acks'],
+        eventsPerSecWithAcks: Math.round(withAcks.perSec),
+        // The share of throughput the acknowledgement takes.
+        replicaAckCost: round3(1 - withAcks.perSec / eventsPerSec),
+      }),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    if (!args.keep) await cleanUp(kafka, [...topics, ...topics.map(deadLetterTopic)], redisConfig);
-    await stores.close();
+    await deadLetters.close();
+    if (!args.keep) {
+      await cleanUp(kafka, [...topics, ...topics.map(deadLetterTopic)], Object.values(prefixes));
+    }
+    await Promise.all([stores.close(), acksStores?.close()]);
   }
 });
 
@@ -124,12 +163,13 @@ async function assignClusters(
   users: number,
   clusters: number,
   random: () => number,
-): Promise<void> {
+): Promise<Map<number, number>> {
   const assignments = new Map<number, number>();
   for (let userId = 1; userId <= users; userId++) {
     assignments.set(userId, Math.floor(random() * clusters));
   }
   await publishModel(stores, { clusters, assignments });
+  return assignments;
 }
 
 async function publish(
@@ -247,10 +287,82 @@ async function timeConsumeOnly(kafka: Kafka, topics: string[], total: number): P
   return total / ((last - first) / 1000);
 }
 
-async function cleanUp(kafka: Kafka, topics: string[], redis: RedisConfig): Promise<void> {
+/**
+ * The floor: the same state changes as ingestion (each user's ratings and favourites, each
+ * cluster's rating counts, sums and favourite counts), as plain commands sent together per batch,
+ * with no script, no check for an event seen before, no validation beyond JSON and no
+ * dead-lettering; the offsets are committed after each batch, as the service does.
+ */
+async function timeFloor(
+  kafka: Kafka,
+  topics: string[],
+  args: Args,
+  config: RedisConfig,
+  assignments: ReadonlyMap<number, number>,
+): Promise<number> {
+  // Pipelined wherever it can be: on a Redis Cluster too, where ioredis groups the commands by
+  // node (the services' cluster client does not, so that redirections cannot fail a batch).
+  const client = config.cluster
+    ? new Cluster(
+        config.url.split(',').map((seed) => {
+          const url = new URL(seed.trim());
+          return { host: url.hostname, port: Number(url.port || 6379) };
+        }),
+        { enableAutoPipelining: true, redisOptions: { password: config.password } },
+      )
+    : createRedisClient(config, {});
+  const prefix = config.keyPrefix;
+  const [ratingTopic] = topics;
+  try {
+    return await timeConsumer(
+      kafka,
+      topics,
+      args.events,
+      'floor',
+      args.concurrency,
+      (counting) => ({
+        groupId: `bench-floor-${prefix}`,
+        handler: {
+          handle: async (batch) => {
+            const writes: Promise<unknown>[] = [];
+            for (const message of batch.messages) {
+              const event = JSON.parse(String(message.value)) as {
+                userId: number;
+                movieId: number;
+                rating?: number;
+              };
+              const movie = String(event.movieId);
+              const user = `${prefix}:{u:${event.userId}}`;
+              const cluster = `${prefix}:{c:${assignments.get(event.userId) ?? 0}}`;
+              if (batch.topic === ratingTopic && event.rating !== undefined) {
+                writes.push(client.hset(`${user}:ratings`, movie, event.rating));
+                writes.push(client.hincrby(`${cluster}:counts`, movie, 1));
+                writes.push(client.hincrbyfloat(`${cluster}:sums`, movie, event.rating));
+                if (isFavouriteRating(event.rating, DEFAULT_MODEL_SETTINGS.favouriteMinRating)) {
+                  writes.push(client.hincrby(`${cluster}:favs`, movie, 1));
+                }
+              } else {
+                writes.push(client.sadd(`${user}:favs`, movie));
+                writes.push(client.hincrby(`${cluster}:favs`, movie, 1));
+              }
+            }
+            await Promise.all(writes);
+            counting.handle(batch);
+          },
+        },
+      }),
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function cleanUp(kafka: Kafka, topics: string[], redis: RedisConfig[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics });
   await admin.disconnect();
-  await deleteKeysOf(redis);
+  for (const config of redis) await deleteKeysOf(config);
 }
+
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
