@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { z } from 'zod';
 import { freePort, ServiceProcess } from '@app/cli';
+import { METHODS } from '@app/evaluation';
 import { Reclusterer } from '@app/recluster';
 import {
   applyToActiveModels,
@@ -238,7 +239,7 @@ describe('pages in a real browser', () => {
     await browser.close();
   });
 
-  it('draws the evaluation report: elbow, silhouette, sizes, heatmaps and metrics', async () => {
+  it('draws the evaluation report: elbow, silhouette, sizes, heatmaps, tuning and metrics', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.html');
     await promisify(execFile)(process.execPath, [
       join(process.cwd(), 'dist/apps/report/src/main.js'),
@@ -265,7 +266,9 @@ describe('pages in a real browser', () => {
     expect(await countOf(page, '#sizes-chart rect')).toBeGreaterThan(8);
     expect(await countOf(page, 'svg.heatmap')).toBe(3);
     expect(await countOf(page, 'svg.heatmap rect[fill]')).toBeGreaterThan(30);
-    expect(await countOf(page, '#metrics-table tbody tr')).toBe(4);
+    expect(await countOf(page, '#metrics-table tbody tr')).toBe(METHODS.length);
+    // What was tuned on validation ratings: k is fixed by --k, the rest are chosen.
+    expect(await countOf(page, '#tuned-table tbody tr')).toBeGreaterThan(3);
     const box = await page.locator('#elbow-chart').boundingBox();
     expect(box?.width).toBeGreaterThan(100);
     await page.screenshot({ path: join(SCREENSHOTS, 'report.png'), fullPage: true });
