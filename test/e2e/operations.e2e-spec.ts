@@ -237,17 +237,21 @@ describe('operations', () => {
         { what: 'the lag gauge to reach 0', timeoutMs: 30_000 },
       );
       const metrics = await scrape(ingest.url);
+      // Every event counted, by topic; a batch handled again after a commit that failed (a
+      // group coordinator that moved, on a Kafka cluster) counts again, so at least once.
       const consumed = 'recommender_events_consumed_total';
-      expect(metricValue(metrics, consumed)).toBe(events.length);
-      expect(metricValue(metrics, consumed, { topic: env.kafka.topics.rating })).toBe(ratings);
-      expect(metricValue(metrics, consumed, { topic: env.kafka.topics.favourite })).toBe(
-        events.length - ratings,
-      );
+      expect(metricValue(metrics, consumed)).toBeGreaterThanOrEqual(events.length);
+      expect(
+        metricValue(metrics, consumed, { topic: env.kafka.topics.rating }),
+      ).toBeGreaterThanOrEqual(ratings);
+      expect(
+        metricValue(metrics, consumed, { topic: env.kafka.topics.favourite }),
+      ).toBeGreaterThanOrEqual(events.length - ratings);
       expect(
         metricValue(metrics, 'recommender_events_dead_lettered_total', {
           topic: env.kafka.topics.rating,
         }),
-      ).toBe(2);
+      ).toBeGreaterThanOrEqual(2);
       expect(metricValue(metrics, 'recommender_batch_duration_seconds_count')).toBeGreaterThan(0);
       const lags = metrics.filter((s) => s.name === 'recommender_consumer_lag');
       expect(lags.length).toBeGreaterThan(0);
