@@ -88,7 +88,7 @@ describe('decodeAlsFactors', () => {
 
   it('refuses factors for other settings than the description records', () => {
     expect(() => decodeAlsFactors(fields, { factors: 2, movies: 5 })).toThrow(
-      /more than 10 factors/,
+      /expected 10 factors, got 15/,
     );
     expect(() => decodeAlsFactors(fields, { factors: 3, movies: 4 })).toThrow(
       /expected 4 movie ids, got 5/,

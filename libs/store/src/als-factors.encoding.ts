@@ -1,3 +1,5 @@
+import { bytesOf, CHUNK_BYTES, chunkFields, copyOf, readChunks } from './chunked-fields';
+
 /**
  * The movie side of a model's ALS factorization, r̂(u, i) = μ + b_u + b_i + p_u·q_i: all a reader
  * needs to fold a user in from their ratings. Its settings (the factor count among them) are in
@@ -23,9 +25,6 @@ export const ALS_FIELDS = { mean: 'mean', movies: 'movies', biases: 'biases' } a
 
 const FACTORS_FIELD = 'factors:';
 
-/** 4 MiB: well under Redis's proto-max-bulk-len, and a few milliseconds of network each. */
-export const ALS_CHUNK_BYTES = 4 * 2 ** 20;
-
 /** The stored factors do not fit the description they were stored with. */
 export class AlsFactorsEncodingError extends Error {
   readonly code = 'ALS_FACTORS_INVALID';
@@ -40,7 +39,7 @@ export class AlsFactorsEncodingError extends Error {
 export function encodeAlsFactors(
   als: StoredAlsFactors,
   factors: number,
-  chunkBytes = ALS_CHUNK_BYTES,
+  chunkBytes = CHUNK_BYTES,
 ): Map<string, Buffer> {
   const movies = als.movieIds.length;
   if (als.movieBiases.length !== movies || als.movieFactors.length !== movies * factors) {
@@ -54,13 +53,8 @@ export function encodeAlsFactors(
     [ALS_FIELDS.movies, bytesOf(als.movieIds)],
     [ALS_FIELDS.biases, bytesOf(als.movieBiases)],
   ]);
-  const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (4 * factors)));
-  for (let start = 0, chunk = 0; start < movies; start += rowsPerChunk, chunk++) {
-    const end = Math.min(movies, start + rowsPerChunk);
-    fields.set(
-      `${FACTORS_FIELD}${chunk}`,
-      bytesOf(als.movieFactors.subarray(start * factors, end * factors)),
-    );
+  for (const [field, value] of chunkFields(FACTORS_FIELD, als.movieFactors, factors, chunkBytes)) {
+    fields.set(field, value);
   }
   return fields;
 }
@@ -85,19 +79,9 @@ export function decodeAlsFactors(
     throw new AlsFactorsEncodingError(`expected ${movies} biases, got ${bytes(biases) / 4}`);
   }
   const movieFactors = new Float32Array(movies * factors);
-  const target = new Uint8Array(movieFactors.buffer);
-  let offset = 0;
-  for (let chunk = 0; ; chunk++) {
-    const part = fields[`${FACTORS_FIELD}${chunk}`];
-    if (part === undefined) break;
-    if (offset + part.length > target.length) {
-      throw new AlsFactorsEncodingError(`more than ${movies * factors} factors`);
-    }
-    target.set(part, offset);
-    offset += part.length;
-  }
-  if (offset !== target.length) {
-    throw new AlsFactorsEncodingError(`expected ${movies * factors} factors, got ${offset / 4}`);
+  const found = readChunks(fields, FACTORS_FIELD, movieFactors);
+  if (found !== movieFactors.byteLength) {
+    throw new AlsFactorsEncodingError(`expected ${movies * factors} factors, got ${found / 4}`);
   }
   return {
     globalMean: new Float64Array(copyOf(mean))[0] ?? 0,
@@ -108,10 +92,3 @@ export function decodeAlsFactors(
 }
 
 const bytes = (buffer: Buffer | undefined): number => buffer?.length ?? 0;
-
-const bytesOf = (array: Float32Array | Float64Array): Buffer =>
-  Buffer.from(array.buffer, array.byteOffset, array.byteLength);
-
-/** A Buffer's bytes on an ArrayBuffer of their own, so typed arrays over them are aligned. */
-const copyOf = (buffer: Buffer): ArrayBuffer =>
-  buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
