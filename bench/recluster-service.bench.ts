@@ -67,6 +67,9 @@ benchmark's own (redis-server from PATH, recommended settings) unless --redis-ur
       max: 100,
       defaultValue: DEFAULT_ALS_SETTINGS.iterations,
     }),
+    'item-knn': option.flag(
+      'build item neighbourhoods beside k-means, as the worker with RECLUSTER_ITEM_KNN=true',
+    ),
   },
   check: (args) =>
     (args.ratings === undefined) === (args.synthetic === undefined)
@@ -76,8 +79,9 @@ benchmark's own (redis-server from PATH, recommended settings) unless --redis-ur
 kmeansSeconds, mergeSeconds, publishSeconds, totalSeconds, workerPeakRssMb, redisUsedMemoryMb,
 redisBytesPerRating, overheadRatio (totalSeconds / kmeansSeconds: the service path against the
 kernel it wraps, in the same run), and the checks; with --als also alsSeconds, alsFactors,
-alsIterations and alsMoviesStored (movies whose factors the published version holds). The
-worker's peak is that of the whole run, ALS included.`,
+alsIterations and alsMoviesStored (movies whose factors the published version holds); with
+--item-knn also itemKnnSeconds and itemKnnNeighbours (neighbours the published version holds). The
+worker's peak is that of the whole run, ALS and neighbourhoods included.`,
 });
 
 command.run(
@@ -116,7 +120,10 @@ command.run(
       const als = args.als
         ? { factors: args['als-factors'], iterations: args['als-iterations'] }
         : undefined;
-      const worker = await runWorker(redis, args.k, args.seed, args['heap-mb'], als);
+      const worker = await runWorker(redis, args.k, args.seed, args['heap-mb'], {
+        als,
+        itemKnn: args['item-knn'],
+      });
       const memoryPublished = await usedMemory(raw);
       log(
         `published model ${worker.outcome.version} in ${worker.outcome.phases.total.toFixed(1)} s`,
@@ -139,6 +146,14 @@ command.run(
               alsIterations: trained.settings.iterations,
               alsMoviesStored: await storedAlsMovies(redis, worker.outcome.version),
             };
+      const neighbours = worker.outcome.model.itemKnn;
+      const itemKnnReport =
+        neighbours === undefined
+          ? {}
+          : {
+              itemKnnSeconds: round(phases.itemKnn ?? neighbours.buildSeconds),
+              itemKnnNeighbours: await storedNeighbours(redis, worker.outcome.version),
+            };
       const [version, listpack] = await Promise.all([
         raw.info('server').then((info) => /redis_version:(\S+)/.exec(info)?.[1] ?? '?'),
         raw.config('GET', 'hash-max-listpack-*'),
@@ -160,6 +175,7 @@ command.run(
           totalSeconds: round(phases.total),
           overheadRatio: round(phases.total / phases.kmeans),
           ...alsReport,
+          ...itemKnnReport,
           workerPeakRssMb: worker.peakRssMb,
           workerHeapMb: args['heap-mb'],
           redisUsedMemoryMb: Math.round((memoryPublished - memoryBefore) / 2 ** 20),
@@ -215,6 +231,7 @@ interface WorkerOutcome {
     kmeans: number;
     merge: number;
     als?: number;
+    itemKnn?: number;
     publish: number;
     total: number;
   };
@@ -229,7 +246,7 @@ async function runWorker(
   k: number,
   seed: number,
   heapMb: number,
-  als: { factors: number; iterations: number } | undefined,
+  { als, itemKnn }: { als: { factors: number; iterations: number } | undefined; itemKnn: boolean },
 ): Promise<{ outcome: WorkerOutcome; peakRssMb: number }> {
   const child = spawn(
     '/usr/bin/time',
@@ -254,6 +271,7 @@ async function runWorker(
               RECLUSTER_ALS_FACTORS: String(als.factors),
               RECLUSTER_ALS_ITERATIONS: String(als.iterations),
             }),
+        RECLUSTER_ITEM_KNN: String(itemKnn),
         LOG_LEVEL: 'log',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -315,14 +333,22 @@ async function check(
   }
 }
 
+type BenchRedis = { url: string; keyPrefix: string; cluster: boolean; scriptBatchUsers: number };
+
 /** Movies whose factors the version holds, read back through the store as the query reads them. */
-async function storedAlsMovies(
-  redis: { url: string; keyPrefix: string; cluster: boolean; scriptBatchUsers: number },
-  version: number,
-): Promise<number> {
+async function storedAlsMovies(redis: BenchRedis, version: number): Promise<number> {
+  return (await loadModel(redis, version))?.als?.movieIds.length ?? 0;
+}
+
+/** Neighbours the version holds, read back through the store as the query reads them. */
+async function storedNeighbours(redis: BenchRedis, version: number): Promise<number> {
+  return (await loadModel(redis, version))?.itemNeighbours?.neighbourCols.length ?? 0;
+}
+
+async function loadModel(redis: BenchRedis, version: number) {
   const stores = openStores(redis);
   try {
-    return (await stores.models.load(version))?.als?.movieIds.length ?? 0;
+    return await stores.models.load(version);
   } finally {
     await stores.close();
   }

@@ -30,6 +30,19 @@ describe('reclusterEnvSchema', () => {
     expect(off.settings).not.toHaveProperty('als');
   });
 
+  it('builds item neighbourhoods only when enabled, of the size asked for', () => {
+    const sut = loadConfig(reclusterEnvSchema, {
+      RECLUSTER_ITEM_KNN: 'true',
+      RECLUSTER_ITEM_KNN_NEIGHBOURS: '25',
+    });
+
+    expect(sut.settings.itemKnn).toEqual({ neighbours: 25 });
+    expect(loadConfig(reclusterEnvSchema, { RECLUSTER_ITEM_KNN: 'true' }).settings.itemKnn).toEqual(
+      { neighbours: 50 },
+    );
+    expect(loadConfig(reclusterEnvSchema, {}).settings).not.toHaveProperty('itemKnn');
+  });
+
   it('ignores the Kafka settings every service receives from the shared ConfigMap', () => {
     const sut = loadConfig(reclusterEnvSchema, {
       KAFKA_BROKERS: 'kafka:9092',
@@ -51,6 +64,8 @@ describe('reclusterEnvSchema', () => {
     ['RECLUSTER_ALS_FACTORS', '0'],
     ['RECLUSTER_ALS_ITERATIONS', '101'],
     ['RECLUSTER_ALS_REGULARIZATION', '0'],
+    ['RECLUSTER_ITEM_KNN', 'yes please'],
+    ['RECLUSTER_ITEM_KNN_NEIGHBOURS', '1001'],
     ['RECLUSTER_DEMOGRAPHIC_K', '0'],
     ['RECLUSTER_KEEP_VERSIONS', '0'],
     ['RECLUSTER_LOCK_TTL_MS', '10'],

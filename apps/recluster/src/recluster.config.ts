@@ -14,6 +14,7 @@ import {
 import { MAX_RATING, MIN_RATING } from '@app/events';
 import { DEFAULT_ALS_SETTINGS } from '@app/factorization';
 import { type ReclusterSettings } from '@app/recluster';
+import { DEFAULT_ITEM_KNN } from '@app/recommend';
 
 export const reclusterEnvSchema = z
   .object({
@@ -42,6 +43,8 @@ export const reclusterEnvSchema = z
       min: 1e-6,
       max: 100,
     }),
+    RECLUSTER_ITEM_KNN: envBool(false),
+    RECLUSTER_ITEM_KNN_NEIGHBOURS: envInt(DEFAULT_ITEM_KNN.neighbours, { min: 1, max: 1_000 }),
     RECLUSTER_DEMOGRAPHIC_K: envInt(8, { min: 1, max: 1_000 }),
     RECLUSTER_KEEP_VERSIONS: envInt(3, { min: 1, max: 100 }),
     RECLUSTER_LOCK_TTL_MS: envInt(60_000, { min: 1_000, max: 3_600_000 }),
@@ -75,6 +78,9 @@ export const reclusterEnvSchema = z
               seed: env.RECLUSTER_SEED,
             },
           }
+        : {}),
+      ...(env.RECLUSTER_ITEM_KNN
+        ? { itemKnn: { neighbours: env.RECLUSTER_ITEM_KNN_NEIGHBOURS } }
         : {}),
     },
     intervalMs: env.RECLUSTER_INTERVAL_MS,

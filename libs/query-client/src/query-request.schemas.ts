@@ -15,12 +15,14 @@ const id = (min: number) =>
 export const MAX_RECOMMENDATIONS = 100;
 
 /**
- * How a list is ranked: the cluster rankings (RANK_BY), or `predicted`, the user's predicted
- * rating from the model's ALS factors with the user folded in from their current ratings. A
- * model without factors, or a user who rated no movie the factors know, gets `rating` instead,
- * and the answer's `rank` says so.
+ * How a list is ranked: the cluster rankings (RANK_BY); `predicted`, the user's predicted
+ * rating from the model's ALS factors with the user folded in from their current ratings (a
+ * model without factors, or a user who rated no movie the factors know, gets `rating`); or
+ * `similar`, the movies most like the user's own favourites by the model's item neighbourhoods
+ * (a model without them, or a user without a favourite they know, gets `favourites`). The
+ * answer's `rank` says which it got.
  */
-export const QUERY_RANKS = [...RANK_BY, 'predicted'] as const;
+export const QUERY_RANKS = [...RANK_BY, 'predicted', 'similar'] as const;
 export type QueryRank = (typeof QUERY_RANKS)[number];
 
 export const recommendationsRequestSchema = z.object({
@@ -38,7 +40,10 @@ export const recommendationsRequestSchema = z.object({
         "rating, shrunk toward the movie's; `predicted`: by the user's predicted rating from " +
         "the model's ALS factors and the user's current ratings, among the cluster's movies " +
         'with enough support (falls back to `rating` when the model has no factors or the ' +
-        'user rated none of its movies)',
+        "user rated none of its movies); `similar`: the movies most like the user's own " +
+        "favourites (their summed cosine similarity over who favours them), then the cluster's " +
+        'list by favourites (falls back to `favourites` when the model has no item ' +
+        'neighbourhoods or the user has no favourite they cover)',
     ),
 });
 

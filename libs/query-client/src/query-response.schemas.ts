@@ -7,7 +7,7 @@ import { QUERY_RANKS } from './query-request.schemas';
  * Answers of the query service. The schemas document the API (the OpenAPI document is generated
  * from them) and type the client; the service builds plain objects of these types.
  */
-export const LIST_SOURCES = ['cluster', 'demographics', 'popular'] as const;
+export const LIST_SOURCES = ['similar', 'cluster', 'demographics', 'popular'] as const;
 
 export const recommendedMovieSchema = z.object({
   movieId: z.number().int(),
@@ -16,13 +16,15 @@ export const recommendedMovieSchema = z.object({
   score: z
     .number()
     .describe(
-      "the ranking criterion: favourite count, shrunk mean rating, or the user's predicted rating",
+      "the ranking criterion: favourite count, shrunk mean rating, the user's predicted rating, " +
+        "or the summed similarity to the user's favourites",
     ),
   source: z
     .enum(LIST_SOURCES)
     .describe(
-      "the list it came from: the user's taste cluster's, their demographic group's, or the " +
-        'popular list that fills a short one',
+      "the list it came from: the movies like the user's favourites (`rank=similar`), the " +
+        "user's taste cluster's, their demographic group's, or the popular list that fills a " +
+        'short one',
     ),
   clusterFavourites: z.number().int().describe("users of the list's group who favour it"),
   clusterMeanRating: z.number().nullable().describe("plain mean rating by the list's group"),

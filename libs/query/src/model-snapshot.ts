@@ -3,6 +3,7 @@ import {
   type ClusterAggregates,
   ClusterRanking,
   type DemographicModel,
+  ItemKnn,
   type MovieStatistics,
   placementModelOf,
   type PlacementModel,
@@ -15,7 +16,8 @@ import { TasteFactors } from './taste-factors';
  * One model version as the query service serves it: every cluster's aggregates read at one time,
  * ranked on first use, with its placement rule (for a user the model has not placed yet), its
  * demographic clusters (for users with a profile and no ratings) and, when it was trained with
- * ALS, its movie factors (predictions and `rank=predicted`).
+ * ALS, its movie factors (predictions and `rank=predicted`); when it was built with item
+ * neighbourhoods, those (`rank=similar`).
  */
 export class ModelSnapshot {
   readonly version: number;
@@ -27,6 +29,7 @@ export class ModelSnapshot {
   readonly placement: PlacementModel;
   readonly demographics: { model: DemographicModel; ranking: ClusterRanking } | undefined;
   readonly factors: TasteFactors | undefined;
+  readonly similar: ItemKnn | undefined;
 
   constructor(
     model: StoredModel,
@@ -45,6 +48,8 @@ export class ModelSnapshot {
       model.als === undefined || description.als === undefined
         ? undefined
         : new TasteFactors(model.als, description.als.settings);
+    this.similar =
+      model.itemNeighbours === undefined ? undefined : new ItemKnn(model.itemNeighbours);
     const demographics = model.demographics;
     this.demographics =
       demographics === undefined

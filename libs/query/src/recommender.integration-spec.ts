@@ -1,3 +1,4 @@
+import { type RatingColumns } from '@app/clustering';
 import { type RedisConfig } from '@app/config';
 import { type IngestEvent } from '@app/events';
 import { IngestBatchHandler } from '@app/ingest';
@@ -9,7 +10,7 @@ import {
   ensureTopics,
 } from '@app/kafka';
 import { Reclusterer } from '@app/recluster';
-import { DEFAULT_SHRINKAGE } from '@app/recommend';
+import { DEFAULT_SHRINKAGE, ItemKnn } from '@app/recommend';
 import { createRedisClient, type RedisClient, RedisConnection } from '@app/store';
 import {
   aFavourite,
@@ -292,4 +293,100 @@ async function ingest(
     await consumer.stop();
     await deadLetters.close();
   }
+}
+
+describe(`${Recommender.name} with item neighbourhoods`, () => {
+  const env = isolatedEnvironment();
+  const USER = 1;
+  // Two tastes: users 10-19 love movies 1-3, users 20-29 love 4-6; everyone rates 7-8 low.
+  const taste = (users: number, movies: readonly number[]) =>
+    Array.from({ length: 10 }, (_, u) =>
+      [...movies, 7, 8].map((movieId) =>
+        aRating({ userId: users + u, movieId, rating: movieId > 6 ? 2 : 5 }),
+      ),
+    ).flat();
+  const events = [
+    ...taste(10, [1, 2, 3]),
+    ...taste(20, [4, 5, 6]),
+    aRating({ movieId: 1, rating: 5 }),
+  ];
+  let stores: TestStores;
+  let cache: QuerySnapshotCache;
+  let sut: Recommender;
+
+  beforeAll(async () => {
+    stores = openStores(env.redis);
+    await applyToActiveModels(stores, events);
+    cache = new QuerySnapshotCache(stores, DEFAULT_SHRINKAGE);
+    sut = new Recommender(stores, cache, new MovieCatalogue());
+  });
+
+  afterAll(async () => {
+    await deleteKeysOf(env.redis);
+    await stores.close();
+  });
+
+  it('ranks by favourites when `similar` is asked of a model without neighbourhoods', async () => {
+    await new Reclusterer(stores, aReclusterSettings({ k: 2 })).run();
+    await cache.refresh();
+
+    const answer = await sut.recommendations({ userId: USER, limit: 3, rank: 'similar' });
+
+    expect(answer.rank).toBe('favourites');
+    expect(answer.items.map((item) => item.source)).not.toContain('similar');
+  });
+
+  it('serves the neighbourhoods the worker built, and follows the user’s favourites live', async () => {
+    const itemKnn = { neighbours: 3 };
+    const outcome = await new Reclusterer(stores, aReclusterSettings({ k: 2, itemKnn })).run();
+    if (outcome.status !== 'published') throw new Error('no model');
+    await cache.refresh();
+
+    // What the service serves is what the library builds from the same ratings.
+    const oracle = ItemKnn.fromRatings(ratingColumnsOf(events), 4, itemKnn);
+    const served = cache.current?.model?.similar;
+    for (const movieId of [1, 2, 4, 7]) {
+      expect(served?.neighboursOf(movieId)).toEqual(oracle.neighboursOf(movieId));
+    }
+    expect(outcome.model.itemKnn).toMatchObject({ settings: itemKnn, movies: 8 });
+
+    const answer = await sut.recommendations({ userId: USER, limit: 4, rank: 'similar' });
+
+    expect(answer).toMatchObject({
+      rank: 'similar',
+      basis: 'cluster',
+      modelVersion: outcome.version,
+    });
+    // Movie 1's fans love 2 and 3 as much; 7 and 8 they rated low, so no favourite leads there.
+    expect(answer.items.slice(0, 2).map((item) => [item.movieId, item.source])).toEqual([
+      [2, 'similar'],
+      [3, 'similar'],
+    ]);
+    // Movie 2's ten fans are movie 1's eleven but the user: 10 / sqrt(11 * 10).
+    expect(answer.items[0]?.score).toBeCloseTo(10 / Math.sqrt(110), 9);
+    expect(answer.items.slice(2).every((item) => item.source !== 'similar')).toBe(true);
+    expect(answer.items.map((item) => item.movieId)).not.toContain(1);
+
+    // A favourite ingested after the recluster: the other taste's movies join the list at once,
+    // first, as movie 4's fans (the model had not seen the user among them) are exactly 5's.
+    await applyToActiveModels(stores, [
+      aRating({ userId: USER, movieId: 4, rating: 5, timestamp: 2_000 }),
+    ]);
+    const after = await sut.recommendations({ userId: USER, limit: 4, rank: 'similar' });
+
+    expect(
+      after.items.filter((item) => item.source === 'similar').map((item) => item.movieId),
+    ).toEqual([5, 6, 2, 3]);
+    expect(after.items.map((item) => item.movieId)).not.toContain(4);
+  });
+});
+
+/** Rating events as the columns the library's model builders read. */
+function ratingColumnsOf(events: readonly IngestEvent[]): RatingColumns {
+  const ratings = events.filter((event) => event.kind === 'rating');
+  return {
+    userIds: Int32Array.from(ratings, (event) => event.userId),
+    movieIds: Int32Array.from(ratings, (event) => event.movieId),
+    ratings: Float32Array.from(ratings, (event) => event.rating),
+  };
 }

@@ -1,4 +1,4 @@
-import { type UserProfile } from '@app/events';
+import { favouritesOf, type UserProfile } from '@app/events';
 import { type FoldedUser } from '@app/factorization';
 import {
   type ClusterSummary,
@@ -63,7 +63,10 @@ export class Recommender {
    * the same way, and the answer says how many came from there. `predicted` ranks the cluster's
    * movies with enough support by the user's ALS prediction, the user folded in from their
    * ratings as they are now; without factors (or without a rating of a movie they know) the
-   * list is ranked by `rating`, and the answer's `rank` says so.
+   * list is ranked by `rating`, and the answer's `rank` says so. `similar` starts with the
+   * movies most like the user's favourites by the model's item neighbourhoods, then goes on
+   * with the cluster's list by `favourites`; without neighbourhoods (or a favourite they cover)
+   * the list is ranked by `favourites`, and `rank` says so.
    */
   async recommendations(request: {
     userId: number;
@@ -74,7 +77,12 @@ export class Recommender {
     const snapshot = this.snapshot();
     const user = await this.readUser(userId);
     const predicted = request.rank === 'predicted' ? predictedFor(snapshot, user) : undefined;
-    const rank = request.rank === 'predicted' ? 'rating' : request.rank;
+    const rank =
+      request.rank === 'predicted'
+        ? 'rating'
+        : request.rank === 'similar'
+          ? 'favourites'
+          : request.rank;
     const { basis, cluster, provisional, list, source } = listFor(snapshot, user, rank);
     const seen = seenBy(user);
     const items: RecommendedMovie[] = [];
@@ -88,6 +96,11 @@ export class Recommender {
     };
     const supported = (ranked: readonly RankedMovie[]) =>
       ranked.filter((movie) => movie.support >= snapshot.popular.settings.minSupport);
+    const similar =
+      request.rank === 'similar'
+        ? similarTo(snapshot, user, basis === 'cluster' ? cluster : null, seen, limit)
+        : [];
+    pick(similar, 'similar');
     pick(predicted === undefined ? list : predicted.rank(supported(list)), source);
     const fromList = items.length;
     // Ranking the popular list by prediction costs a pass over the catalogue: only when needed.
@@ -101,7 +114,7 @@ export class Recommender {
       basis,
       cluster,
       provisional,
-      rank: predicted === undefined ? rank : 'predicted',
+      rank: predicted !== undefined ? 'predicted' : similar.length > 0 ? 'similar' : rank,
       backfilled: basis === 'popularity' ? 0 : items.length - fromList,
       items,
     };
@@ -275,6 +288,30 @@ function predictedFor(
   const folded = factors?.foldIn(ratingsOf(user));
   if (factors === undefined || folded === undefined) return undefined;
   return { rank: (candidates) => factors.rank(folded, candidates) };
+}
+
+/**
+ * Up to `limit` unseen movies most like the user's favourites (their ratings from the model's
+ * threshold up and their explicit favourites), scored by summed similarity and described as the
+ * user's cluster sees them; none without the model's neighbourhoods.
+ */
+function similarTo(
+  snapshot: QuerySnapshot,
+  user: StoredUser,
+  cluster: number | null,
+  seen: ReadonlySet<number>,
+  limit: number,
+): RankedMovie[] {
+  const model = snapshot.model;
+  if (model?.similar === undefined) return [];
+  const favourites = favouritesOf(
+    [...user.ratings].map(([movie, { rating }]) => [movie, rating] as const),
+    user.explicitFavourites,
+    model.settings.favouriteMinRating,
+  );
+  return model.similar
+    .recommendScored(favourites, seen, limit)
+    .map(({ movieId, score }) => model.ranking.movieIn(cluster ?? undefined, movieId, score));
 }
 
 function alsPrediction(

@@ -2,3 +2,4 @@ export * from './model-builder';
 export * from './reclusterer';
 export * from './demographic-model.builder';
 export * from './als-factors.builder';
+export * from './item-neighbours.builder';

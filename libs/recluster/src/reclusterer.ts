@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { type CsrPattern, favouritesPattern, type ModelSettings } from '@app/clustering';
 import { type AlsSettings } from '@app/factorization';
-import { clusterTotals, placementModelOf, placeUser } from '@app/recommend';
+import { clusterTotals, type ItemKnnSettings, placementModelOf, placeUser } from '@app/recommend';
 import {
   type ActiveModel,
   type ClaimMode,
@@ -22,6 +22,7 @@ import {
 } from '@app/store';
 import { trainMovieFactors } from './als-factors.builder';
 import { buildDemographicModel } from './demographic-model.builder';
+import { buildItemNeighbours } from './item-neighbours.builder';
 import { buildModel } from './model-builder';
 
 export interface ReclusterSettings extends ModelSettings {
@@ -36,6 +37,11 @@ export interface ReclusterSettings extends ModelSettings {
    * movie factors published with the version (the query service folds users in against them).
    */
   als?: AlsSettings;
+  /**
+   * When given, item neighbourhoods are built beside the clusters from the same favourites, and
+   * published with the version (the query service's `rank=similar`).
+   */
+  itemKnn?: ItemKnnSettings;
 }
 
 /** The stores a recluster run reads and writes. */
@@ -71,6 +77,8 @@ export interface RunSeconds {
   merge: number;
   /** ALS training, when enabled. */
   als?: number;
+  /** The item neighbourhoods, when enabled. */
+  itemKnn?: number;
   /** Aggregates, joins and the switch. */
   publish: number;
   /** From the read to the published model. */
@@ -142,6 +150,10 @@ export class Reclusterer {
         this.settings.als === undefined
           ? undefined
           : await trainMovieFactors(snapshot, this.settings.als, this.settings.threads);
+      const neighbours =
+        this.settings.itemKnn === undefined
+          ? undefined
+          : buildItemNeighbours(snapshot, model.favourites, this.settings.itemKnn);
       const profiles = await this.stores.profiles.readAll();
       const demographics = buildDemographicModel(
         profiles,
@@ -160,6 +172,7 @@ export class Reclusterer {
         keepVersions: _keep,
         lockTtlMs: _ttl,
         als: _als,
+        itemKnn: _itemKnn,
         ...settings
       } = this.settings;
       const description: ModelDescription = {
@@ -175,6 +188,7 @@ export class Reclusterer {
         sizesBeforeMerge: model.sizesBefore,
         movedByMerge: model.movedByMerge,
         ...(factors === undefined ? {} : { als: factors.description }),
+        ...(neighbours === undefined ? {} : { itemKnn: neighbours.description }),
         buildSeconds: Math.round(performance.now() - started) / 1000,
       };
       const publishing = performance.now();
@@ -186,6 +200,7 @@ export class Reclusterer {
           movieIds: model.movieIds,
           ...(demographics === undefined ? {} : { demographics }),
           ...(factors === undefined ? {} : { als: factors.stored }),
+          ...(neighbours === undefined ? {} : { itemNeighbours: neighbours.table }),
         },
         snapshot,
         model.rowClusters,
@@ -211,6 +226,7 @@ export class Reclusterer {
           kmeans: model.seconds.kmeans,
           merge: model.seconds.merge,
           ...(factors === undefined ? {} : { als: factors.description.trainSeconds }),
+          ...(neighbours === undefined ? {} : { itemKnn: neighbours.description.buildSeconds }),
           publish: (done - publishing) / 1000,
           total: seconds,
         },

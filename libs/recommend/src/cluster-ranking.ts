@@ -107,6 +107,32 @@ export class ClusterRanking {
     });
   }
 
+  /**
+   * One movie as the cluster sees it (or, without a cluster, as all clusters together do),
+   * scored by another method: its favourites, mean rating and support there.
+   */
+  movieIn(cluster: number | undefined, movieId: number, score: number): RankedMovie {
+    const groups =
+      cluster === undefined
+        ? this.clusters
+        : [this.clusters[cluster]].filter((c) => c !== undefined);
+    let favourites = 0;
+    let sum = 0;
+    let support = 0;
+    for (const aggregates of groups) {
+      favourites += aggregates.favourites.get(movieId) ?? 0;
+      sum += aggregates.ratingSums.get(movieId) ?? 0;
+      support += aggregates.ratingCounts.get(movieId) ?? 0;
+    }
+    return {
+      movieId,
+      score,
+      favourites,
+      meanRating: support > 0 ? sum / support : undefined,
+      support,
+    };
+  }
+
   /** Every movie rated by at least `minSupport` users, by its shrunk mean: the fallback list. */
   popular(): readonly RankedMovie[] {
     return this.cached('popular', () => {

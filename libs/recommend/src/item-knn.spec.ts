@@ -5,7 +5,7 @@ import { ItemKnn, type ItemKnnSettings } from './item-knn';
 function anItemKnn(users: readonly (readonly number[])[], settings?: ItemKnnSettings): ItemKnn {
   const movieIds = [...new Set(users.flat())].sort((a, b) => a - b);
   const favourites = fromDense(users.map((movies) => movieIds.map((m) => +movies.includes(m))));
-  return new ItemKnn(favourites, movieIds, settings);
+  return ItemKnn.fromFavourites(favourites, movieIds, settings);
 }
 
 function aRatingTable(rows: readonly [userId: number, movieId: number, rating: number][]) {
@@ -130,6 +130,53 @@ describe(ItemKnn.name, () => {
       { movieId: 10, similarity: near(2 / Math.sqrt(3 * 3)) },
       { movieId: 30, similarity: near(1 / Math.sqrt(3 * 1)) },
     ]);
+  });
+
+  it('scores each recommended movie with its summed similarity', () => {
+    expect(sut.recommendScored([10, 30], new Set([10, 30]), 10)).toEqual([
+      { movieId: 20, score: near(2 / 3 + 2 / Math.sqrt(6)) },
+      { movieId: 40, score: near(1 / Math.sqrt(3)) },
+    ]);
+  });
+
+  it('answers alike when rebuilt from its table, as a service reads it back', () => {
+    const { movieIds, neighbourPtr, neighbourCols, similarities } = sut.table;
+    const copy = new ItemKnn({
+      movieIds: movieIds.slice(),
+      neighbourPtr: neighbourPtr.slice(),
+      neighbourCols: neighbourCols.slice(),
+      similarities: similarities.slice(),
+    });
+
+    for (const favourites of [[10], [30, 40], [20]]) {
+      expect(copy.recommendScored(favourites, new Set(favourites), 10)).toEqual(
+        sut.recommendScored(favourites, new Set(favourites), 10),
+      );
+    }
+    expect(copy.neighboursOf(10)).toEqual(sut.neighboursOf(10));
+  });
+
+  it('rejects a table whose arrays do not fit together', () => {
+    const { movieIds, neighbourPtr, neighbourCols, similarities } = sut.table;
+
+    expect(
+      () =>
+        new ItemKnn({
+          movieIds,
+          neighbourPtr,
+          neighbourCols,
+          similarities: similarities.subarray(1),
+        }),
+    ).toThrow(/4 movies needs 5 offsets/);
+    expect(
+      () =>
+        new ItemKnn({
+          movieIds,
+          neighbourPtr: neighbourPtr.subarray(1),
+          neighbourCols,
+          similarities,
+        }),
+    ).toThrow(RangeError);
   });
 
   it('rejects an empty neighbourhood', () => {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   buildRatingMatrix,
   type CsrPattern,
@@ -6,10 +7,12 @@ import {
   type RatingColumns,
 } from '@app/clustering';
 
-export interface ItemKnnSettings {
+export const itemKnnSettingsSchema = z.object({
   /** Most similar movies kept per movie: the neighbourhood a recommendation draws on. */
-  neighbours: number;
-}
+  neighbours: z.number().int().positive(),
+});
+
+export type ItemKnnSettings = z.infer<typeof itemKnnSettingsSchema>;
 
 export const DEFAULT_ITEM_KNN: ItemKnnSettings = { neighbours: 50 };
 
@@ -20,6 +23,25 @@ export interface Neighbour {
 }
 
 /**
+ * A model's neighbourhoods as arrays, what the recluster worker stores with a model version and
+ * the query service reads back: column c is movie movieIds[c]; its kept neighbours are
+ * neighbourCols[neighbourPtr[c] .. neighbourPtr[c + 1]), most similar first, with their
+ * similarities.
+ */
+export interface ItemNeighbourTable {
+  movieIds: Float64Array;
+  neighbourPtr: Int32Array;
+  neighbourCols: Int32Array;
+  similarities: Float64Array;
+}
+
+/** A recommended movie and its score: the sum of its similarities to the user's favourites. */
+export interface SimilarMovie {
+  movieId: number;
+  score: number;
+}
+
+/**
  * Item-item nearest neighbours over favourites: two movies are alike when the same users favour
  * them. Each movie keeps only its `neighbours` most similar movies, so a model costs
  * movies x neighbours however dense the favourites are, and a user is recommended the movies
@@ -27,10 +49,8 @@ export interface Neighbour {
  * lower movie id, so equal inputs give equal lists.
  */
 export class ItemKnn {
-  /** Column c of the favourites is movie movieIds[c]. */
   private readonly movieIds: Float64Array;
   private readonly columns = new Map<number, number>();
-  /** Movie c's kept neighbours are neighbourCols[neighbourPtr[c] .. neighbourPtr[c + 1]). */
   private readonly neighbourPtr: Int32Array;
   private readonly neighbourCols: Int32Array;
   private readonly similarities: Float64Array;
@@ -41,16 +61,40 @@ export class ItemKnn {
   private readonly scores: Float64Array;
   private readonly touched: Int32Array;
 
+  /** A model from its table, as built by `fromFavourites` (checked for shape, not rebuilt). */
+  constructor(table: ItemNeighbourTable) {
+    const movies = table.movieIds.length;
+    const kept = table.neighbourPtr[movies] ?? 0;
+    if (
+      table.neighbourPtr.length !== movies + 1 ||
+      table.neighbourCols.length !== kept ||
+      table.similarities.length !== kept
+    ) {
+      throw new RangeError(
+        `a neighbour table of ${movies} movies needs ${movies + 1} offsets and as many ` +
+          `neighbours as similarities, got ${table.neighbourPtr.length}, ` +
+          `${table.neighbourCols.length} and ${table.similarities.length}`,
+      );
+    }
+    this.movieIds = table.movieIds;
+    this.neighbourPtr = table.neighbourPtr;
+    this.neighbourCols = table.neighbourCols;
+    this.similarities = table.similarities;
+    this.movieIds.forEach((movieId, column) => this.columns.set(movieId, column));
+    this.scores = new Float64Array(movies);
+    this.touched = new Int32Array(movies);
+  }
+
   /**
    * `favourites`: a user x movie pattern, each movie at most once per user (as
    * `favouritesPattern` builds it); `movieIds` names its columns. Linear in the favourites to
    * index them, then one pass over every pair of movies some user favours both of.
    */
-  constructor(
+  static fromFavourites(
     favourites: CsrPattern,
     movieIds: ArrayLike<number>,
-    readonly settings: ItemKnnSettings = DEFAULT_ITEM_KNN,
-  ) {
+    settings: ItemKnnSettings = DEFAULT_ITEM_KNN,
+  ): ItemKnn {
     const { neighbours } = settings;
     if (!Number.isInteger(neighbours) || neighbours < 1) {
       throw new RangeError(`neighbours must be a positive integer, got ${neighbours}`);
@@ -59,14 +103,17 @@ export class ItemKnn {
       throw new RangeError(`${movieIds.length} movie ids for ${favourites.cols} columns`);
     }
     const movies = favourites.cols;
-    this.movieIds = Float64Array.from(movieIds);
-    this.movieIds.forEach((movieId, column) => this.columns.set(movieId, column));
-    this.scores = new Float64Array(movies);
-    this.touched = new Int32Array(movies);
-
+    // A model with no neighbours yet lends its score and heap work space to the build.
+    const model = new ItemKnn({
+      movieIds: Float64Array.from(movieIds),
+      neighbourPtr: new Int32Array(movies + 1),
+      neighbourCols: new Int32Array(0),
+      similarities: new Float64Array(0),
+    });
+    const { scores, touched: touchedMovies } = model;
     const fans = transpose(favourites);
     const capacity = movies * Math.min(neighbours, Math.max(movies - 1, 0));
-    this.neighbourPtr = new Int32Array(movies + 1);
+    const neighbourPtr = new Int32Array(movies + 1);
     const neighbourCols = new Int32Array(capacity);
     const similarities = new Float64Array(capacity);
     let kept = 0;
@@ -80,25 +127,35 @@ export class ItemKnn {
         for (let q = favourites.rowPtr[user] ?? 0; q < end; q++) {
           const j = favourites.colIndices[q] ?? 0;
           if (j === i) continue;
-          if (this.scores[j] === 0) this.touched[touched++] = j;
-          this.scores[j] = (this.scores[j] ?? 0) + 1;
+          if (scores[j] === 0) touchedMovies[touched++] = j;
+          scores[j] = (scores[j] ?? 0) + 1;
         }
       }
       const supportOfI = fansOfI - (fans.rowPtr[i] ?? 0);
       for (let t = 0; t < touched; t++) {
-        const j = this.touched[t] ?? 0;
+        const j = touchedMovies[t] ?? 0;
         const supportOfJ = (fans.rowPtr[j + 1] ?? 0) - (fans.rowPtr[j] ?? 0);
-        this.scores[j] = (this.scores[j] ?? 0) / Math.sqrt(supportOfI * supportOfJ);
+        scores[j] = (scores[j] ?? 0) / Math.sqrt(supportOfI * supportOfJ);
       }
-      for (const j of this.best(touched, neighbours)) {
+      for (const j of model.best(touched, neighbours)) {
         neighbourCols[kept] = j;
-        similarities[kept++] = this.scores[j] ?? 0;
+        similarities[kept++] = scores[j] ?? 0;
       }
-      this.neighbourPtr[i + 1] = kept;
-      this.clear(touched);
+      neighbourPtr[i + 1] = kept;
+      model.clear(touched);
     }
-    this.neighbourCols = neighbourCols.slice(0, kept);
-    this.similarities = similarities.slice(0, kept);
+    return new ItemKnn({
+      movieIds: model.movieIds,
+      neighbourPtr,
+      neighbourCols: neighbourCols.slice(0, kept),
+      similarities: similarities.slice(0, kept),
+    });
+  }
+
+  /** The arrays of the model, for storing it (shared, not copied: do not modify them). */
+  get table(): ItemNeighbourTable {
+    const { movieIds, neighbourPtr, neighbourCols, similarities } = this;
+    return { movieIds, neighbourPtr, neighbourCols, similarities };
   }
 
   /**
@@ -116,7 +173,7 @@ export class ItemKnn {
       emptyPattern(matrix.rows, matrix.cols),
       favouriteMinRating,
     );
-    return new ItemKnn(favourites, movieIds, settings);
+    return ItemKnn.fromFavourites(favourites, movieIds, settings);
   }
 
   /** The movie's kept neighbours, most similar first; none for a movie nobody favours. */
@@ -140,6 +197,15 @@ export class ItemKnn {
    * caller falls back on another method.
    */
   recommend(favourites: readonly number[], seen: ReadonlySet<number>, limit: number): number[] {
+    return this.recommendScored(favourites, seen, limit).map(({ movieId }) => movieId);
+  }
+
+  /** As `recommend`, each movie with its score. */
+  recommendScored(
+    favourites: Iterable<number>,
+    seen: ReadonlySet<number>,
+    limit: number,
+  ): SimilarMovie[] {
     let touched = 0;
     for (const movieId of new Set(favourites)) {
       const i = this.columns.get(movieId);
@@ -156,9 +222,12 @@ export class ItemKnn {
       if (seen.has(this.movieIds[j] ?? 0)) this.scores[j] = 0;
       else this.touched[unseen++] = j;
     }
-    const best = this.best(unseen, Math.max(0, Math.floor(limit)));
+    const best = Array.from(this.best(unseen, Math.max(0, Math.floor(limit))), (j) => ({
+      movieId: this.movieIds[j] ?? 0,
+      score: this.scores[j] ?? 0,
+    }));
     this.clear(unseen);
-    return Array.from(best, (j) => this.movieIds[j] ?? 0);
+    return best;
   }
 
   /**

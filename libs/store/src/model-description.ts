@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { modelSettingsSchema } from '@app/clustering';
 import { alsSettingsSchema } from '@app/factorization';
+import { itemKnnSettingsSchema } from '@app/recommend';
 
 const count = z.number().int().nonnegative();
 
@@ -34,6 +35,19 @@ export const modelDescriptionSchema = z
         settings: alsSettingsSchema,
         movies: count,
         trainSeconds: z.number().nonnegative(),
+      })
+      .optional(),
+    /**
+     * The item neighbourhoods built beside the clusters from the same favourites, when enabled:
+     * their settings, the movies they cover and the neighbours kept (stored with the version),
+     * and the time they took.
+     */
+    itemKnn: z
+      .object({
+        settings: itemKnnSettingsSchema,
+        movies: count,
+        neighbours: count,
+        buildSeconds: z.number().nonnegative(),
       })
       .optional(),
     /** The version whose clusters this one republished, for a rollback. */

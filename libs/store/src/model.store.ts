@@ -1,11 +1,21 @@
 import { type z } from 'zod';
-import { type DemographicModel, demographicModelSchema } from '@app/recommend';
+import {
+  type DemographicModel,
+  demographicModelSchema,
+  type ItemNeighbourTable,
+} from '@app/recommend';
 import {
   AlsFactorsEncodingError,
   decodeAlsFactors,
   encodeAlsFactors,
   type StoredAlsFactors,
 } from './als-factors.encoding';
+import { bytesOf, copyOf } from './chunked-fields';
+import {
+  decodeItemNeighbours,
+  encodeItemNeighbours,
+  ItemNeighboursEncodingError,
+} from './item-neighbours.encoding';
 import {
   type ModelDescription,
   modelDescriptionSchema,
@@ -18,7 +28,8 @@ import { type ActiveModel } from './user-events.store';
 
 /**
  * A model as stored: its description, its centres over its movie columns, its demographics and,
- * when the description has an `als` section, its ALS movie factors.
+ * when the description has an `als` section, its ALS movie factors, and with an `itemKnn`
+ * section, its item neighbourhoods.
  */
 export interface StoredModel {
   description: ModelDescription;
@@ -28,6 +39,7 @@ export interface StoredModel {
   /** Demographic clusters for users with a profile and no ratings, when any user had one. */
   demographics?: DemographicModel;
   als?: StoredAlsFactors;
+  itemNeighbours?: ItemNeighbourTable;
 }
 
 /** How a publish pins its model, so scheduled runs leave it in place: for a while, or until resumed. */
@@ -132,12 +144,19 @@ export class ModelStore {
         movies: description.als.movies,
       });
     }
+    let itemNeighbours: ItemNeighbourTable | undefined;
+    if (description.itemKnn !== undefined) {
+      const fields = await client.hgetallBuffer(keys.modelItemNeighbours(version));
+      if (Object.keys(fields).length === 0) return undefined;
+      itemNeighbours = parseItemNeighbours(version, fields, { movies: description.itemKnn.movies });
+    }
     return {
       description,
       centroids: new Float32Array(copyOf(centroids)),
       movieIds: new Float64Array(copyOf(movies)),
       ...(demographics === null ? {} : { demographics: parseDemographics(version, demographics) }),
       ...(als === undefined ? {} : { als }),
+      ...(itemNeighbours === undefined ? {} : { itemNeighbours }),
     };
   }
 
@@ -154,6 +173,13 @@ export class ModelStore {
         `model ${version}: ALS factors go with an \`als\` description, and only then`,
       );
     }
+    if ((model.itemNeighbours === undefined) !== (description.itemKnn === undefined)) {
+      throw new Error(
+        `model ${version}: item neighbourhoods go with an \`itemKnn\` description, and only then`,
+      );
+    }
+    const neighbourFields =
+      model.itemNeighbours === undefined ? [] : [...encodeItemNeighbours(model.itemNeighbours)];
     const alsFields =
       model.als === undefined || description.als === undefined
         ? []
@@ -166,6 +192,9 @@ export class ModelStore {
       client.set(keys.modelMovies(version), bytesOf(model.movieIds)),
       ...alsFields.map(([field, value]) =>
         client.hset(keys.modelAlsFactors(version), field, value),
+      ),
+      ...neighbourFields.map(([field, value]) =>
+        client.hset(keys.modelItemNeighbours(version), field, value),
       ),
       client.set(keys.modelDescription(version), JSON.stringify(description)),
     ]);
@@ -245,12 +274,6 @@ export class ModelStore {
 const toVersion = (raw: string | null): number | undefined =>
   raw === null ? undefined : Number(raw);
 
-const copyOf = (buffer: Buffer): ArrayBuffer =>
-  buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
-
-const bytesOf = (array: Float32Array | Float64Array): Buffer =>
-  Buffer.from(array.buffer, array.byteOffset, array.byteLength);
-
 function parseDescription(version: number, raw: string): ModelDescription {
   let json: unknown;
   try {
@@ -284,6 +307,21 @@ function parseAlsFactors(
   } catch (error) {
     if (error instanceof AlsFactorsEncodingError) {
       throw new ModelRecordError(version, `als: ${error.detail}`);
+    }
+    throw error;
+  }
+}
+
+function parseItemNeighbours(
+  version: number,
+  fields: Record<string, Buffer>,
+  expected: { movies: number },
+): ItemNeighbourTable {
+  try {
+    return decodeItemNeighbours(fields, expected);
+  } catch (error) {
+    if (error instanceof ItemNeighboursEncodingError) {
+      throw new ModelRecordError(version, `itemKnn: ${error.detail}`);
     }
     throw error;
   }

@@ -142,6 +142,14 @@ export class RedisKeys {
     return `${this.prefix}:${this.modelTag(version)}:als`;
   }
 
+  /**
+   * Hash: the model's item neighbourhoods, binary, in chunks (see item-neighbours.encoding.ts);
+   * only for a model built with them.
+   */
+  modelItemNeighbours(version: number): string {
+    return `${this.prefix}:${this.modelTag(version)}:knn`;
+  }
+
   clusterTag(version: number, cluster: number): string {
     return `{c:${version}:${cluster}}`;
   }
@@ -196,6 +204,7 @@ export class RedisKeys {
       this.modelMovies(version),
       this.modelDemographics(version),
       this.modelAlsFactors(version),
+      this.modelItemNeighbours(version),
       ...Array.from({ length: clusters }, (_, c) => [
         this.clusterFavourites(version, c),
         this.clusterRatingSums(version, c),
