@@ -54,6 +54,7 @@ const tunedSetting = z.strictObject({
 const resultSchema = z.object({
   methods: z.strictObject({
     cluster: ranking,
+    similar: listOnly,
     als: ranking,
     mostFavoured: ranking,
     itemKnn: listOnly,
@@ -104,6 +105,7 @@ describe('npm run evaluate', () => {
     const result = resultOf(sut.stdout);
     expect(Object.keys(result.methods)).toEqual([
       'cluster',
+      'similar',
       'als',
       'mostFavoured',
       'itemKnn',

@@ -94,7 +94,13 @@ describe(evaluateColdStart.name, () => {
     expect(five?.placements).toEqual({ ratings: 4 });
     for (const run of sut.runs) {
       expect(run.users).toBe(4);
-      expect(Object.keys(run.methods)).toEqual(['cluster', 'mostFavoured', 'als', 'itemKnn']);
+      expect(Object.keys(run.methods)).toEqual([
+        'cluster',
+        'similar',
+        'mostFavoured',
+        'als',
+        'itemKnn',
+      ]);
       expect(run.methods.itemKnn.rmse).toBeUndefined();
       expect(run.methods.cluster.ndcg10).toBeGreaterThanOrEqual(0);
     }

@@ -28,7 +28,7 @@ import { outcomesOf } from './user-outcomes';
 export const COLD_START_KEPT = [0, 1, 3, 5] as const;
 /** Share of the users with training and test ratings made cold. */
 export const COLD_USER_FRACTION = 0.1;
-export const COLD_START_METHODS = ['cluster', 'mostFavoured', 'als', 'itemKnn'] as const;
+export const COLD_START_METHODS = ['cluster', 'similar', 'mostFavoured', 'als', 'itemKnn'] as const;
 export type ColdStartMethod = (typeof COLD_START_METHODS)[number];
 
 /** The recluster worker's defaults for the demographic model (RECLUSTER_DEMOGRAPHIC_K). */
@@ -162,18 +162,17 @@ export async function evaluateColdStart(
   const alsForLists = sameSettings(chosen.als.lists, chosen.als.predictions)
     ? alsForPredictions
     : await trainAls(warm.matrix, chosen.als.lists, threads);
+  const cluster = clusterMethod(
+    new ClusterRanking(built.aggregates, chosen.shrinkage),
+    (userId, ratings) => placeOf(userId, ratings).cluster,
+  );
+  const knn = ItemKnn.fromRatings(warm.ratings, favouriteMinRating, chosen.itemKnn);
   const models: Record<ColdStartMethod, MethodModel> = {
-    cluster: clusterMethod(
-      new ClusterRanking(built.aggregates, chosen.shrinkage),
-      (userId, ratings) => placeOf(userId, ratings).cluster,
-    ),
+    cluster,
+    similar: itemKnnMethod(knn, cluster, favouriteMinRating),
     mostFavoured,
     als: alsMethod(alsForPredictions, alsForLists),
-    itemKnn: itemKnnMethod(
-      ItemKnn.fromRatings(warm.ratings, favouriteMinRating, chosen.itemKnn),
-      mostFavoured,
-      favouriteMinRating,
-    ),
+    itemKnn: itemKnnMethod(knn, mostFavoured, favouriteMinRating),
   };
   const coldHeld = new Map([...held].filter(([userId]) => split.cold.has(userId)));
   const catalogue = warm.matrix.movieIds.length;

@@ -107,15 +107,14 @@ export async function evaluate(
   const biasForLists = sameSettings(chosen.bias.lists, chosen.bias.predictions)
     ? biasForPredictions
     : new BiasBaseline(train, chosen.bias.lists);
+  const cluster = clusterMethod(ranking, (userId) => model.assignments.get(userId));
+  const knn = ItemKnn.fromRatings(train, favouriteMinRating, chosen.itemKnn);
   const models: Record<Method, MethodModel> = {
-    cluster: clusterMethod(ranking, (userId) => model.assignments.get(userId)),
+    cluster,
+    similar: itemKnnMethod(knn, cluster, favouriteMinRating),
     als: alsMethod(alsForPredictions, alsForLists),
     mostFavoured: overall.mostFavoured,
-    itemKnn: itemKnnMethod(
-      ItemKnn.fromRatings(train, favouriteMinRating, chosen.itemKnn),
-      overall.mostFavoured,
-      favouriteMinRating,
-    ),
+    itemKnn: itemKnnMethod(knn, overall.mostFavoured, favouriteMinRating),
     bias: biasMethod(biasForPredictions, biasForLists, training.matrix.movieIds),
     topRated: overall.topRated,
     globalMean: overall.globalMean,

@@ -24,6 +24,9 @@ import {
 /**
  * - `cluster`: the production path: the user's cluster's prediction, and the cluster's most
  *   favoured movies the user has not rated (the top-rated list for a user with no cluster);
+ * - `similar`: the query service's `rank=similar`: the movies most similar to the user's
+ *   favourites (item neighbourhoods, as the recluster worker builds them), then the user's
+ *   cluster's list;
  * - `als`: matrix factorization; the user folded in from their ratings, as the query service
  *   would do it live; the unseen movies it predicts highest;
  * - `mostFavoured`: the shrunk movie mean; the movies most users favour (the clusters' k = 1);
@@ -37,6 +40,7 @@ import {
  */
 export const METHODS = [
   'cluster',
+  'similar',
   'als',
   'mostFavoured',
   'itemKnn',
