@@ -26,9 +26,10 @@ export const evaluationOptions = {
     min: 1,
     defaultValue: DEFAULT_MODEL_SETTINGS.minClusterSize,
   }),
-  values: option.choice(MATRIX_VALUES, 'how ratings become matrix values', {
-    defaultValue: DEFAULT_MODEL_SETTINGS.values,
-  }),
+  values: option.choice(
+    MATRIX_VALUES,
+    `how ratings become matrix values, fixed (default: chosen from ${DEFAULT_GRIDS.values.join(', ')})`,
+  ),
   'no-normalize': option.flag('cluster the rows as they are (default: unit length, as the worker)'),
   restarts: option.int('k-means++ starts per k', {
     min: 1,
@@ -76,7 +77,7 @@ export function evaluationSettingsOf(
     model: {
       k: kGrid[0] ?? DEFAULT_MODEL_SETTINGS.k,
       minClusterSize: args['min-cluster-size'],
-      values: args.values,
+      values: args.values ?? DEFAULT_GRIDS.values[0] ?? DEFAULT_MODEL_SETTINGS.values,
       normalize: !args['no-normalize'],
       favouriteMinRating: DEFAULT_MODEL_SETTINGS.favouriteMinRating,
       seed: args.seed,
@@ -89,6 +90,7 @@ export function evaluationSettingsOf(
     ...threads,
     grids: {
       ...DEFAULT_GRIDS,
+      values: args.values === undefined ? DEFAULT_GRIDS.values : [args.values],
       k: kGrid,
       priorWeight: fixedOr(args['prior-weight'], DEFAULT_GRIDS.priorWeight),
       clusterPriorWeight: fixedOr(args['cluster-prior-weight'], DEFAULT_GRIDS.clusterPriorWeight),

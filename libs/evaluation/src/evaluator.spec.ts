@@ -39,6 +39,7 @@ const settings: EvaluationSettings = {
   biasIterations: 5,
   threads: 1,
   grids: {
+    values: ['centred'],
     k: [2],
     priorWeight: [1],
     clusterPriorWeight: [1],
@@ -53,6 +54,7 @@ const settings: EvaluationSettings = {
 const tuning: EvaluationSettings = {
   ...settings,
   grids: {
+    values: ['centred', 'binary'],
     k: [1, 2, 3],
     priorWeight: [1, 10],
     clusterPriorWeight: [0, 25],
@@ -141,8 +143,15 @@ describe(evaluate.name, () => {
       'itemKnnNeighbours',
       'k',
       'shrinkage',
+      'values',
     ]);
     expect(honest.tuned.k).toMatchObject({ grid: [1, 2, 3], by: 'validation ndcg10' });
+    // The values chosen are those of the best (values, k) pair: k's row is the chosen values'.
+    expect(honest.tuned.values).toMatchObject({ grid: ['centred', 'binary'] });
+    expect(honest.settings.model.values).toBe(honest.tuned.values?.chosen);
+    expect(Math.max(...(honest.tuned.k?.scores ?? []))).toBe(
+      Math.max(...(honest.tuned.values?.scores ?? [])),
+    );
     expect(honest.tuned.shrinkage?.by).toBe('validation rmse');
     expect(againstPoison.tuned).toEqual(honest.tuned);
     expect(againstPoison.settings).toEqual(honest.settings);

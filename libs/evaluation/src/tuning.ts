@@ -1,4 +1,4 @@
-import { type ModelSettings, type RatingColumns } from '@app/clustering';
+import { type MatrixValues, type ModelSettings, type RatingColumns } from '@app/clustering';
 import { type AlsSettings, trainAls } from '@app/factorization';
 import {
   BiasBaseline,
@@ -39,6 +39,8 @@ export type ShrinkageGridPoint = Pick<ShrinkageSettings, 'priorWeight' | 'cluste
 
 /** The values each tuned setting is chosen from; a single value fixes the setting. */
 export interface TuningGrids {
+  /** How ratings become the clustered matrix's values (the recluster worker's RECLUSTER_VALUES). */
+  values: readonly MatrixValues[];
   k: readonly number[];
   priorWeight: readonly number[];
   clusterPriorWeight: readonly number[];
@@ -50,6 +52,7 @@ export interface TuningGrids {
 
 /** Small enough that one ml-100k fold tunes in a few minutes on two cores. */
 export const DEFAULT_GRIDS: TuningGrids = {
+  values: ['centred', 'binary', 'favourites'],
   k: [5, 10, 20, 30, 40],
   priorWeight: [2, 5, 10],
   clusterPriorWeight: [0, 5, 25, 100],
@@ -77,7 +80,12 @@ export interface TunedSetting<T> {
 
 /** Every setting that was tuned; a setting fixed by its grid's single value is not listed. */
 export interface Tuned {
-  /** The clusters' k, for their lists (the predictions' shrinkage is tuned at that k). */
+  /**
+   * The clustered matrix's values, for the cluster lists: each value scores its best k (so the
+   * pair chosen is the best of the whole values x k grid).
+   */
+  values?: TunedSetting<MatrixValues>;
+  /** The clusters' k at the chosen values, for their lists (the shrinkage is tuned at that k). */
   k?: TunedSetting<number>;
   shrinkage?: TunedSetting<ShrinkageGridPoint>;
   alsForPredictions?: TunedSetting<AlsGridPoint>;
@@ -124,8 +132,9 @@ export interface TuningResult {
  * and scored on the validation ratings, lists by NDCG@10 and predictions by RMSE. The test
  * ratings are not an argument: nothing here can read them.
  *
- * The clusters' k is chosen for their lists with the first shrinkage of the grids, then the
- * shrinkage for their predictions at that k. ALS and the bias baseline serve predictions and
+ * The clustered matrix's values and k are chosen together for the cluster lists (the best pair
+ * of the grid) with the first shrinkage of the grids, then the shrinkage for their predictions
+ * at that pair. ALS and the bias baseline serve predictions and
  * lists from one model each when one setting wins both, else from two.
  */
 export async function tuneSettings(
@@ -156,24 +165,37 @@ export async function tuneSettings(
     grids.clusterPriorWeight.map((clusterPriorWeight) => ({ priorWeight, clusterPriorWeight })),
   );
   const firstShrinkage = shrinkageOf(first(shrinkageGrid));
-  const clusterModels = new Map<number, ClusterModel>();
-  const clusterModelAt = async (k: number): Promise<ClusterModel> => {
-    let built = clusterModels.get(k);
+  const clusterModels = new Map<string, ClusterModel>();
+  const clusterModelAt = async (values: MatrixValues, k: number): Promise<ClusterModel> => {
+    let built = clusterModels.get(`${values}:${k}`);
     if (built === undefined) {
-      built = await buildClusterModel(fit, { ...modelSettings, ...threads, k });
-      clusterModels.set(k, built);
+      built = await buildClusterModel(fit, { ...modelSettings, ...threads, values, k });
+      clusterModels.set(`${values}:${k}`, built);
     }
     return built;
   };
-  const kScores = await scoreGrid(validation, 'cluster', grids.k, async (k) =>
-    clusterOf(await clusterModelAt(k), firstShrinkage),
-  );
+  // Every value's row of k scores (a single k is not scored), then the row of the best score.
+  const kRows: MethodScores[][] = [];
+  for (const values of grids.values) {
+    kRows.push(
+      grids.values.length < 2 && grids.k.length < 2
+        ? grids.k.map(() => ({}))
+        : await scoreAll(validation, 'cluster', grids.k, async (k) =>
+            clusterOf(await clusterModelAt(values, k), firstShrinkage),
+          ),
+    );
+  }
+  const bestOf = (row: readonly MethodScores[]): MethodScores => ({
+    ndcg10: Math.max(...row.map((score) => score.ndcg10 ?? NaN)),
+  });
+  const values = choose(tuned, 'values', grids.values, kRows.map(bestOf), 'ndcg10');
+  const kScores = kRows[grids.values.indexOf(values)] ?? [];
   const k = choose(tuned, 'k', grids.k, kScores, 'ndcg10');
   const shrinkageScores =
     shrinkageGrid.length < 2
       ? []
       : await scoreGrid(validation, 'cluster', shrinkageGrid, async (point) =>
-          clusterOf(await clusterModelAt(k), shrinkageOf(point)),
+          clusterOf(await clusterModelAt(values, k), shrinkageOf(point)),
         );
   clusterModels.clear();
   const shrinkage = shrinkageOf(choose(tuned, 'shrinkage', shrinkageGrid, shrinkageScores, 'rmse'));
@@ -206,7 +228,7 @@ export async function tuneSettings(
 
   return {
     chosen: {
-      model: { ...modelSettings, k },
+      model: { ...modelSettings, values, k },
       shrinkage,
       als: {
         predictions: alsOf(choose(tuned, 'alsForPredictions', alsGrid, alsScores, 'rmse')),
@@ -248,7 +270,10 @@ function clusterOf(built: ClusterModel, shrinkage: ShrinkageSettings): MethodMod
   return clusterMethod(ranking, (userId) => built.model.assignments.get(userId));
 }
 
-/** Each grid value's method, fitted on the fit ratings and scored on the validation ratings. */
+/**
+ * Each grid value's method, fitted on the fit ratings and scored on the validation ratings; a
+ * single value, which leaves nothing to choose, is not scored.
+ */
 async function scoreGrid<T>(
   validation: Validation,
   method: Method,
@@ -256,6 +281,16 @@ async function scoreGrid<T>(
   build: (value: T) => MethodModel | Promise<MethodModel>,
 ): Promise<MethodScores[]> {
   if (grid.length < 2) return grid.map(() => ({}));
+  return scoreAll(validation, method, grid, build);
+}
+
+/** As scoreGrid, a single value scored too. */
+async function scoreAll<T>(
+  validation: Validation,
+  method: Method,
+  grid: readonly T[],
+  build: (value: T) => MethodModel | Promise<MethodModel>,
+): Promise<MethodScores[]> {
   const scores: MethodScores[] = [];
   for (const value of grid) {
     const model = await build(value);
