@@ -36,6 +36,17 @@ const CLUSTER_TOP_MOVIES = 20;
 const CLUSTER_LIST_TOP_MOVIES = 5;
 const CLUSTER_GENRES = 8;
 
+/**
+ * The cluster ranking each requested rank draws its list from: `predicted` re-ranks the rating
+ * list, `similar` goes on with the favourites list after the movies like the user's favourites.
+ */
+const LIST_RANK: Record<QueryRank, RankBy> = {
+  favourites: 'favourites',
+  rating: 'rating',
+  predicted: 'rating',
+  similar: 'favourites',
+};
+
 /** The stores a request reads and writes. */
 export interface RecommenderStores {
   users: UserEventStore;
@@ -77,12 +88,7 @@ export class Recommender {
     const snapshot = this.snapshot();
     const user = await this.readUser(userId);
     const predicted = request.rank === 'predicted' ? predictedFor(snapshot, user) : undefined;
-    const rank =
-      request.rank === 'predicted'
-        ? 'rating'
-        : request.rank === 'similar'
-          ? 'favourites'
-          : request.rank;
+    const rank = LIST_RANK[request.rank];
     const { basis, cluster, provisional, list, source } = listFor(snapshot, user, rank);
     const seen = seenBy(user);
     const items: RecommendedMovie[] = [];
