@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Usage: deploy/local/stack.sh [up|down|status]   (npm run stack:up, npm run stack:down)
+#
 # Starts (or stops) the local stack the services and tests need, on a machine without Docker:
 # Apache Kafka in KRaft mode built from Maven Central artifacts, and Redis.
 #
@@ -8,15 +10,27 @@
 #   REDIS_MODE=cluster  a Redis Cluster of three primaries and three replicas
 # The two can be combined. deploy/local/README.md describes ports, folders and pid files.
 #
-#   deploy/local/stack.sh up      start what is not running, wait until ready, print endpoints
-#   deploy/local/stack.sh down    stop what `up` started in the same mode
-#   deploy/local/stack.sh status  list every node with its address, pid and whether it answers
+#   up      start what is not running, wait until ready, print endpoints (the default)
+#   down    stop what `up` started in the same mode
+#   status  list every node with its address, pid and whether it answers
+#   --help  show this help, and do nothing else
 #
 # Environment: STACK_DIR (.stack), KAFKA_NODES (1 or 3), KAFKA_PORT (9092),
 # KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP (1g for one node, 512m per node of three),
 # REDIS_MODE (standalone or cluster), REDIS_PORT (6379), REDIS_CLUSTER_PORT (7000),
 # REDIS_CLUSTER_NODE_TIMEOUT (5000 ms).
 set -euo pipefail
+
+# The help is the comment above, printed without its "# ".
+usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
+
+# A --help anywhere wins, before any setting is checked or anything is started or stopped.
+for arg; do
+  if [[ $arg == --help || $arg == -h ]]; then
+    usage
+    exit 0
+  fi
+done
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here="$root/deploy/local"
@@ -493,10 +507,20 @@ status() {
   fi
 }
 
+usage_error() {
+  log "error: $*"
+  log "usage: stack.sh [up|down|status]  (--help for more)"
+  exit 2
+}
+
+(($# <= 1)) || usage_error "unexpected argument '$2'"
+case ${1:-up} in
+  up | down | status) ;;
+  *) usage_error "unknown command '$1'" ;;
+esac
 check_config
 case ${1:-up} in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) die "usage: stack.sh up|down|status" ;;
 esac

@@ -326,16 +326,17 @@ export class Command<O extends Options> {
   }
 
   /**
-   * Runs `main` with the validated arguments; `--help` prints the usage and does nothing else.
-   * Errors end the process as runCli says.
+   * Runs `main` with the validated arguments (by default the process's); `--help` prints the
+   * usage and does nothing else. Errors end the process as runCli says.
    */
   run(
     main: (args: ArgsOf<O>, positionals: string[]) => Promise<void>,
     expected: readonly (abstract new (...args: never[]) => Error)[] = [],
+    argv: readonly string[] = process.argv.slice(2),
   ): void {
     runCli(
       async () => {
-        const parsed = this.parse(process.argv.slice(2));
+        const parsed = this.parse(argv);
         if (parsed === 'help') {
           process.stdout.write(`${this.usage}\n`);
           return;
