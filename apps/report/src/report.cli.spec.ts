@@ -89,6 +89,27 @@ describe('npm run report', () => {
     expect(html.match(/<circle /g)).toHaveLength(2 * 3);
   }, 60_000);
 
+  it.each([
+    [
+      'a missing folder',
+      join(dir, 'missing', 'r.html'),
+      /^error: --out: the folder .+missing does not exist$/,
+    ],
+    ['a folder', dir, /^error: --out: .+ is a folder; give a file name$/],
+  ])(
+    'exits 2 before reading anything when --out is %s',
+    async (_, out, problem) => {
+      const sut = await reportCli('--ratings', ratings, '--out', out, '--k', '3');
+
+      expect(sut.code).toBe(2);
+      const [first, ...rest] = sut.stderr.trim().split('\n');
+      expect(first).toMatch(problem);
+      expect(rest).toEqual([expect.stringMatching(/^Usage: npm run report/)]);
+      expect(sut.stdout).toBe('');
+    },
+    60_000,
+  );
+
   it('exits 2 with the usage without --out', async () => {
     const sut = await reportCli('--ratings', ratings);
 
