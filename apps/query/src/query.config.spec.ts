@@ -30,7 +30,14 @@ describe('queryEnvSchema', () => {
 
   it.each([
     ['QUERY_PORT', '65536'],
+    ['QUERY_PORT', ''],
+    ['QUERY_PORT', '0'],
+    ['QUERY_PORT', '0x32D4'],
     ['QUERY_RPC_HOST', ''],
+    ['QUERY_RPC_HOST', '999.1.1.1'],
+    ['QUERY_RPC_HOST', 'not a host'],
+    ['QUERY_RPC_PORT', ''],
+    ['QUERY_RPC_PORT', '0x0C1C'],
     ['QUERY_RPC_PORT', 'rpc'],
     ['QUERY_MOVIES_FILE', ''],
     ['QUERY_REFRESH_MS', '50'],
@@ -46,5 +53,22 @@ describe('queryEnvSchema', () => {
 
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(new RegExp(`${variable}: `));
+  });
+
+  it('names the variables of the RPC address, for a server that cannot listen there', () => {
+    const sut = loadConfig(queryEnvSchema, { QUERY_RPC_HOST: '127.0.0.1', QUERY_RPC_PORT: '4100' });
+
+    expect(sut.rpc).toEqual({
+      host: '127.0.0.1',
+      port: 4100,
+      hostVariable: 'QUERY_RPC_HOST',
+      portVariable: 'QUERY_RPC_PORT',
+    });
+  });
+
+  it('refuses the HTTP port as the RPC port, naming QUERY_RPC_PORT', () => {
+    expect(() => loadConfig(queryEnvSchema, { QUERY_PORT: '3100' })).toThrow(
+      'QUERY_RPC_PORT: the HTTP server listens on 3100 (QUERY_PORT); expected another port',
+    );
   });
 });

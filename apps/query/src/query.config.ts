@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
+  envHost,
   envInt,
+  type ListenAddress,
   loggingEnvSchema,
   type LogLevelName,
   type RedisConfig,
@@ -13,7 +15,7 @@ import { DEFAULT_SHRINKAGE, type ShrinkageSettings } from '@app/recommend';
 export const queryEnvSchema = z
   .object({
     QUERY_PORT: serviceEnv.QUERY_PORT,
-    QUERY_RPC_HOST: z.string().min(1).default('0.0.0.0'),
+    QUERY_RPC_HOST: envHost('0.0.0.0'),
     QUERY_RPC_PORT: serviceEnv.QUERY_RPC_PORT,
     QUERY_MOVIES_FILE: z.string().min(1).default('data/ml-latest-small/movies.csv'),
     QUERY_REFRESH_MS: envInt(5_000, { min: 100, max: 3_600_000 }),
@@ -27,26 +29,41 @@ export const queryEnvSchema = z
   })
   .extend(redisEnvSchema.shape)
   .extend(loggingEnvSchema.shape)
-  .transform((env, ctx) => ({
-    redis: toRedisConfig(env, ctx),
-    logLevel: env.LOG_LEVEL,
-    port: env.QUERY_PORT,
-    rpc: { host: env.QUERY_RPC_HOST, port: env.QUERY_RPC_PORT },
-    moviesFile: env.QUERY_MOVIES_FILE,
-    refreshMs: env.QUERY_REFRESH_MS,
-    redisTimeoutMs: env.QUERY_REDIS_TIMEOUT_MS,
-    shrinkage: {
-      priorWeight: env.QUERY_PRIOR_WEIGHT,
-      clusterPriorWeight: env.QUERY_CLUSTER_PRIOR_WEIGHT,
-      minSupport: env.QUERY_MIN_SUPPORT,
-    },
-  }));
+  .transform((env, ctx): QueryConfig => {
+    if (env.QUERY_RPC_PORT === env.QUERY_PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['QUERY_RPC_PORT'],
+        message: `the HTTP server listens on ${env.QUERY_PORT} (QUERY_PORT); expected another port`,
+      });
+    }
+    return {
+      redis: toRedisConfig(env, ctx),
+      logLevel: env.LOG_LEVEL,
+      port: env.QUERY_PORT,
+      rpc: {
+        host: env.QUERY_RPC_HOST,
+        port: env.QUERY_RPC_PORT,
+        hostVariable: 'QUERY_RPC_HOST',
+        portVariable: 'QUERY_RPC_PORT',
+      },
+      moviesFile: env.QUERY_MOVIES_FILE,
+      refreshMs: env.QUERY_REFRESH_MS,
+      redisTimeoutMs: env.QUERY_REDIS_TIMEOUT_MS,
+      shrinkage: {
+        priorWeight: env.QUERY_PRIOR_WEIGHT,
+        clusterPriorWeight: env.QUERY_CLUSTER_PRIOR_WEIGHT,
+        minSupport: env.QUERY_MIN_SUPPORT,
+      },
+    };
+  });
 
 export interface QueryConfig {
   redis: RedisConfig;
   logLevel: LogLevelName;
   port: number;
-  rpc: { host: string; port: number };
+  /** The NestJS TCP RPC server. */
+  rpc: ListenAddress;
   moviesFile: string;
   refreshMs: number;
   redisTimeoutMs: number;

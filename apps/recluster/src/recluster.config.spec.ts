@@ -12,7 +12,7 @@ describe('reclusterEnvSchema', () => {
       intervalMs: 3_600_000,
       afterEvents: 100_000,
       pollMs: 5_000,
-      settings: { k: 20, minClusterSize: 5, values: 'centred', normalize: true, keepVersions: 3 },
+      settings: { k: 10, minClusterSize: 5, values: 'binary', normalize: true, keepVersions: 3 },
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'mr', cluster: false },
     });
   });
@@ -54,6 +54,9 @@ describe('reclusterEnvSchema', () => {
 
   it.each([
     ['RECLUSTER_PORT', '-1'],
+    ['RECLUSTER_PORT', ''],
+    ['RECLUSTER_PORT', '0'],
+    ['RECLUSTER_PORT', '0xBB9'],
     ['RECLUSTER_K', '0'],
     ['RECLUSTER_MIN_CLUSTER_SIZE', 'few'],
     ['RECLUSTER_VALUES', 'raw-ish'],

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
 
 /** Small zod builders for environment variables, which always arrive as strings. */
@@ -18,8 +19,60 @@ export const envInt = (defaultValue: number, { min = 0, max = Number.MAX_SAFE_IN
       return value;
     });
 
+/**
+ * Why `raw` is not a port, or undefined: decimal digits only, nothing around them, from 1 to
+ * 65535. Port 0 would mean any free port, which no client could find.
+ */
+export function portProblem(raw: string): string | undefined {
+  const value = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  return value >= 1 && value <= 65_535
+    ? undefined
+    : `expected a port from 1 to 65535 in decimal digits, got "${raw}"`;
+}
+
 /** A TCP port to listen on or connect to. */
-export const envPort = (defaultValue: number) => envInt(defaultValue, { min: 1, max: 65_535 });
+export const envPort = (defaultValue: number) =>
+  z
+    .string()
+    .default(String(defaultValue))
+    .transform((raw, ctx) => {
+      const problem = portProblem(raw);
+      if (problem !== undefined) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return Number(raw);
+    });
+
+/** Labels of letters, digits, "-" and "_" (Docker's service names have them), dot-separated. */
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$/;
+
+/**
+ * Why `host` is neither an IP address nor a host name, or undefined. Digits and dots alone are
+ * read as an IPv4 address, hexadecimal digits with colons as IPv6: `999.1.1.1` is refused here,
+ * not handed to the resolver, which would fail later and less clearly. Whether a name resolves
+ * is found out where it is used: at start for an address to listen on, on connecting for a server.
+ */
+export function hostProblem(host: string): string | undefined {
+  if (/^[\d.]+$/.test(host)) {
+    return isIPv4(host) ? undefined : `"${host}" is not an IPv4 address`;
+  }
+  if (/^[\dA-Fa-f:.]+$/.test(host) && host.includes(':')) {
+    return isIPv6(host) ? undefined : `"${host}" is not an IPv6 address`;
+  }
+  return HOST_NAME.test(host) ? undefined : `expected an IP address or a host name, got "${host}"`;
+}
+
+/** A host to listen on or connect to: an IP address or a host name. */
+export const envHost = (defaultValue: string) =>
+  z
+    .string()
+    .default(defaultValue)
+    .superRefine((raw, ctx) => {
+      const problem = hostProblem(raw);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
 export const envNumber = (defaultValue: number, { min = -Infinity, max = Infinity } = {}) =>
   z

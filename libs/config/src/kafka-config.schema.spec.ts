@@ -1,5 +1,5 @@
 import { ConfigError } from './config.error';
-import { kafkaEnvSchema, toKafkaConfig } from './kafka-config.schema';
+import { brokerProblem, kafkaEnvSchema, toKafkaConfig } from './kafka-config.schema';
 import { type Env, loadConfig } from './load-config';
 
 const schema = kafkaEnvSchema.transform((env, ctx) => toKafkaConfig(env, ctx));
@@ -56,5 +56,32 @@ describe(toKafkaConfig.name, () => {
     const sut = loadConfig(schema, { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' });
 
     expect(sut.sasl).toBeUndefined();
+  });
+});
+
+describe(brokerProblem.name, () => {
+  it('accepts host:port with a name or an IPv4 address', () => {
+    const sut = loadConfig(schema, { KAFKA_BROKERS: 'kafka-0.kafka:9092, 10.0.0.5:9093' });
+
+    expect(sut.brokers).toEqual(['kafka-0.kafka:9092', '10.0.0.5:9093']);
+  });
+
+  it.each([
+    ['kafka', 'expected host:port, got "kafka"'],
+    ['kafka:9092:1', 'expected host:port, got "kafka:9092:1"'],
+    ['[::1]:9092', 'expected host:port, got "[::1]:9092"'],
+    [':9092', 'expected an IP address or a host name, got "" in ":9092"'],
+    ['999.1.1.1:9092', '"999.1.1.1" is not an IPv4 address in "999.1.1.1:9092"'],
+    ['kafka:', 'expected a port from 1 to 65535 in decimal digits, got "" in "kafka:"'],
+    ['kafka:0', 'expected a port from 1 to 65535 in decimal digits, got "0" in "kafka:0"'],
+    [
+      'kafka:0x2384',
+      'expected a port from 1 to 65535 in decimal digits, got "0x2384" in "kafka:0x2384"',
+    ],
+  ])('refuses the broker %j, naming KAFKA_BROKERS', (broker, problem) => {
+    expect(brokerProblem(broker)).toBe(problem);
+    expect(() => loadConfig(schema, { KAFKA_BROKERS: `kafka-0:9092,${broker}` })).toThrow(
+      `KAFKA_BROKERS: ${problem}`,
+    );
   });
 });

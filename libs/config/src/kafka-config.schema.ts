@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envInt, envList } from './env-fields';
+import { envBool, envInt, envList, hostProblem, portProblem } from './env-fields';
 
 /** What Kafka accepts as a topic name (249 characters at most; 200 leaves room for `.dlq`). */
 export const KAFKA_TOPIC_NAME = {
@@ -15,8 +15,24 @@ export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
 
 const credential = z.string().min(1, 'expected a non-empty value').optional();
 
+/**
+ * Why a bootstrap broker is not `host:port`, or undefined. kafkajs splits an address at its
+ * colon, so an IPv6 address cannot be given.
+ */
+export function brokerProblem(broker: string): string | undefined {
+  const [host = '', port, ...rest] = broker.split(':');
+  if (port === undefined || rest.length > 0) return `expected host:port, got "${broker}"`;
+  const problem = hostProblem(host) ?? portProblem(port);
+  return problem === undefined ? undefined : `${problem} in "${broker}"`;
+}
+
 export const kafkaEnvSchema = z.object({
-  KAFKA_BROKERS: envList('127.0.0.1:9092'),
+  KAFKA_BROKERS: envList('127.0.0.1:9092').superRefine((brokers, ctx) => {
+    for (const broker of brokers) {
+      const problem = brokerProblem(broker);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  }),
   KAFKA_CLIENT_ID: z.string().min(1).default('movie-recommender'),
   KAFKA_TOPIC_PARTITIONS: envInt(4, { min: 1, max: 10_000 }),
   KAFKA_TOPIC_REPLICATION_FACTOR: envInt(-1, { min: -1, max: 100 }),

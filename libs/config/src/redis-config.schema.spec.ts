@@ -1,5 +1,5 @@
 import { loadConfig } from './load-config';
-import { redisEnvSchema, toRedisConfig } from './redis-config.schema';
+import { redisEnvSchema, redisUrlProblem, toRedisConfig } from './redis-config.schema';
 
 const schema = redisEnvSchema.transform(toRedisConfig);
 
@@ -39,5 +39,40 @@ describe(toRedisConfig.name, () => {
     ['REDIS_REPLICA_ACK_TIMEOUT_MS', '0'],
   ])('stops on %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig(schema, { [name]: value })).toThrow(name);
+  });
+});
+
+describe(redisUrlProblem.name, () => {
+  it.each([
+    'redis://127.0.0.1:6379',
+    'redis://[::1]:6379',
+    'rediss://user:p%40ss@redis.internal:6380/2',
+    'redis://redis',
+  ])('accepts %j', (url) => {
+    expect(redisUrlProblem(url)).toBeUndefined();
+  });
+
+  it.each([
+    ['redis://999.1.1.1:6379', '"999.1.1.1" is not an IPv4 address in "redis://999.1.1.1:6379"'],
+    [
+      'redis://redis:0',
+      'expected a port from 1 to 65535 in decimal digits, got "0" in "redis://redis:0"',
+    ],
+    ['redis://redis:99999', 'expected a redis:// or rediss:// URL'],
+    ['http://redis:6379', 'expected a redis:// or rediss:// URL'],
+    ['localhost:6379', 'expected a redis:// or rediss:// URL'],
+    ['redis://:6379', 'expected a redis:// or rediss:// URL'],
+  ])('refuses %j, naming REDIS_URL', (url, problem) => {
+    expect(redisUrlProblem(url)).toContain(problem);
+    expect(() => loadConfig(schema, { REDIS_URL: url })).toThrow(`REDIS_URL: ${problem}`);
+  });
+
+  it('checks every seed of a cluster', () => {
+    expect(() =>
+      loadConfig(schema, {
+        REDIS_CLUSTER: 'true',
+        REDIS_URL: 'redis://10.0.0.1:7000,redis://10.0.0.300:7001',
+      }),
+    ).toThrow('REDIS_URL: "10.0.0.300" is not an IPv4 address');
   });
 });

@@ -1,19 +1,33 @@
 import { z } from 'zod';
-import { envBool, envInt } from './env-fields';
+import { envBool, envInt, hostProblem, portProblem } from './env-fields';
 
-const redisUrl = z.url({
-  protocol: /^rediss?$/,
-  error: 'expected a redis:// or rediss:// URL, or several separated by commas (cluster seeds)',
-});
+const URL_EXPECTED =
+  'expected a redis:// or rediss:// URL, or several separated by commas (cluster seeds)';
+
+/** Why one URL of REDIS_URL cannot name a Redis server, or undefined. */
+export function redisUrlProblem(raw: string): string | undefined {
+  if (!URL.canParse(raw)) return `${URL_EXPECTED}, got "${raw}"`;
+  const url = new URL(raw);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    return `${URL_EXPECTED}, got "${url.protocol}" in "${raw}"`;
+  }
+  if (url.hostname === '') return `expected a host in "${raw}"`;
+  // The URL keeps an IPv6 address in brackets, and a non-special URL any digits as they are.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const problem = hostProblem(host) ?? (url.port === '' ? undefined : portProblem(url.port));
+  return problem === undefined ? undefined : `${problem} in "${raw}"`;
+}
 
 export const redisEnvSchema = z.object({
   REDIS_URL: z
     .string()
     .default('redis://127.0.0.1:6379')
-    .refine(
-      (raw) => raw.split(',').every((url) => redisUrl.safeParse(url.trim()).success),
-      'expected a redis:// or rediss:// URL, or several separated by commas (cluster seeds)',
-    ),
+    .superRefine((raw, ctx) => {
+      for (const url of raw.split(',')) {
+        const problem = redisUrlProblem(url.trim());
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
   REDIS_PASSWORD: z.string().min(1, 'expected a non-empty password').optional(),
   REDIS_KEY_PREFIX: z
     .string()
