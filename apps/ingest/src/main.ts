@@ -7,6 +7,7 @@ import { IngestModule } from './ingest.module';
 runService({
   name: 'ingest',
   config: () => loadConfig(ingestEnvSchema, process.env),
+  http: (config) => ({ port: config.port, portVariable: 'INGEST_PORT' }),
   module: (config) => IngestModule.forRoot(config),
   listening: (config) => `listening on port ${config.port} (/health/live, /health/ready, /metrics)`,
 });

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { loadConfig } from '@app/config';
 import { MovieLensFileError } from '@app/movielens';
 import { runService } from '@app/observability';
@@ -9,11 +8,9 @@ import { QueryModule } from './query.module';
 runService({
   name: 'query',
   config: () => loadConfig(queryEnvSchema, process.env),
+  http: (config) => ({ port: config.port, portVariable: 'QUERY_PORT' }),
+  rpc: (config) => config.rpc,
   module: (config) => QueryModule.forRoot(config),
-  beforeListen: async (app, config) => {
-    app.connectMicroservice<MicroserviceOptions>({ transport: Transport.TCP, options: config.rpc });
-    await app.startAllMicroservices();
-  },
   listening: (config) =>
     `HTTP on port ${config.port} (GET /v1/openapi.json), RPC on port ${config.rpc.port}`,
   describeStartupError: (error) =>

@@ -7,6 +7,7 @@ import { ReclusterModule } from './recluster.module';
 runService({
   name: 'recluster',
   config: () => loadConfig(reclusterEnvSchema, process.env),
+  http: (config) => ({ port: config.port, portVariable: 'RECLUSTER_PORT' }),
   module: (config) => ReclusterModule.forRoot(config),
   listening: (config) => `listening on port ${config.port}`,
 });

@@ -1,19 +1,25 @@
+import { type Server } from 'node:net';
 import { type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError, type LogLevelName } from '@app/config';
+import { ConfigError, type ListenAddress, type LogLevelName } from '@app/config';
 import { JsonLogger } from './json.logger';
+import { ALL_INTERFACES, probeListenAddresses, untilListening } from './listen-probe';
+import { isListenFailure, ListenError } from './listen.error';
 import { logProcessWarnings } from './process-warnings';
 import { enforceShutdownDeadline } from './shutdown-deadline';
 
-export interface ServiceDefinition<C extends { logLevel: LogLevelName; port: number }> {
+export interface ServiceDefinition<C extends { logLevel: LogLevelName }> {
   /** The context of the service's own log lines. */
   name: string;
   /** Reads the configuration; a ConfigError stops the process naming the variables. */
   config: () => C;
+  /** The HTTP server's port (on every interface) and the variable it was read from. */
+  http: (config: C) => ListenAddress;
+  /** A NestJS TCP RPC server, started before the HTTP server listens. */
+  rpc?: (config: C) => ListenAddress;
   module: (config: C) => DynamicModule;
-  /** Runs before the HTTP server listens, e.g. to start a microservice transport. */
-  beforeListen?: (app: NestFastifyApplication, config: C) => Promise<void>;
   /** Logged once the service listens. */
   listening: (config: C) => string;
   /** The message for a start-up error the service knows, or undefined. */
@@ -22,10 +28,12 @@ export interface ServiceDefinition<C extends { logLevel: LogLevelName; port: num
 
 /**
  * Starts a service the way every app of the system starts: JSON logs at the configured level
- * (process warnings included), Fastify on every interface, Nest's shutdown hooks on SIGTERM with
- * a deadline, and a start-up failure logged as one line before exit status 1.
+ * (process warnings included), its addresses checked before anything else starts, Fastify on
+ * every interface, Nest's shutdown hooks on SIGTERM with a deadline, and a start-up failure
+ * logged as one line before exit status 1: bad configuration and an address the service cannot
+ * listen on name the variable to change.
  */
-export function runService<C extends { logLevel: LogLevelName; port: number }>(
+export function runService<C extends { logLevel: LogLevelName }>(
   service: ServiceDefinition<C>,
 ): void {
   const logger = new JsonLogger();
@@ -33,6 +41,9 @@ export function runService<C extends { logLevel: LogLevelName; port: number }>(
   const start = async (): Promise<void> => {
     const config = service.config();
     logger.setLevel(config.logLevel);
+    const http = service.http(config);
+    const rpc = service.rpc?.(config);
+    await probeListenAddresses(rpc === undefined ? [http] : [http, rpc]);
     const app = await NestFactory.create<NestFastifyApplication>(
       service.module(config),
       new FastifyAdapter(),
@@ -42,15 +53,18 @@ export function runService<C extends { logLevel: LogLevelName; port: number }>(
     );
     app.enableShutdownHooks();
     enforceShutdownDeadline(logger, service.name);
-    await service.beforeListen?.(app, config);
-    // Every interface, not only loopback (Fastify's default): probes and peers come from outside.
-    await app.listen(config.port, '0.0.0.0');
+    // The probe above leaves a moment in which another process may take a port: that failure
+    // names its variable too.
+    if (rpc !== undefined) await listenOn(rpc, () => startRpc(app, rpc));
+    await listenOn(http, () => app.listen(http.port, http.host ?? ALL_INTERFACES));
     logger.log(service.listening(config), service.name);
   };
   start().catch((error: unknown) => {
     const known = service.describeStartupError?.(error);
     if (error instanceof ConfigError) {
       logger.error({ message: error.message, problems: error.problems }, service.name);
+    } else if (error instanceof ListenError) {
+      logger.error({ message: error.message, variable: error.variable }, service.name);
     } else if (known !== undefined) {
       logger.error({ message: known }, service.name);
     } else {
@@ -58,4 +72,18 @@ export function runService<C extends { logLevel: LogLevelName; port: number }>(
     }
     process.exit(1);
   });
+}
+
+async function listenOn(address: ListenAddress, listen: () => Promise<unknown>): Promise<void> {
+  await listen().catch((error: unknown) => {
+    throw isListenFailure(error) ? new ListenError(address, error) : error;
+  });
+}
+
+async function startRpc(app: NestFastifyApplication, { host, port }: ListenAddress) {
+  const microservice = app.connectMicroservice<MicroserviceOptions>({
+    transport: Transport.TCP,
+    options: { host: host ?? ALL_INTERFACES, port },
+  });
+  await untilListening(microservice.unwrap<Server>(), () => app.startAllMicroservices());
 }
