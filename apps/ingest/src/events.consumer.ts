@@ -17,6 +17,7 @@ import {
   ensureTopics,
   type StalledPartition,
 } from '@app/kafka';
+import { repeatLimitedErrorLogger } from '@app/observability';
 import { IngestCounters, ModelStore, RedisConnection, UserEventStore } from '@app/store';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
@@ -38,6 +39,12 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private starting: Promise<void> | undefined;
   private readonly probe: Kafka;
   private startError: string | undefined;
+  /** A broker down for an hour is a line every 30 s, not one per attempt. */
+  private readonly logStartError = repeatLimitedErrorLogger(
+    this.logger,
+    (error) =>
+      `${this.waitingForKafka(error.message)}; trying again every ${START_RETRY_MS / 1000} s`,
+  );
 
   constructor(
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
@@ -77,10 +84,9 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
    */
   notReady(): string | undefined {
     if (!this.consumer.isJoined) {
-      const brokers = `KAFKA_BROKERS=${this.config.kafka.brokers.join(',')}`;
       return this.startError === undefined
-        ? `joining the consumer group ${this.config.groupId} (${brokers})`
-        : `waiting for Kafka (${brokers}): ${this.startError}`;
+        ? `joining the consumer group ${this.config.groupId} (${this.brokers()})`
+        : this.waitingForKafka(this.startError);
     }
     const stalled = this.consumer.stalled(this.config.stallMs);
     return stalled.length === 0 ? undefined : describeStalled(stalled);
@@ -97,6 +103,14 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     await this.starting;
     await this.consumer.stop();
     this.logger.log('left the consumer group');
+  }
+
+  private brokers(): string {
+    return `KAFKA_BROKERS=${this.config.kafka.brokers.join(',')}`;
+  }
+
+  private waitingForKafka(reason: string): string {
+    return `waiting for Kafka (${this.brokers()}): ${reason}`;
   }
 
   private async start(): Promise<void> {
@@ -116,7 +130,7 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         return;
       } catch (error) {
         this.startError = (error as Error).message;
-        this.logger.warn(`${this.startError}; trying again in ${START_RETRY_MS / 1000} s`);
+        this.logStartError(error as Error);
         await this.consumer.stop().catch(() => undefined);
         await sleep(START_RETRY_MS, undefined, { signal: this.stopping.signal }).catch(
           () => undefined,

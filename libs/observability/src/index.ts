@@ -9,3 +9,4 @@ export * from './shutdown-deadline';
 export * from './process-warnings';
 export * from './run-service';
 export * from './redis-error.logger';
+export * from './repeat-limited-error.logger';
