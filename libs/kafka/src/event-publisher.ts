@@ -1,15 +1,18 @@
 import { type Kafka, type Message, type Producer } from 'kafkajs';
 import { createProducer } from './kafka-client';
+import { PublishError } from './publish.error';
 
 /**
  * Publishes JSON events keyed by user, so one user's events stay in order on one partition.
- * Up to `maxInFlight` batches are in flight at once; `flush` waits for all of them.
+ * Up to `maxInFlight` batches are in flight at once; `flush` waits for all of them. After a
+ * failed send, the next call throws a PublishError counting the events acknowledged so far.
  */
 export class EventPublisher {
   private readonly producer: Producer;
   private readonly inFlight = new Set<Promise<unknown>>();
   private pending: Message[] = [];
   private failure: unknown;
+  private acknowledgedEvents = 0;
 
   constructor(
     kafka: Kafka,
@@ -32,7 +35,7 @@ export class EventPublisher {
   async flush(): Promise<void> {
     if (this.pending.length > 0) await this.send();
     await Promise.all(this.inFlight);
-    this.throwIfFailed();
+    await this.throwIfFailed();
   }
 
   async close(): Promise<void> {
@@ -40,22 +43,28 @@ export class EventPublisher {
   }
 
   private async send(): Promise<void> {
-    this.throwIfFailed();
+    await this.throwIfFailed();
     const messages = this.pending;
     this.pending = [];
     const sent = this.producer
       .send({ topic: this.topic, acks: -1, messages })
-      .catch((error: unknown) => {
-        this.failure ??= error;
-      })
+      .then(
+        () => {
+          this.acknowledgedEvents += messages.length;
+        },
+        (error: unknown) => {
+          this.failure ??= error;
+        },
+      )
       .finally(() => this.inFlight.delete(sent));
     this.inFlight.add(sent);
     if (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
   }
 
-  private throwIfFailed(): void {
-    if (this.failure !== undefined) {
-      throw new Error(`publishing to ${this.topic} failed`, { cause: this.failure });
-    }
+  private async throwIfFailed(): Promise<void> {
+    if (this.failure === undefined) return;
+    // The count is exact once every send still in flight has settled.
+    await Promise.all(this.inFlight);
+    throw new PublishError(this.topic, this.acknowledgedEvents, this.failure);
   }
 }

@@ -3,3 +3,4 @@ export * from './dead-letter.publisher';
 export * from './kafka-client';
 export * from './event-publisher';
 export * from './consumer-group-lag';
+export * from './publish.error';
