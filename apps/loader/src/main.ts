@@ -7,6 +7,7 @@ import {
   createKafka,
   ensureTopics,
   EventPublisher,
+  PublishError,
 } from '@app/kafka';
 import { countRatings, MovieLensFileError } from '@app/movielens';
 import { loaderEnvSchema } from './loader.config';
@@ -15,8 +16,10 @@ const command = new Command({
   synopsis: 'npm run load -- <ratings-file> [--topic NAME] [--limit N]',
   summary: `Publishes a MovieLens ratings file to Kafka, one rating event per line, keyed by user.
 The layout is detected from the content: ml-latest(-small) ratings.csv, ml-100k u.data
-(or its u1.base..ub.test splits) and ml-1m/ml-10m ratings.dat. The whole file is checked first:
-a line that is not a rating stops the load, with its line number, before anything is published.`,
+(or its u1.base..ub.test splits) and ml-1m/ml-10m ratings.dat. Brokers that do not answer stop
+it within seconds. Then the whole file is checked: a line that is not a rating stops the load,
+with its line number, before anything is published. A publish that fails part-way says how many
+ratings the brokers had acknowledged.`,
   options: {
     topic: option.string('topic to publish to (default: KAFKA_RATINGS_TOPIC, "ratings")', {
       value: 'NAME',
@@ -33,6 +36,12 @@ command.run(
   async (args, [path]) => {
     const config = loadConfig(loaderEnvSchema, process.env);
     const file = path ?? '';
+    const topic = args.topic ?? config.kafka.topics.rating;
+    const kafka = createKafka(config.kafka, { failFast: true });
+    // Before the file is read, which takes a while for a large one: brokers that do not answer
+    // are reported within seconds.
+    await checkBrokers(kafka, config.kafka);
+
     const checkBar = progressBar('check', ' bytes');
     checkBar.start(1, 0);
     const { ratings } = await countRatings(file, {
@@ -43,11 +52,13 @@ command.run(
     }).finally(() => {
       checkBar.stop();
     });
+    if (args.limit !== undefined && args.limit > ratings) {
+      process.stderr.write(
+        `--limit ${args.limit}: ${file} has ${ratings} ratings; publishing them all\n`,
+      );
+    }
     const toPublish = Math.min(ratings, args.limit ?? Infinity);
 
-    const topic = args.topic ?? config.kafka.topics.rating;
-    const kafka = createKafka(config.kafka, { failFast: true });
-    await checkBrokers(kafka, config.kafka);
     await ensureTopics(kafka, [topic], config.kafka.topicLayout);
     const publisher = new EventPublisher(kafka, topic);
     await publisher.connect();
@@ -79,5 +90,5 @@ command.run(
       await publisher.close();
     }
   },
-  [MovieLensFileError, BrokersUnreachableError],
+  [MovieLensFileError, BrokersUnreachableError, PublishError],
 );
