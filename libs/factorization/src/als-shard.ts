@@ -1,5 +1,7 @@
 import type { CsrMatrix } from '@app/clustering';
 import { dot } from './als-model';
+import { type AlsSolver } from './als-settings';
+import { CgScratch, solveRowCg } from './cg-row';
 import { type HalfStep, RowScratch, solveRow } from './solve-row';
 
 /**
@@ -14,6 +16,7 @@ export interface AlsBuffers {
   factors: number;
   regularization: number;
   globalMean: number;
+  solver: AlsSolver;
   userFactors: Float32Array;
   userBiases: Float32Array;
   movieFactors: Float32Array;
@@ -31,13 +34,17 @@ export interface ShardRanges {
   movies: RowRange;
 }
 
+/** The solver a shard's rows are solved by, with its work space. */
+type ShardSolver =
+  { method: 'cholesky'; scratch: RowScratch } | { method: 'cg'; steps: number; scratch: CgScratch };
+
 /**
  * The ALS work on one shard's rows. The same code runs in-process or inside a worker thread
  * (als.worker.ts), so there is one kernel for both. Each row's solve reads only the fixed side
  * and its own ratings, so the result does not depend on how rows are split over shards.
  */
 export class AlsShard {
-  private readonly scratch: RowScratch;
+  private readonly solver: ShardSolver;
   private readonly userStep: HalfStep;
   private readonly movieStep: HalfStep;
 
@@ -46,7 +53,10 @@ export class AlsShard {
     private readonly ranges: ShardRanges,
   ) {
     const { factors, globalMean, regularization } = b;
-    this.scratch = new RowScratch(factors);
+    this.solver =
+      b.solver.method === 'cg'
+        ? { ...b.solver, scratch: new CgScratch(factors) }
+        : { ...b.solver, scratch: new RowScratch(factors) };
     const shared = { factors, globalMean, regularization };
     this.userStep = { ...shared, fixedFactors: b.movieFactors, fixedBiases: b.movieBiases };
     this.movieStep = { ...shared, fixedFactors: b.userFactors, fixedBiases: b.userBiases };
@@ -85,6 +95,11 @@ export class AlsShard {
     return total;
   }
 
+  /**
+   * Solves each row of the range against the fixed side and writes its factors and bias. CG
+   * starts each row from the values it is about to replace: the previous alternation's (for the
+   * first, zeros for movies and the initial factors for users).
+   */
   private solveRows(
     matrix: CsrMatrix,
     range: RowRange,
@@ -93,17 +108,21 @@ export class AlsShard {
     outBiases: Float32Array,
   ): void {
     const { factors } = this.b;
+    const { solver } = this;
     const { rowPtr, colIndices, values } = matrix;
     for (let r = range.start; r < range.end; r++) {
-      const solution = solveRow(
-        step,
-        colIndices,
-        values,
-        rowPtr[r] ?? 0,
-        rowPtr[r + 1] ?? 0,
-        this.scratch,
-      );
+      const start = rowPtr[r] ?? 0;
+      const end = rowPtr[r + 1] ?? 0;
       const base = r * factors;
+      let solution: Float64Array;
+      if (solver.method === 'cg') {
+        const { steps, scratch } = solver;
+        for (let a = 0; a < factors; a++) scratch.solution[a] = outFactors[base + a] ?? 0;
+        scratch.solution[factors] = outBiases[r] ?? 0;
+        solution = solveRowCg(step, colIndices, values, start, end, steps, scratch);
+      } else {
+        solution = solveRow(step, colIndices, values, start, end, solver.scratch);
+      }
       for (let a = 0; a < factors; a++) outFactors[base + a] = solution[a] ?? 0;
       outBiases[r] = solution[factors] ?? 0;
     }

@@ -5,6 +5,7 @@ import {
   seededRandom,
 } from '@app/clustering';
 import { type AlsModel, movieColumnOf, predictAls, userRowOf } from './als-model';
+import { alsSettingsSchema, type AlsSolver, DEFAULT_ALS_SETTINGS } from './als-settings';
 import { choleskySolve } from './cholesky';
 import { foldInUser, predictFolded } from './fold-in';
 import { RowScratch, solveRow } from './solve-row';
@@ -102,6 +103,12 @@ describe('solveRow', () => {
   });
 });
 
+/** Under Jest each worker compiles the TypeScript sources as it starts: seconds when busy. */
+const WORKER_TEST_TIMEOUT_MS = 30_000;
+
+/** How far three CG steps a row may be from exact solves in training RMSE (6e-5 apart here). */
+const CG_RMSE_MARGIN = 0.001;
+
 describe('trainAls', () => {
   /**
    * The ratings of 40 users x 25 movies from a rank-2 model with biases, exactly, all but user 7's
@@ -149,24 +156,69 @@ describe('trainAls', () => {
     expect(Math.abs(biasesOnly - truth(6, 12))).toBeGreaterThan(0.05);
   });
 
-  it('trains the same model on one thread and on two workers', async () => {
-    const ratings = generateSyntheticRatings({ users: 400, movies: 120, ratings: 12_000, seed: 4 });
-    const settings = { factors: 4, iterations: 3, regularization: 0.05, seed: 9 };
-    const one = await trainAls(ratings, settings, { threads: 1 });
-    const two = await trainAls(ratings, settings, { threads: 2 });
-    expect(two.userFactors).toEqual(one.userFactors);
-    expect(two.movieFactors).toEqual(one.movieFactors);
-    expect(two.userBiases).toEqual(one.userBiases);
-    expect(two.movieBiases).toEqual(one.movieBiases);
-    const otherSeed = await trainAls(ratings, { ...settings, seed: 10 }, { threads: 1 });
-    expect(otherSeed.userFactors).not.toEqual(one.userFactors);
+  it.each<AlsSolver>([{ method: 'cholesky' }, { method: 'cg', steps: 3 }])(
+    'trains the same model on one thread and on two workers, solving by %o',
+    async (solver) => {
+      const ratings = generateSyntheticRatings({
+        users: 400,
+        movies: 120,
+        ratings: 12_000,
+        seed: 4,
+      });
+      const settings = { factors: 4, iterations: 3, regularization: 0.05, seed: 9, solver };
+      const one = await trainAls(ratings, settings, { threads: 1 });
+      const two = await trainAls(ratings, settings, { threads: 2 });
+      expect(two.userFactors).toEqual(one.userFactors);
+      expect(two.movieFactors).toEqual(one.movieFactors);
+      expect(two.userBiases).toEqual(one.userBiases);
+      expect(two.movieBiases).toEqual(one.movieBiases);
+      expect(one.settings.solver).toEqual(solver);
+      const otherSeed = await trainAls(ratings, { ...settings, seed: 10 }, { threads: 1 });
+      expect(otherSeed.userFactors).not.toEqual(one.userFactors);
+    },
+    WORKER_TEST_TIMEOUT_MS,
+  );
+
+  it('fits the training ratings about as well with three CG steps a row as exactly', async () => {
+    const ratings = generateSyntheticRatings({ users: 600, movies: 150, ratings: 20_000, seed: 6 });
+    const trainRmse = async (solver: AlsSolver): Promise<number> => {
+      const errors: number[] = [];
+      const settings = { factors: 8, iterations: 10, regularization: 0.05, seed: 1, solver };
+      await trainAls(ratings, settings, { onIteration: (_, rmse) => errors.push(rmse) });
+      return errors.at(-1) ?? Number.NaN;
+    };
+    const exact = await trainRmse({ method: 'cholesky' });
+    const cg = await trainRmse({ method: 'cg', steps: 3 });
+    expect(Math.abs(cg - exact)).toBeLessThan(CG_RMSE_MARGIN);
+    // One step a row is not enough (0.646 against 0.588), so the test above could fail.
+    expect(await trainRmse({ method: 'cg', steps: 1 })).toBeGreaterThan(exact + CG_RMSE_MARGIN);
+  });
+
+  it('solves by the default solver unless told otherwise, and records it', async () => {
+    const { ratings } = lowRankRatings();
+    const model = await trainAls(ratings, { factors: 2, iterations: 1 });
+    expect(model.settings.solver).toEqual({ method: 'cg', steps: 3 });
+    expect(DEFAULT_ALS_SETTINGS.solver).toEqual({ method: 'cg', steps: 3 });
   });
 
   it('rejects settings and thread counts it cannot honour', async () => {
     const { ratings } = lowRankRatings();
     await expect(trainAls(ratings, { factors: 0 })).rejects.toThrow(/factors/);
     await expect(trainAls(ratings, { regularization: 0 })).rejects.toThrow(/regularization/);
+    await expect(trainAls(ratings, { solver: { method: 'cg', steps: 0 } })).rejects.toThrow(
+      /steps/,
+    );
+    await expect(
+      trainAls(ratings, { solver: { method: 'lu' } as unknown as AlsSolver }),
+    ).rejects.toThrow(/solver/);
     await expect(trainAls(ratings, {}, { threads: 0 })).rejects.toThrow(/threads/);
+  });
+});
+
+describe('alsSettingsSchema', () => {
+  it('reads settings stored before the solver could be chosen', () => {
+    const stored = { factors: 32, iterations: 10, regularization: 0.05, seed: 1 };
+    expect(alsSettingsSchema.parse(stored)).toEqual(stored);
   });
 });
 
@@ -176,10 +228,11 @@ describe('foldInUser', () => {
 
   beforeAll(async () => {
     ratings = generateSyntheticRatings({ users: 300, movies: 80, ratings: 6_000, seed: 8 });
-    model = await trainAls(ratings, { factors: 5, iterations: 4, regularization: 0.05, seed: 2 });
+    const settings = { factors: 5, iterations: 4, regularization: 0.05, seed: 2 };
+    model = await trainAls(ratings, { ...settings, solver: { method: 'cholesky' } });
   });
 
-  it('gives a trained user back the factors training gave them', () => {
+  it('gives a user trained by the exact solver back the factors training gave them', () => {
     for (const row of [0, 17, 299]) {
       const folded = foldInUser(model, ratingsOfRow(ratings, row));
       expect(folded.factors).toEqual(model.userFactors.slice(row * 5, row * 5 + 5));

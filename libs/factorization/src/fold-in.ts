@@ -18,8 +18,9 @@ let scratch: FoldInScratch | undefined;
 
 /**
  * A user's factors and bias from their ratings (movie id -> rating) against the model's fixed
- * movies: the very solve training's user half-step makes (solveRow), so a trained user's own
- * ratings give back their trained factors. Movies the model does not know are ignored; with no
+ * movies, solved exactly (solveRow) whatever solver trained the model: the very solve training's
+ * user half-step makes with the exact solver, so a user it trained gets their trained factors
+ * back; training's CG steps approximate it. Movies the model does not know are ignored; with no
  * known movie the user gets zero factors and bias 0, and predictions of μ + b_i. A map, so that
  * no movie counts twice. Allocates only the result.
  */

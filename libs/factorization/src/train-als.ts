@@ -31,9 +31,11 @@ const IN_PROCESS_RATINGS = 50_000;
 
 /**
  * Trains r̂(u, i) = μ + b_u + b_i + p_u·q_i on explicit ratings by alternating least squares:
- * each iteration solves every movie's (q_i, b_i) exactly with users fixed, then every user's
- * (p_u, b_u) with movies fixed (see solveRow). Users are solved last so that a trained user's
- * factors are exactly what foldInUser gives for the same ratings against the final movies.
+ * each iteration solves every movie's (q_i, b_i) with users fixed, then every user's (p_u, b_u)
+ * with movies fixed, by the settings' solver: a few conjugate-gradient steps from the previous
+ * alternation's values (solveRowCg), or exactly (solveRow). Users are solved last so that, with
+ * the exact solver, a trained user's factors are exactly what foldInUser gives for the same
+ * ratings against the final movies; CG's are an approximation of that solve.
  */
 export async function trainAls(
   ratings: RatingMatrix,
@@ -87,6 +89,7 @@ function callAll<M extends AlsShardMethod>(
 
 function allocateBuffers(matrix: CsrMatrix, settings: AlsSettings): AlsBuffers {
   const { factors, regularization } = settings;
+  const solver = settings.solver ?? DEFAULT_ALS_SETTINGS.solver;
   const shared = (length: number): Float32Array =>
     new Float32Array(new SharedArrayBuffer(4 * length));
   return {
@@ -95,6 +98,7 @@ function allocateBuffers(matrix: CsrMatrix, settings: AlsSettings): AlsBuffers {
     factors,
     regularization,
     globalMean: meanRating(matrix),
+    solver,
     userFactors: shared(matrix.rows * factors),
     userBiases: shared(matrix.rows),
     movieFactors: shared(matrix.cols * factors),
@@ -126,17 +130,24 @@ function initializeUserFactors(userFactors: Float32Array, settings: AlsSettings)
 
 /** One user range and one movie range per thread, each side balanced on its own. */
 function shardRanges(buffers: AlsBuffers, threads: number): ShardRanges[] {
-  const rowCost = (buffers.factors + 1) / 3;
+  const rowCost = rowCostInRatings(buffers);
   const users = balancedRanges(buffers.ratings, threads, rowCost);
   const movies = balancedRanges(buffers.byMovie, threads, rowCost);
   return users.map((range, i) => ({ users: range, movies: movies[i] ?? { start: 0, end: 0 } }));
 }
 
 /**
- * `parts` contiguous row ranges (some empty when rows are few) of about equal cost. A row costs
- * its ratings, each adding (f+1)(f+2)/2 to the normal equations, plus its Cholesky solve, about
- * (f+1)³/6: the same as (f+1)/3 more ratings. Balancing on ratings alone would overload the shard
- * with the catalogue's many rarely rated movies.
+ * A row's own work beside its ratings', in ratings. Cholesky: a rating adds (f+1)(f+2)/2 to the
+ * normal equations and the solve costs about (f+1)³/6, as (f+1)/3 more ratings. CG: a step costs
+ * 2(f+1) a rating and about 6(f+1) for the row's vector updates, as 3 more ratings.
+ */
+const rowCostInRatings = ({ solver, factors }: AlsBuffers): number =>
+  solver.method === 'cg' ? 3 : (factors + 1) / 3;
+
+/**
+ * `parts` contiguous row ranges (some empty when rows are few) of about equal cost: a row costs
+ * its ratings plus `rowCost`. Balancing on ratings alone would overload the shard with the
+ * catalogue's many rarely rated movies.
  */
 function balancedRanges(matrix: CsrMatrix, parts: number, rowCost: number): RowRange[] {
   const cost = (row: number): number => (matrix.rowPtr[row] ?? 0) + row * rowCost;
