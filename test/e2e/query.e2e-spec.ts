@@ -309,17 +309,21 @@ describe('query service', () => {
   });
 
   it.each([
-    ['abc/recommendations', 'userId'],
-    ['0/recommendations', 'userId'],
-    ['1/recommendations?limit=0', 'limit'],
-    ['1/recommendations?limit=101', 'limit'],
-    ['1/recommendations?rank=newest', 'rank'],
-    ['1/predictions/x', 'movieId'],
-  ])('answers GET /v1/users/%s with a 400 naming %s', async (path, field) => {
+    ['abc/recommendations', 'userId', 'expected an integer from 1 to 9007199254740991'],
+    ['0/recommendations', 'userId', 'expected an integer from 1 to 9007199254740991'],
+    ['1/recommendations?limit=0', 'limit', 'expected an integer from 1 to 100'],
+    ['1/recommendations?limit=101', 'limit', 'expected an integer from 1 to 100'],
+    ['1/recommendations?limit=-1', 'limit', 'expected an integer from 1 to 100'],
+    ['1/recommendations?limit=99999', 'limit', 'expected an integer from 1 to 100'],
+    ['1/recommendations?limit=2.5', 'limit', 'expected an integer from 1 to 100'],
+    ['1/recommendations?limit=2&limit=3', 'limit', 'given more than once: expected one value'],
+    ['1/recommendations?rank=newest', 'rank', expect.stringMatching(/^Invalid option/) as unknown],
+    ['1/predictions/x', 'movieId', 'expected an integer from 1 to 9007199254740991'],
+  ])('answers GET /v1/users/%s with a 400 naming %s', async (path, field, message) => {
     const { status, body } = await getAs(errorSchema, `${stack.queryUrl}/v1/users/${path}`);
 
     expect(status).toBe(400);
-    expect(body.errors?.map((e) => e.field)).toContain(field);
+    expect(body).toEqual({ message: 'invalid request', errors: [{ field, message }] });
   });
 
   it('answers 404 for a cluster the model does not have, and a bad profile with 400', async () => {
@@ -344,15 +348,7 @@ describe('query service', () => {
   });
 
   it('gives the same answers over RPC, through the typed client, as over HTTP', async () => {
-    @Module({ imports: [QueryClientModule.register({ host: '127.0.0.1', port: stack.rpcPort })] })
-    class CallerModule {}
-    const caller: INestApplicationContext = await NestFactory.createApplicationContext(
-      CallerModule,
-      { logger: false },
-    );
-    try {
-      const client = caller.get(QueryClient);
-
+    await withQueryClient(stack.rpcPort, async (client) => {
       expect(await client.recommendations({ userId: 4, limit: 7, rank: 'rating' })).toEqual(
         (await recommendations(4, '?limit=7&rank=rating')).body,
       );
@@ -367,9 +363,47 @@ describe('query service', () => {
         errors: [expect.objectContaining({ field: 'limit' }) as unknown],
       });
       await expect(client.cluster({ id: 77 })).rejects.toMatchObject({ status: 404 });
-    } finally {
-      await caller.close();
-    }
+    });
+  });
+
+  it('answers a caller mistake over RPC with a 400 naming the field, as over HTTP', async () => {
+    await withQueryClient(stack.rpcPort, async (client) => {
+      // What a caller without the types can send.
+      const untyped = client as unknown as Record<
+        'recommendations' | 'prediction',
+        (request: unknown) => Promise<unknown>
+      >;
+      for (const payload of [null, undefined, 42, 'user 1']) {
+        await expect(untyped.recommendations(payload)).rejects.toMatchObject({
+          status: 400,
+          message: 'invalid request',
+          errors: [{ field: '(request)', message: 'expected an object' }],
+        });
+      }
+      await expect(untyped.recommendations({})).rejects.toMatchObject({
+        status: 400,
+        errors: [{ field: 'userId', message: 'required' }],
+      });
+      await expect(untyped.prediction({ userId: 1 })).rejects.toMatchObject({
+        status: 400,
+        errors: [{ field: 'movieId', message: 'required' }],
+      });
+      for (const [limit, query] of [
+        [-1, '?limit=-1'],
+        [99_999, '?limit=99999'],
+        [2.5, '?limit=2.5'],
+      ] as const) {
+        const overHttp = await getAs(
+          errorSchema,
+          `${stack.queryUrl}/v1/users/1/recommendations${query}`,
+        );
+        await expect(client.recommendations({ userId: 1, limit })).rejects.toMatchObject({
+          status: overHttp.status,
+          message: overHttp.body.message,
+          errors: overHttp.body.errors,
+        });
+      }
+    });
   });
 
   it('answers 503 quickly while Redis is unreachable', async () => {
@@ -391,6 +425,23 @@ describe('query service', () => {
     }
   });
 });
+
+/** A QueryClient of the service's RPC port, for the time of one use. */
+async function withQueryClient(
+  port: number,
+  use: (client: QueryClient) => Promise<void>,
+): Promise<void> {
+  @Module({ imports: [QueryClientModule.register({ host: '127.0.0.1', port })] })
+  class CallerModule {}
+  const caller: INestApplicationContext = await NestFactory.createApplicationContext(CallerModule, {
+    logger: false,
+  });
+  try {
+    await use(caller.get(QueryClient));
+  } finally {
+    await caller.close();
+  }
+}
 
 const recommendationsAt = (url: string, userId: number) =>
   getJson(`${url}/v1/users/${userId}/recommendations`);

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
 import { type z } from 'zod';
-import { validateRequest } from './request-validation.error';
+import { RequestValidationError, validateRequest } from './request-validation.error';
 
 /**
  * An HTTP handler's whole input, validated: by default the path parameters and the query string
@@ -14,9 +14,22 @@ export const RequestInput = createParamDecorator(
     context: ExecutionContext,
   ): unknown => {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const input = pick
-      ? pick(request)
-      : { ...(request.query as object), ...(request.params as object) };
-    return validateRequest(schema, input);
+    if (pick) return validateRequest(schema, pick(request));
+    const query = request.query as Record<string, unknown>;
+    rejectRepeated(query);
+    return validateRequest(schema, { ...query, ...(request.params as object) });
   },
 );
+
+/**
+ * Every query parameter of the API takes one value; the query string parser makes an array of a
+ * parameter given twice, which would otherwise fail as a value of the wrong type.
+ */
+function rejectRepeated(query: Record<string, unknown>): void {
+  const repeated = Object.keys(query).filter((name) => Array.isArray(query[name]));
+  if (repeated.length > 0) {
+    throw new RequestValidationError(
+      repeated.map((field) => ({ field, message: 'given more than once: expected one value' })),
+    );
+  }
+}

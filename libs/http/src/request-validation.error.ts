@@ -6,6 +6,9 @@ export interface FieldError {
   message: string;
 }
 
+/** The field name of an error about the request as a whole (not an object, say). */
+export const WHOLE_REQUEST = '(request)';
+
 /** A request whose input does not match its schema; answered 400 with every bad field named. */
 export class RequestValidationError extends Error {
   readonly code = 'REQUEST_INVALID';
@@ -16,14 +19,18 @@ export class RequestValidationError extends Error {
   }
 }
 
-/** Parses request input with a schema; throws RequestValidationError naming each bad field. */
+/**
+ * Parses request input with a schema; throws RequestValidationError naming each bad field once.
+ * A field that is absent is "required", whatever the schema expected of it.
+ */
 export function validateRequest<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  throw new RequestValidationError(
-    result.error.issues.map((issue) => ({
-      field: issue.path.map(String).join('.') || '(request)',
-      message: issue.message,
-    })),
-  );
+  const errors = new Map<string, FieldError>();
+  for (const issue of result.error.issues) {
+    const field = issue.path.map(String).join('.') || WHOLE_REQUEST;
+    const message = 'input' in issue && issue.input === undefined ? 'required' : issue.message;
+    errors.set(`${field}\n${message}`, { field, message });
+  }
+  throw new RequestValidationError([...errors.values()]);
 }

@@ -3,14 +3,39 @@ import { userProfileSchema } from '@app/events';
 import { RANK_BY } from '@app/recommend';
 
 /**
- * Requests of the query service, shared by its HTTP routes (where ids arrive as strings) and its
- * RPC patterns (where they arrive as numbers), so both validate alike.
+ * Requests of the query service, shared by its HTTP routes and its RPC patterns so both validate
+ * alike. An integer arrives as its decimal digits over HTTP (path and query parameters are text)
+ * and as a number over RPC; anything else, an integer out of range included, is told the range.
  */
-const id = (min: number) =>
-  z
-    .union([z.number(), z.string().regex(/^[0-9]{1,16}$/, 'expected an integer')])
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(Number.MAX_SAFE_INTEGER));
+const integer = (min: number, max: number) => {
+  const expected = `expected an integer from ${min} to ${max}`;
+  return z
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .regex(/^-?[0-9]+$/)
+          .transform(Number),
+      ],
+      { error: expected },
+    )
+    .pipe(
+      z
+        .number({ error: expected })
+        .int({ error: expected, abort: true })
+        .min(min, { error: expected, abort: true })
+        .max(max, { error: expected }),
+    );
+};
+
+const id = (min: number) => integer(min, Number.MAX_SAFE_INTEGER);
+
+/** A request is an object of named fields; anything else fails as a whole. */
+const request = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.object(shape, {
+    error: (issue) => (issue.code === 'invalid_type' ? 'expected an object' : undefined),
+  });
 
 export const MAX_RECOMMENDATIONS = 100;
 
@@ -25,13 +50,9 @@ export const MAX_RECOMMENDATIONS = 100;
 export const QUERY_RANKS = [...RANK_BY, 'predicted', 'similar'] as const;
 export type QueryRank = (typeof QUERY_RANKS)[number];
 
-export const recommendationsRequestSchema = z.object({
+export const recommendationsRequestSchema = request({
   userId: id(1),
-  limit: z
-    .union([z.number(), z.string().regex(/^[0-9]{1,4}$/, 'expected an integer')])
-    .default(10)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(MAX_RECOMMENDATIONS)),
+  limit: integer(1, MAX_RECOMMENDATIONS).default(10),
   rank: z
     .enum(QUERY_RANKS)
     .default('favourites')
@@ -47,11 +68,11 @@ export const recommendationsRequestSchema = z.object({
     ),
 });
 
-export const predictionRequestSchema = z.object({ userId: id(1), movieId: id(1) });
+export const predictionRequestSchema = request({ userId: id(1), movieId: id(1) });
 
-export const clusterRequestSchema = z.object({ id: id(0) });
+export const clusterRequestSchema = request({ id: id(0) });
 
-export const saveProfileRequestSchema = z.object({ userId: id(1), profile: userProfileSchema });
+export const saveProfileRequestSchema = request({ userId: id(1), profile: userProfileSchema });
 
 export type RecommendationsRequest = z.input<typeof recommendationsRequestSchema>;
 export type PredictionRequest = z.input<typeof predictionRequestSchema>;

@@ -68,7 +68,14 @@ export class QueryClient implements OnModuleDestroy {
     await this.proxy.close();
   }
 
-  private async send<T>(pattern: QueryPattern, data: object): Promise<T> {
+  private async send<T>(pattern: QueryPattern, data: unknown): Promise<T> {
+    // The transport refuses to carry no payload at all; that is the caller's mistake, so it
+    // fails as the service fails a payload that is not an object, not as an outage.
+    if (data === null || data === undefined) {
+      throw new QueryClientError(400, 'invalid request', [
+        { field: '(request)', message: 'expected an object' },
+      ]);
+    }
     try {
       return await firstValueFrom(this.proxy.send<T>(pattern, data).pipe(timeout(this.timeoutMs)));
     } catch (error) {
