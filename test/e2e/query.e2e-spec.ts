@@ -63,6 +63,9 @@ const errorSchema = z.object({
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 
+/** The error shape with nothing else beside it. */
+const strictErrorSchema = errorSchema.strict();
+
 async function startQuery(common: Record<string, string>, redisUrl?: string) {
   const [port, rpcPort] = [await freePort(), await freePort()];
   const service = ServiceProcess.start('query', {
@@ -324,6 +327,42 @@ describe('query service', () => {
 
     expect(status).toBe(400);
     expect(body).toEqual({ message: 'invalid request', errors: [{ field, message }] });
+  });
+
+  it('answers a method a path does not take with 405, naming the ones it does', async () => {
+    for (const [method, path, allow] of [
+      ['POST', '/v1/users/1/recommendations', 'GET, HEAD'],
+      ['DELETE', '/v1/clusters', 'GET, HEAD'],
+      ['GET', '/v1/users/1/profile', 'PUT'],
+    ] as const) {
+      const response = await fetch(`${stack.queryUrl}${path}`, { method });
+
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      expect(strictErrorSchema.parse(await response.json()).message).toBe(
+        `${method} is not allowed here: this path answers ${allow}`,
+      );
+    }
+  });
+
+  it('answers an unknown path with 404, and an overlong one with 414, never echoing it', async () => {
+    const unknown = await fetch(`${stack.queryUrl}/v1/movies`);
+    expect(unknown.status).toBe(404);
+    expect(strictErrorSchema.parse(await unknown.json())).toEqual({
+      message: 'no route for GET at this path',
+    });
+
+    const long = 'a'.repeat(10_000);
+    for (const path of [`/${long}`, `/v1/users/${long}/recommendations`]) {
+      const response = await fetch(`${stack.queryUrl}${path}`);
+      const text = await response.text();
+
+      expect(response.status).toBe(414);
+      expect(strictErrorSchema.parse(JSON.parse(text))).toEqual({
+        message: 'path too long: a segment of 10000 characters, at most 100',
+      });
+      expect(text).not.toContain('aaaa');
+    }
   });
 
   it('answers 404 for a cluster the model does not have, and a bad profile with 400', async () => {

@@ -1,6 +1,11 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
-import { ERROR_MAPPING, UNEXPECTED_ERRORS, type UnexpectedErrorListener } from '@app/http';
+import {
+  ERROR_MAPPING,
+  UNEXPECTED_ERRORS,
+  type UnexpectedErrorListener,
+  UnmatchedRouteController,
+} from '@app/http';
 import { readMovies } from '@app/movielens';
 import {
   HealthController,
@@ -50,6 +55,7 @@ export class QueryModule {
         DashboardController,
         HealthController,
         MetricsController,
+        UnmatchedRouteController,
       ],
       providers: [
         { provide: QUERY_CONFIG, useValue: config },
