@@ -365,6 +365,33 @@ describe('query service', () => {
     }
   });
 
+  it('documents the bounds of the parameters it enforces', async () => {
+    const { body } = await getJson(`${stack.queryUrl}/v1/openapi.json`);
+    const { parameters } = z
+      .object({
+        paths: z.object({
+          '/v1/users/{userId}/recommendations': z.object({
+            get: z.object({
+              parameters: z.array(z.object({ name: z.string(), schema: z.unknown() })),
+            }),
+          }),
+        }),
+      })
+      .parse(body).paths['/v1/users/{userId}/recommendations'].get;
+    const schemaOf = (name: string) => parameters.find((p) => p.name === name)?.schema;
+
+    expect(schemaOf('limit')).toEqual({ type: 'integer', minimum: 1, maximum: 100, default: 10 });
+    expect(schemaOf('userId')).toEqual({
+      type: 'integer',
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+    });
+    expect((await recommendations(1, '?limit=100')).status).toBe(200);
+    expect((await getJson(`${stack.queryUrl}/v1/users/1/recommendations?limit=101`)).status).toBe(
+      400,
+    );
+  });
+
   it('answers 404 for a cluster the model does not have, and a bad profile with 400', async () => {
     expect((await getJson(`${stack.queryUrl}/v1/clusters/99`)).status).toBe(404);
     // Nobody rated it and the catalogue does not list it.

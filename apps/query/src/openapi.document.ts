@@ -16,12 +16,19 @@ const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => {
   return rest;
 };
 
-/** Path and query parameters of an operation, from the fields of its request schema. */
+interface ObjectSchema {
+  properties?: Record<string, object>;
+  required?: string[];
+}
+
+/**
+ * Path and query parameters of an operation, from the fields of its request schema: each typed
+ * as the value it is validated into (an integer and its bounds, not the text it arrives as),
+ * required unless it may be left out.
+ */
 function parameters(schema: z.ZodObject, inPath: readonly string[]) {
-  const { properties = {}, required = [] } = json(schema, 'input') as {
-    properties?: Record<string, object>;
-    required?: string[];
-  };
+  const { properties = {} } = json(schema, 'output') as ObjectSchema;
+  const { required = [] } = json(schema, 'input') as ObjectSchema;
   return Object.entries(properties).map(([name, property]) => ({
     name,
     in: inPath.includes(name) ? 'path' : 'query',
