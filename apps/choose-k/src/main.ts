@@ -1,4 +1,4 @@
-import { Command, option } from '@app/cli';
+import { Command, option, rangeWithinData } from '@app/cli';
 import {
   buildRatingMatrix,
   chooseK,
@@ -42,8 +42,15 @@ command.run(
       favouriteMinRating: DEFAULT_MODEL_SETTINGS.favouriteMinRating,
     });
     if (!args['no-normalize']) normalizeRows(matrix);
+    // k-means cannot form more clusters than there are users.
+    const ks = rangeWithinData(
+      'k-range',
+      args['k-range'],
+      { limit: matrix.rows, what: `users in ${args.ratings}` },
+      (message) => process.stderr.write(`${message}\n`),
+    );
     process.stderr.write(K_SCORE_HEADER);
-    const { scores, elbowK, bestSilhouetteK } = await chooseK(matrix, args['k-range'], {
+    const { scores, elbowK, bestSilhouetteK } = await chooseK(matrix, ks, {
       seed: args.seed,
       restarts: args.restarts,
       silhouetteSample: args.sample,

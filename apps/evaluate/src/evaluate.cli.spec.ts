@@ -66,6 +66,7 @@ const resultSchema = z.object({
   tuned: z.record(z.string(), tunedSetting),
   settings: z.object({ model: z.object({ k: z.number().int() }) }),
   k: z.number().int(),
+  clusters: z.number().int(),
   split: z.enum(['given', 'seeded']),
   users: z.number().int(),
   testRatings: z.number().int(),
@@ -160,6 +161,58 @@ describe('npm run evaluate', () => {
       expect(sut.code).toBe(2);
       expect(sut.stderr).toContain('Usage: npm run evaluate');
     }
+  }, 60_000);
+
+  it.each([
+    [['--k', '5000'], '--k: expected at most 16 (the users in the training ratings), got 5000'],
+    [
+      ['--k-range', '17:40'],
+      '--k-range: expected A at most 16 (the users in the training ratings), got 17:40',
+    ],
+  ])(
+    'exits 2 on %j, more clusters than the data has users',
+    async (args, problem) => {
+      const sut = await evaluateCli('--ratings', ratings, ...args);
+
+      expect(sut.code).toBe(2);
+      expect(sut.stderr.trim().split('\n')).toEqual([
+        `reading ${ratings}`,
+        `error: ${problem}`,
+        expect.stringMatching(/^Usage: npm run evaluate/),
+      ]);
+      expect(sut.stdout).toBe('');
+    },
+    60_000,
+  );
+
+  it('says which ks of the default grid the users leave out', async () => {
+    const sut = await evaluateCli(
+      '--ratings',
+      ratings,
+      '--min-cluster-size',
+      '1',
+      '--threads',
+      '1',
+    );
+
+    expect(sut.code).toBe(0);
+    expect(sut.stderr).toContain(
+      'k grid: only 16 users in the training ratings, so trying 5, 10\n',
+    );
+    expect(resultOf(sut.stdout).tuned.k?.grid).toEqual([5, 10]);
+  }, 120_000);
+
+  it('says how many clusters the tiny-cluster merge left of --k', async () => {
+    const sut = await evaluateCli('--ratings', ratings, '--k', '8', '--threads', '1');
+
+    expect(sut.code).toBe(0);
+    const { k, clusters } = resultOf(sut.stdout);
+    expect(k).toBe(8);
+    // Sixteen users make at most three clusters of five.
+    expect(clusters).toBeLessThanOrEqual(3);
+    expect(sut.stderr).toContain(
+      `k 8: ${clusters} clusters left after merging those of fewer than 5 users (--min-cluster-size)\n`,
+    );
   }, 60_000);
 
   it('exits 1 naming the file and line of a bad ratings file', async () => {

@@ -4,8 +4,9 @@ import {
   evaluate,
   evaluationOptions,
   evaluationSettingsOf,
-  ksOf,
+  kGridOf,
   loadEvaluationData,
+  mergedClustersNote,
   METHODS,
   profilesOf,
   summarizeEvaluation,
@@ -33,7 +34,9 @@ services use), als, mostFavoured, itemKnn, bias, topRated, globalMean and movieM
 settings that decide lists (k, ALS and bias settings for lists, itemKnn neighbours) are chosen by
 validation NDCG@10, settings that decide predictions (the shrinkage prior weights, ALS and bias
 settings for predictions) by validation RMSE. The test ratings are read only to score the chosen
-settings. --k, --prior-weight and --cluster-prior-weight fix a setting instead.
+settings. --k, --prior-weight and --cluster-prior-weight fix a setting instead. No k may exceed
+the users of the training ratings: a --k above them stops evaluate, and the ks of a grid above
+them are left out, as stderr says; so does a tiny-cluster merge that leaves fewer than k.
 
 Metrics: rmse, mae; top5pctMeanRating (per user, the mean true rating of the 5% of held-out movies
 predicted highest, averaged over users); precision10, recall10, ndcg10 against held-out favourites
@@ -50,12 +53,7 @@ command.run(
   async (args) => {
     process.stderr.write(`reading ${args.ratings}${args.test ? ` and ${args.test}` : ''}\n`);
     const data = await loadEvaluationData(args);
-    const kGrid =
-      args.k !== undefined
-        ? [args.k]
-        : args['k-range'] !== undefined
-          ? ksOf(args['k-range'])
-          : DEFAULT_GRIDS.k;
+    const kGrid = kGridOf(args, data.train, note);
     const bar = progressBar('test users', ' users');
     const evaluation = await evaluate(
       { ...data, profiles: data.users && profilesOf(data.users) },
@@ -70,6 +68,8 @@ command.run(
       },
     );
     const summary = summarizeEvaluation(evaluation, data.users);
+    const merged = mergedClustersNote(summary, args['min-cluster-size']);
+    if (merged !== undefined) note(merged);
     for (const [name, setting] of tunedSettings(summary.tuned)) {
       process.stderr.write(
         `${name}: ${JSON.stringify(setting.chosen)} by ${setting.by} from ${JSON.stringify(setting.grid)}\n`,
@@ -87,6 +87,10 @@ command.run(
   },
   [MovieLensFileError],
 );
+
+const note = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
 
 const format = (value: number | undefined, width: number): string =>
   (value === undefined ? '-' : value.toFixed(4)).padStart(width);

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { Command, option } from '@app/cli';
+import { Command, option, rangeWithinData } from '@app/cli';
 import {
   buildRatingMatrix,
   chooseK,
@@ -9,11 +9,12 @@ import {
 } from '@app/clustering';
 import {
   clusterHeatmaps,
-  DEFAULT_GRIDS,
   evaluate,
   evaluationOptions,
   evaluationSettingsOf,
+  kGridOf,
   loadEvaluationData,
+  mergedClustersNote,
   profilesOf,
   summarizeEvaluation,
 } from '@app/evaluation';
@@ -45,13 +46,19 @@ command.run(
   async (args) => {
     process.stderr.write(`reading ${args.ratings}${args.test ? ` and ${args.test}` : ''}\n`);
     const data = await loadEvaluationData(args);
-    const settings = evaluationSettingsOf(args, args.k === undefined ? DEFAULT_GRIDS.k : [args.k]);
+    const settings = evaluationSettingsOf(args, kGridOf({ k: args.k }, data.train, note));
 
     // The curves score the same matrix the model builder clusters, as choose-k does.
     const { matrix } = buildRatingMatrix(data.train, settings.model);
     if (settings.model.normalize) normalizeRows(matrix);
+    const ks = rangeWithinData(
+      'k-range',
+      args['k-range'],
+      { limit: matrix.rows, what: 'users in the training ratings' },
+      note,
+    );
     process.stderr.write(K_SCORE_HEADER);
-    const { scores, elbowK, bestSilhouetteK } = await chooseK(matrix, args['k-range'], {
+    const { scores, elbowK, bestSilhouetteK } = await chooseK(matrix, ks, {
       seed: args.seed,
       restarts: args.restarts,
       silhouetteSample: args.sample,
@@ -65,6 +72,8 @@ command.run(
       { onStage: (stage) => process.stderr.write(`${stage}\n`) },
     );
     const summary = summarizeEvaluation(evaluation, data.users);
+    const merged = mergedClustersNote(summary, args['min-cluster-size']);
+    if (merged !== undefined) note(merged);
     const page = renderReportPage({
       description: [
         ['ratings', args.ratings],
@@ -97,3 +106,7 @@ command.run(
   },
   [MovieLensFileError],
 );
+
+const note = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};

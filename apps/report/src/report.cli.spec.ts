@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -106,6 +106,30 @@ describe('npm run report', () => {
       expect(first).toMatch(problem);
       expect(rest).toEqual([expect.stringMatching(/^Usage: npm run report/)]);
       expect(sut.stdout).toBe('');
+    },
+    60_000,
+  );
+
+  it.each([
+    [['--k', '5000'], '--k: expected at most 24 (the users in the training ratings), got 5000'],
+    [
+      ['--k', '3', '--k-range', '30:40'],
+      '--k-range: expected A at most 24 (the users in the training ratings), got 30:40',
+    ],
+  ])(
+    'exits 2 on %j, more clusters than the data has users',
+    async (args, problem) => {
+      const out = join(dir, 'too-many.html');
+
+      const sut = await reportCli('--ratings', ratings, '--out', out, ...args);
+
+      expect(sut.code).toBe(2);
+      expect(sut.stderr.trim().split('\n')).toEqual([
+        `reading ${ratings}`,
+        `error: ${problem}`,
+        expect.stringMatching(/^Usage: npm run report/),
+      ]);
+      expect(existsSync(out)).toBe(false);
     },
     60_000,
   );

@@ -5,3 +5,4 @@ export * from './parse-arguments';
 export * from './service-process';
 export * from './command';
 export * from './local-stack';
+export * from './data-bound';

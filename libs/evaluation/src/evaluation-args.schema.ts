@@ -1,5 +1,10 @@
-import { type ArgsOf, option } from '@app/cli';
-import { DEFAULT_MODEL_SETTINGS, MATRIX_VALUES } from '@app/clustering';
+import { type ArgsOf, option, rangeWithinData, UsageError, withinData } from '@app/cli';
+import {
+  DEFAULT_MODEL_SETTINGS,
+  denseIndex,
+  MATRIX_VALUES,
+  type RatingColumns,
+} from '@app/clustering';
 import { DEFAULT_ALS_SETTINGS } from '@app/factorization';
 import { DEFAULT_BIAS_BASELINE, DEFAULT_SHRINKAGE } from '@app/recommend';
 import { type EvaluationSettings } from './evaluator';
@@ -102,3 +107,47 @@ export function evaluationSettingsOf(
 /** The ks from A to B. */
 export const ksOf = ([from, to]: readonly [number, number]): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * The ks to tune over: --k, every k of --k-range, or the default grid; none above the users of
+ * the training ratings, as k-means cannot form more clusters than it has users. A --k, or a
+ * whole --k-range, above them is a usage error naming the option; the ks of a range or of the
+ * default grid above them are left out, and `note` says so.
+ */
+export function kGridOf(
+  args: { k?: number | undefined; 'k-range'?: readonly [number, number] | undefined },
+  train: RatingColumns,
+  note: (message: string) => void,
+): number[] {
+  const users = denseIndex(train.userIds).ids.length;
+  const bound = { limit: users, what: 'users in the training ratings' };
+  if (args.k !== undefined) return [withinData('k', args.k, bound)];
+  if (args['k-range'] !== undefined) {
+    return ksOf(rangeWithinData('k-range', args['k-range'], bound, note));
+  }
+  const grid = DEFAULT_GRIDS.k.filter((k) => k <= users);
+  if (grid.length === 0) {
+    throw new UsageError(
+      `only ${users} users in the training ratings, fewer than any k of the default grid ` +
+        `(${DEFAULT_GRIDS.k.join(', ')}); give --k at most ${users}`,
+    );
+  }
+  if (grid.length < DEFAULT_GRIDS.k.length) {
+    note(`k grid: only ${users} users in the training ratings, so trying ${grid.join(', ')}`);
+  }
+  return grid;
+}
+
+/**
+ * What the tiny-cluster merge did to k, when it left fewer clusters than asked for; undefined
+ * when it left k.
+ */
+export function mergedClustersNote(
+  { k, clusters }: { k: number; clusters: number },
+  minClusterSize: number,
+): string | undefined {
+  return clusters < k
+    ? `k ${k}: ${clusters} clusters left after merging those of fewer than ${minClusterSize} ` +
+        'users (--min-cluster-size)'
+    : undefined;
+}
