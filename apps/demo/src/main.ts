@@ -4,9 +4,17 @@ import { z } from 'zod';
 import { Command, option, progressBar, ServiceProcess, startLocalStack } from '@app/cli';
 import { loadConfig } from '@app/config';
 import { publishRatingsFile } from '@app/ingest';
-import { consumerGroupLag, createKafka, ensureTopics, EventPublisher } from '@app/kafka';
+import {
+  BrokersUnreachableError,
+  checkBrokers,
+  consumerGroupLag,
+  createKafka,
+  ensureTopics,
+  EventPublisher,
+} from '@app/kafka';
 import { MovieLensFileError } from '@app/movielens';
 import { clustersResponseSchema, recommendationsResponseSchema } from '@app/query-client';
+import { RedisConnection, RedisUnreachableError } from '@app/store';
 import { demoEnvSchema } from './demo.config';
 
 const ROOT = join(__dirname, '../../../..');
@@ -42,6 +50,11 @@ command.run(
     const env = { ...process.env, ...stack };
     const config = loadConfig(demoEnvSchema, env);
     const ratingsFile = args.ratings ?? DEFAULT_RATINGS;
+    // Before any service starts: a server that does not answer is one line naming its variable,
+    // not the services' logs of their retries.
+    await checkBrokers(createKafka(config.kafka, { failFast: true }), config.kafka);
+    const redis = new RedisConnection(config.redis);
+    await redis.ready(5_000).finally(() => redis.close());
     const kafka = createKafka(config.kafka);
     const topics = Object.values(config.kafka.topics);
 
@@ -116,7 +129,7 @@ command.run(
       await stopAll();
     }
   },
-  [MovieLensFileError],
+  [MovieLensFileError, BrokersUnreachableError, RedisUnreachableError],
 );
 
 async function printRecommendations(queryUrl: string, userId: number): Promise<void> {
