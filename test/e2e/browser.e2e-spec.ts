@@ -102,6 +102,23 @@ async function expectTablesInCards(page: Page): Promise<void> {
   }
 }
 
+/** The stroke of the rate chart's line, in pixels. */
+const LINE_WIDTH = 2;
+
+/**
+ * The least share of its box, grown by the stroke, that the rate chart's line must cover: half a
+ * pixel per pixel of its length (an antialiased 2px stroke covers one to two). A fixed share
+ * would not do: each poll without new events adds a flat stretch at zero, which widens the box
+ * more than it adds line.
+ */
+async function lineShare(page: Page, selector: string): Promise<number> {
+  const length = await page.evaluate<number>(
+    `document.querySelector(${JSON.stringify(selector)}).getTotalLength()`,
+  );
+  const box = grow(await boxOf(page, selector), LINE_WIDTH);
+  return (0.5 * length) / (Math.round(box.width) * Math.round(box.height));
+}
+
 const COLOURS = {
   text: [0x1d, 0x24, 0x30],
   bar: [0x3e, 0x7b, 0xfa],
@@ -116,7 +133,16 @@ interface ColourProbe {
   colour: readonly [number, number, number];
   /** The share of the element's pixels that must be close to the colour. */
   atLeast: number;
+  /** Pixels around the element's box to measure too, e.g. the half of a stroke outside it. */
+  margin?: number;
 }
+
+const grow = (box: Box, margin: number): Box => ({
+  x: box.x - margin,
+  y: box.y - margin,
+  width: box.width + 2 * margin,
+  height: box.height + 2 * margin,
+});
 
 /** Runs in the browser: decodes a PNG and measures, per region, the share of pixels near a colour. */
 const MEASURE_PNG = `async ({ png, regions }) => {
@@ -159,7 +185,10 @@ async function expectScreenshot(
   { fullPage = false } = {},
 ): Promise<void> {
   const regions = await Promise.all(
-    probes.map(async ({ selector, colour }) => ({ box: await boxOf(page, selector), colour })),
+    probes.map(async ({ selector, colour, margin = 0 }) => ({
+      box: grow(await boxOf(page, selector), margin),
+      colour,
+    })),
   );
   const viewport = page.viewportSize()!;
   const size = fullPage
@@ -374,9 +403,12 @@ describe('pages in a real browser', () => {
         expect(await overflow(page)).toEqual({ x: 0, y: 0 });
         await expectScreenshot(page, 'dashboard-desktop.png', [
           { selector: '#sizes-card', colour: COLOURS.bar, atLeast: 0.1 },
-          // The rate's shape depends on how fast the machine ingested: a flat line covers less
-          // of its box than a steep one, and measured as little as 0.099.
-          { selector: '#ingest-rate-chart path.line', colour: COLOURS.line, atLeast: 0.05 },
+          {
+            selector: '#ingest-rate-chart path.line',
+            colour: COLOURS.line,
+            atLeast: await lineShare(page, '#ingest-rate-chart path.line'),
+            margin: LINE_WIDTH,
+          },
           { selector: '#history-card', colour: COLOURS.text, atLeast: 0.003 },
         ]);
         await page.close();
