@@ -10,6 +10,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import { type KafkaConfig, type KafkaSasl } from '@app/config';
+import { TopicCreationError } from './topic-creation.error';
 
 const logger = new Logger('kafkajs');
 
@@ -104,7 +105,7 @@ export interface TopicLayout {
 /**
  * Creates the topics that do not exist yet (idempotent; safe from many replicas at once), and
  * waits until every partition of them has a leader that the brokers agree on. Returns the ones
- * it created.
+ * it created; topics the brokers refuse end in a TopicCreationError giving their reasons.
  */
 export async function ensureTopics(
   kafka: Kafka,
@@ -117,22 +118,27 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
-      await admin.createTopics({
-        // Its own wait gives up on a broker that has not heard of the topic yet: see untilLed.
-        waitForLeaders: false,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: layout.partitions,
-          replicationFactor: layout.replicationFactor,
-          ...(layout.minInsyncReplicas === undefined
-            ? {}
-            : {
-                configEntries: [
-                  { name: 'min.insync.replicas', value: String(layout.minInsyncReplicas) },
-                ],
-              }),
-        })),
-      });
+      await admin
+        .createTopics({
+          // Its own wait gives up on a broker that has not heard of the topic yet: see untilLed.
+          waitForLeaders: false,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: layout.partitions,
+            replicationFactor: layout.replicationFactor,
+            ...(layout.minInsyncReplicas === undefined
+              ? {}
+              : {
+                  configEntries: [
+                    { name: 'min.insync.replicas', value: String(layout.minInsyncReplicas) },
+                  ],
+                }),
+          })),
+        })
+        .catch((error: unknown) => {
+          const refusals = TopicCreationError.refusalsOf(error);
+          throw refusals === undefined ? error : new TopicCreationError(refusals, layout, error);
+        });
       await untilLed(admin, missing);
     }
     return missing;
