@@ -11,6 +11,7 @@ import {
   createKafka,
   ensureTopics,
   EventPublisher,
+  TopicCreationError,
 } from '@app/kafka';
 import { MovieLensFileError } from '@app/movielens';
 import { clustersResponseSchema, recommendationsResponseSchema } from '@app/query-client';
@@ -129,7 +130,7 @@ command.run(
       await stopAll();
     }
   },
-  [MovieLensFileError, BrokersUnreachableError, RedisUnreachableError],
+  [MovieLensFileError, BrokersUnreachableError, RedisUnreachableError, TopicCreationError],
 );
 
 async function printRecommendations(queryUrl: string, userId: number): Promise<void> {

@@ -24,10 +24,12 @@ describe('npm run load', () => {
   const kafka = createKafka(env.kafka);
   const admin = kafka.admin();
   const topic = env.kafka.topics.rating;
-  const load = (...args: string[]) =>
+  const load = (...args: string[]) => loadWith({}, ...args);
+  const loadWith = (variables: Record<string, string>, ...args: string[]) =>
     runCliSource(MAIN, args, {
       KAFKA_BROKERS: env.kafka.brokers.join(','),
       KAFKA_TOPIC_PARTITIONS: '3',
+      ...variables,
     });
 
   /** Events the topic holds, or undefined when it does not exist. */
@@ -70,6 +72,23 @@ describe('npm run load', () => {
     expect(sut.code).toBe(0);
     expect(sut.stderr).toBe(`--limit 50: ${file} has 3 ratings; publishing them all\n`);
     expect(await held(`${topic}-over`)).toBe(3);
+  }, 120_000);
+
+  it('says in one line why the brokers refused to create the topic, with the layout asked for', async () => {
+    const file = ratingsFile('unplaced.csv', 3);
+
+    const sut = await loadWith(
+      { KAFKA_TOPIC_REPLICATION_FACTOR: '99' },
+      file,
+      '--topic',
+      `${topic}-unplaced`,
+    );
+
+    expect(sut.code).toBe(1);
+    expect(sut.stderr.trim().split('\n')).toEqual([
+      `error: the brokers refused to create ${topic}-unplaced (Replication-factor is invalid); ` +
+        'the topics were asked for with KAFKA_TOPIC_PARTITIONS=3, KAFKA_TOPIC_REPLICATION_FACTOR=99',
+    ]);
   }, 120_000);
 
   it('says how many ratings the brokers acknowledged when publishing fails', async () => {

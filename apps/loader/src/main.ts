@@ -8,6 +8,7 @@ import {
   ensureTopics,
   EventPublisher,
   PublishError,
+  TopicCreationError,
 } from '@app/kafka';
 import { countRatings, MovieLensFileError } from '@app/movielens';
 import { loaderEnvSchema } from './loader.config';
@@ -90,5 +91,5 @@ command.run(
       await publisher.close();
     }
   },
-  [MovieLensFileError, BrokersUnreachableError, PublishError],
+  [MovieLensFileError, BrokersUnreachableError, PublishError, TopicCreationError],
 );

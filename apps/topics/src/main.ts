@@ -1,7 +1,13 @@
 import { Command } from '@app/cli';
 import { loadConfig } from '@app/config';
 import { deadLetterTopic } from '@app/events';
-import { BrokersUnreachableError, checkBrokers, createKafka, ensureTopics } from '@app/kafka';
+import {
+  BrokersUnreachableError,
+  checkBrokers,
+  createKafka,
+  ensureTopics,
+  TopicCreationError,
+} from '@app/kafka';
 import { topicsEnvSchema } from './topics.config';
 
 const command = new Command({
@@ -29,4 +35,4 @@ command.run(async () => {
   process.stdout.write(
     `${JSON.stringify({ created, existing: all.filter((t) => !created.includes(t)) })}\n`,
   );
-}, [BrokersUnreachableError]);
+}, [BrokersUnreachableError, TopicCreationError]);
