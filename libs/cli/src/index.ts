@@ -6,3 +6,4 @@ export * from './service-process';
 export * from './command';
 export * from './local-stack';
 export * from './data-bound';
+export * from './project-root';
