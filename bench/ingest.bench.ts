@@ -1,9 +1,15 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { type Kafka } from 'kafkajs';
-import { Command, type CommandArgs, option, progressBar, startLocalStack } from '@app/cli';
+import {
+  Command,
+  type CommandArgs,
+  option,
+  progressBar,
+  projectRoot,
+  startLocalStack,
+} from '@app/cli';
 import { DEFAULT_MODEL_SETTINGS, seededRandom } from '@app/clustering';
 import {
   kafkaEnvSchema,
@@ -27,7 +33,7 @@ import {
 import { createRedisClient } from '@app/store';
 import { deleteKeysOf, openStores, publishModel, type TestStores } from '@app/testing';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = projectRoot();
 
 const command = new Command({
   synopsis: 'npm run bench:ingest -- [--events N] [--users N] [--movies N] [options]',

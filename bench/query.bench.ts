@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { Command, freePort, option, progressBar, ServiceProcess, startLocalStack } from '@app/cli';
+import {
+  Command,
+  freePort,
+  option,
+  progressBar,
+  projectRoot,
+  ServiceProcess,
+  startLocalStack,
+} from '@app/cli';
 import { DEFAULT_MODEL_SETTINGS } from '@app/clustering';
 import {
   kafkaEnvSchema,
@@ -32,7 +40,7 @@ import {
   type TestStores,
 } from '@app/testing';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = projectRoot();
 
 const command = new Command({
   synopsis:

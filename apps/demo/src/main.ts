@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { Command, option, progressBar, ServiceProcess, startLocalStack } from '@app/cli';
+import {
+  Command,
+  option,
+  progressBar,
+  projectRoot,
+  ServiceProcess,
+  startLocalStack,
+} from '@app/cli';
 import { loadConfig } from '@app/config';
 import { publishRatingsFile } from '@app/ingest';
 import {
@@ -13,12 +20,12 @@ import {
   EventPublisher,
   TopicCreationError,
 } from '@app/kafka';
-import { MovieLensFileError } from '@app/movielens';
+import { countRatings, MovieLensFileError } from '@app/movielens';
 import { clustersResponseSchema, recommendationsResponseSchema } from '@app/query-client';
 import { RedisConnection, RedisUnreachableError } from '@app/store';
 import { demoEnvSchema } from './demo.config';
 
-const ROOT = join(__dirname, '../../../..');
+const ROOT = projectRoot();
 const DEFAULT_RATINGS = join(ROOT, 'data/ml-latest-small/ratings.csv');
 const EXAMPLE_USERS = [1, 42, 414];
 
@@ -47,12 +54,13 @@ README); REDIS_MODE and KAFKA_NODES choose the local stack's modes.`,
 
 command.run(
   async (args) => {
+    // Before anything starts: a bad line of the file, or a server that does not answer, is one
+    // line naming it, not the services' logs of their retries.
+    const ratingsFile = args.ratings ?? DEFAULT_RATINGS;
+    await countRatings(ratingsFile);
     const stack = args['no-stack'] ? {} : await startLocalStack(ROOT);
     const env = { ...process.env, ...stack };
     const config = loadConfig(demoEnvSchema, env);
-    const ratingsFile = args.ratings ?? DEFAULT_RATINGS;
-    // Before any service starts: a server that does not answer is one line naming its variable,
-    // not the services' logs of their retries.
     await checkBrokers(createKafka(config.kafka, { failFast: true }), config.kafka);
     const redis = new RedisConnection(config.redis);
     await redis.ready(5_000).finally(() => redis.close());
