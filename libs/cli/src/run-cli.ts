@@ -4,7 +4,8 @@ import { UsageError } from './cli-error';
 /**
  * Runs a command's main function: usage mistakes (a UsageError, or node:util's parseArgs
  * rejecting an unknown option or a missing value) exit 2 with the usage line, expected failures
- * (bad configuration, unreadable input) exit 1 with their message and no stack trace.
+ * (bad configuration, unreadable input, a file the system would not read or write) exit 1 with
+ * their message and no stack trace.
  */
 export function runCli(
   main: () => Promise<void>,
@@ -23,7 +24,11 @@ export function runCli(
         );
         process.exit(2);
       }
-      if (error instanceof ConfigError || expected.some((type) => error instanceof type)) {
+      if (
+        error instanceof ConfigError ||
+        isFileSystemError(error) ||
+        expected.some((type) => error instanceof type)
+      ) {
         process.stderr.write(`error: ${(error as Error).message}\n`);
         process.exit(1);
       }
@@ -37,4 +42,10 @@ export function runCli(
 const isParseArgsError = (error: unknown): boolean => {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+};
+
+/** A failed file operation (ENOENT, EISDIR, EACCES...): its message names the call and path. */
+const isFileSystemError = (error: unknown): error is NodeJS.ErrnoException => {
+  const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
+  return typeof code === 'string' && typeof syscall === 'string' && typeof path === 'string';
 };
