@@ -6,7 +6,9 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { repeatLimitedErrorLogger } from '@app/observability';
 import { QuerySnapshotCache } from '@app/query';
+import { isRedisUnavailable } from '@app/store';
 import { type QueryConfig } from './query.config';
 import { QUERY_CONFIG } from './query.constants';
 
@@ -17,6 +19,13 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
   private timer: NodeJS.Timeout | undefined;
   private lastVersion: number | undefined;
   private logged = false;
+  /** The refresh in flight: a timer tick while one waits on Redis does not start another. */
+  private running: Promise<void> | undefined;
+  private readonly warnFailed = repeatLimitedErrorLogger(this.logger, (error) =>
+    isRedisUnavailable(error)
+      ? `could not refresh the model snapshot, Redis (REDIS_URL) is unavailable: ${error.message}`
+      : `could not refresh the model snapshot: ${error.message}`,
+  );
   private readonly refreshes: Counter<'outcome'>;
   private readonly seconds: Histogram;
 
@@ -61,8 +70,16 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
     clearInterval(this.timer);
   }
 
-  /** Never throws: a failed refresh keeps serving the last snapshot and is retried next time. */
-  private async refresh(): Promise<void> {
+  /**
+   * Never throws: a failed refresh keeps serving the last snapshot and is retried next time; the
+   * same failure is logged at most every 30 s.
+   */
+  private refresh(): Promise<void> {
+    this.running ??= this.read().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async read(): Promise<void> {
     const before = this.snapshots.current;
     const started = performance.now();
     try {
@@ -82,7 +99,7 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
       }
     } catch (error) {
       this.refreshes.inc({ outcome: 'failed' });
-      this.logger.warn(`could not refresh the model snapshot: ${(error as Error).message}`);
+      this.warnFailed(error as Error);
     }
   }
 }

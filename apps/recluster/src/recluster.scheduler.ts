@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
   Optional,
 } from '@nestjs/common';
+import { repeatLimitedErrorLogger } from '@app/observability';
 import { Reclusterer, type ReclusterOutcome, type RollbackOptions } from '@app/recluster';
 import { FencedOutError, isRedisUnavailable } from '@app/store';
 import { type ReclusterConfig } from './recluster.config';
@@ -27,6 +28,11 @@ const ABANDON_RUN_AFTER_MS = 20_000;
 @Injectable()
 export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReclusterScheduler.name);
+  /** Redis down: one line naming REDIS_URL, then the same at most every 30 s. */
+  private readonly warnRedisUnavailable = repeatLimitedErrorLogger(
+    this.logger,
+    (error) => `scheduled recluster skipped, Redis (REDIS_URL) is unavailable: ${error.message}`,
+  );
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ReclusterOutcome> | undefined;
 
@@ -85,7 +91,7 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
       if (error instanceof FencedOutError) {
         this.logger.warn(`scheduled recluster gave way to a newer run: ${message}`);
       } else if (isRedisUnavailable(error)) {
-        this.logger.warn(`scheduled recluster skipped, Redis is unavailable: ${message}`);
+        this.warnRedisUnavailable(error as Error);
       } else {
         this.logger.error(`scheduled recluster failed: ${message}`);
       }

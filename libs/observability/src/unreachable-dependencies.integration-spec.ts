@@ -106,6 +106,19 @@ describe('services whose dependencies cannot be reached', () => {
           String(entry.message).includes('connection error'),
         );
         expectLimited(redisErrors, `Redis (REDIS_URL) connection error: connect ECONNREFUSED`);
+        // What else fails for want of Redis (the query's snapshot refresh, the recluster's
+        // scheduled run) says so naming REDIS_URL, as rarely: each at most once per 30 s.
+        const warnings = entries(service.logs).filter(
+          (entry) =>
+            entry.level === 'warn' &&
+            ['SnapshotRefresher', 'ReclusterScheduler'].includes(String(entry.context)),
+        );
+        for (const warning of warnings) expect(String(warning.message)).toContain('REDIS_URL');
+        const perMessage = new Map<string, number>();
+        for (const { message } of warnings) {
+          perMessage.set(String(message), (perMessage.get(String(message)) ?? 0) + 1);
+        }
+        expect(Math.max(0, ...perMessage.values())).toBeLessThanOrEqual(3);
       }
       for (const service of [ingestWithoutKafka, ...Object.values(withoutRedis)]) {
         for (const entry of entries(service.logs)) {
