@@ -98,7 +98,7 @@ describe('--help of every command', () => {
     );
   }, 240_000);
 
-  it('covers the commands the issue of side effects was about', () => {
+  it('finds the commands the README lists, the stack and service scripts among them', () => {
     expect(commands).toEqual(
       expect.arrayContaining([
         'stack:up',
