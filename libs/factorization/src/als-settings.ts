@@ -39,9 +39,10 @@ export type AlsSettings = z.infer<typeof alsSettingsSchema>;
  * Zhou et al. report Netflix Prize test RMSE bottoming out near λ = 0.05-0.065 under weighted-λ
  * for factor counts from 20 to hundreds; because λ scales with each row's number of ratings, one
  * value suits light and heavy users alike and need not be retuned when the data grows. Ten
- * alternations: ALS's training error flattens after a handful. Three CG steps a row: warm-started
- * from the previous alternation they give MovieLens 100k's test RMSE to four decimals of exact
- * solves (0.9192 over its five folds), where one step loses 0.005 on u1 (docs/benchmarks.md).
+ * alternations: ALS's training error flattens after a handful. Three CG steps a row: started
+ * from the previous alternation they give the exact solves' MovieLens 100k test RMSE, 0.9192
+ * over its five folds (docs/evaluation.md), where one step loses 0.005 on u1, in under half the
+ * exact solves' time (docs/benchmarks.md).
  */
 export const DEFAULT_ALS_SETTINGS: Readonly<Required<AlsSettings>> = {
   factors: 32,
