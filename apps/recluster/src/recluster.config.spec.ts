@@ -12,7 +12,7 @@ describe('reclusterEnvSchema', () => {
       intervalMs: 3_600_000,
       afterEvents: 100_000,
       pollMs: 5_000,
-      settings: { k: 10, minClusterSize: 5, values: 'binary', normalize: true, keepVersions: 3 },
+      settings: { k: 5, minClusterSize: 5, values: 'binary', normalize: true, keepVersions: 3 },
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'mr', cluster: false },
     });
   });
@@ -38,7 +38,7 @@ describe('reclusterEnvSchema', () => {
 
     expect(sut.settings.itemKnn).toEqual({ neighbours: 25 });
     expect(loadConfig(reclusterEnvSchema, { RECLUSTER_ITEM_KNN: 'true' }).settings.itemKnn).toEqual(
-      { neighbours: 50 },
+      { neighbours: 200 },
     );
     expect(loadConfig(reclusterEnvSchema, {}).settings).not.toHaveProperty('itemKnn');
   });
