@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Logger } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import {
   type Admin,
   Kafka,
+  type logCreator,
   logLevel,
   type LogEntry,
   Partitioners,
@@ -10,20 +11,41 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import { type KafkaConfig, type KafkaSasl } from '@app/config';
+import { repeatLimitedErrorLogger } from '@app/observability';
 import { TopicCreationError } from './topic-creation.error';
 
-const logger = new Logger('kafkajs');
+/** What kafkajs says when a broker cannot be reached: its own words and the socket's. */
+const CONNECTION_FAILURE = /connect|connection|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH/i;
 
-/** kafkajs' own fields (broker, groupId, error, ...) travel as fields of the log line. */
-const toNestLog =
-  () =>
-  ({ level, label, log }: LogEntry): void => {
-    const { message, timestamp: _timestamp, ...fields } = log;
-    const entry = { message: `${label} ${message}`, ...fields };
-    if (level === logLevel.ERROR) logger.error(entry);
-    else if (level === logLevel.WARN) logger.warn(entry);
-    else logger.debug(entry);
-  };
+/**
+ * kafkajs' log lines through a Nest logger, its own fields (broker, groupId, error, ...) as
+ * fields of the line. A broker that cannot be reached makes kafkajs retry and log each attempt:
+ * those lines name KAFKA_BROKERS and each comes at most every 30 s, with how many were left out.
+ */
+export function kafkajsLogCreator(
+  brokers: readonly string[],
+  target: LoggerService = new Logger('kafkajs'),
+  now: () => number = Date.now,
+): logCreator {
+  const connectionFailure = repeatLimitedErrorLogger(
+    target,
+    (error) => `Kafka (KAFKA_BROKERS=${brokers.join(',')}): ${error.message}`,
+    now,
+  );
+  return () =>
+    ({ level, label, log }: LogEntry): void => {
+      const { message, timestamp: _timestamp, ...fields } = log;
+      const error = typeof fields.error === 'string' ? `: ${fields.error}` : '';
+      if (level <= logLevel.WARN && CONNECTION_FAILURE.test(`${message}${error}`)) {
+        connectionFailure(new Error(`${label} ${message}${error}`));
+        return;
+      }
+      const entry = { message: `${label} ${message}`, ...fields };
+      if (level === logLevel.ERROR) target.error(entry);
+      else if (level === logLevel.WARN) target.warn(entry);
+      else target.debug?.(entry);
+    };
+}
 
 export interface KafkaClientOptions {
   /**
@@ -45,7 +67,7 @@ export function createKafka(
     ssl: config.ssl ?? false,
     ...(config.sasl === undefined ? {} : { sasl: saslOptions(config.sasl) }),
     logLevel: failFast ? logLevel.NOTHING : logLevel.WARN,
-    logCreator: toNestLog,
+    logCreator: kafkajsLogCreator(config.brokers),
     ...(failFast
       ? { retry: { retries: 2, initialRetryTime: 300 }, connectionTimeout: 3_000 }
       : { retry: { retries: 8, initialRetryTime: 200 } }),
