@@ -9,3 +9,4 @@ export * from './centroid-model';
 export * from './cluster-means';
 export * from './favourites-pattern';
 export * from './model-settings';
+export * from './worker-rpc';

@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { type CsrMatrix, nonZeros, rowSquaredNorms, transpose } from './csr-matrix';
 import { type KMeansBuffers, KMeansShard, type ShardRange } from './kmeans-shard';
-import { type ShardReply, type ShardRequest } from './kmeans.worker';
 import { seededRandom } from './seeded-random';
+import { startWorker } from './worker-rpc';
 
 export interface KMeansOptions {
   k: number;
@@ -198,50 +195,17 @@ function localShard(buffers: KMeansBuffers, range: ShardRange): Shard {
   };
 }
 
-/** The compiled worker next to this file; under ts tests the .ts source with a TS loader. */
-function workerEntry(): { file: string; execArgv: string[] } {
-  const compiled = join(__dirname, 'kmeans.worker.js');
-  if (existsSync(compiled)) return { file: compiled, execArgv: [] };
-  return {
-    file: join(__dirname, 'kmeans.worker.ts'),
-    execArgv: ['--require', '@swc-node/register'],
-  };
-}
-
 async function workerShard(buffers: KMeansBuffers, range: ShardRange): Promise<Shard> {
-  const { file, execArgv } = workerEntry();
-  const worker = new Worker(file, { workerData: { buffers, range }, execArgv });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  const failAll = (error: Error): void => {
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
-  };
-  worker.on('message', (reply: ShardReply) => {
-    const waiting = pending.get(reply.id);
-    pending.delete(reply.id);
-    if ('error' in reply) waiting?.reject(new Error(`k-means worker failed: ${reply.error}`));
-    else waiting?.resolve(reply.result);
-  });
-  worker.on('error', failAll);
-  worker.on('exit', (code) => {
-    failAll(new Error(`k-means worker exited with code ${code}`));
-  });
-  await new Promise<void>((resolve, reject) => {
-    worker.once('online', resolve);
-    worker.once('error', reject);
-  });
+  const worker = await startWorker(
+    __dirname,
+    'kmeans.worker',
+    { buffers, range },
+    'k-means worker',
+  );
   return {
     range,
-    call: (method, ...args) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        worker.postMessage({ id, method, args } satisfies ShardRequest);
-      }),
-    close: async () => {
-      await worker.terminate();
-    },
+    call: (method, ...args) => worker.call(method, args) as Promise<never>,
+    close: () => worker.close(),
   };
 }
 

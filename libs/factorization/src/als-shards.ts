@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '@app/clustering';
 import { type AlsBuffers, AlsShard, type ShardRanges } from './als-shard';
-import { type AlsShardMethod, type ShardReply, type ShardRequest } from './als.worker';
+import { type AlsShardMethod } from './als.worker';
 
 /** A shard as the coordinator sees it, wherever it runs. */
 export interface ShardHandle {
@@ -34,48 +32,10 @@ function localShard(buffers: AlsBuffers, ranges: ShardRanges): ShardHandle {
   };
 }
 
-/** The compiled worker next to this file; under ts tests the .ts source with a TS loader. */
-function workerEntry(): { file: string; execArgv: string[] } {
-  const compiled = join(__dirname, 'als.worker.js');
-  if (existsSync(compiled)) return { file: compiled, execArgv: [] };
-  return {
-    file: join(__dirname, 'als.worker.ts'),
-    execArgv: ['--require', '@swc-node/register'],
-  };
-}
-
 async function workerShard(buffers: AlsBuffers, ranges: ShardRanges): Promise<ShardHandle> {
-  const { file, execArgv } = workerEntry();
-  const worker = new Worker(file, { workerData: { buffers, ranges }, execArgv });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  const failAll = (error: Error): void => {
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
-  };
-  worker.on('message', (reply: ShardReply) => {
-    const waiting = pending.get(reply.id);
-    pending.delete(reply.id);
-    if ('error' in reply) waiting?.reject(new Error(`ALS worker failed: ${reply.error}`));
-    else waiting?.resolve(reply.result);
-  });
-  worker.on('error', failAll);
-  worker.on('exit', (code) => {
-    failAll(new Error(`ALS worker exited with code ${code}`));
-  });
-  await new Promise<void>((resolve, reject) => {
-    worker.once('online', resolve);
-    worker.once('error', reject);
-  });
+  const worker = await startWorker(__dirname, 'als.worker', { buffers, ranges }, 'ALS worker');
   return {
-    call: (method) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        worker.postMessage({ id, method } satisfies ShardRequest);
-      }),
-    close: async () => {
-      await worker.terminate();
-    },
+    call: (method) => worker.call(method, []) as Promise<never>,
+    close: () => worker.close(),
   };
 }
