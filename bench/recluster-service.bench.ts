@@ -16,11 +16,11 @@ import {
   nonZeros,
   type RatingMatrix,
 } from '@app/clustering';
-import { DEFAULT_ALS_SETTINGS } from '@app/factorization';
 import { MovieLensFileError, readRatingColumns } from '@app/movielens';
 import { aggregatesOf, clusterTotals } from '@app/recommend';
 import { type ModelDescription, RatingsBulkLoader, RedisConnection } from '@app/store';
 import { openStores } from '@app/testing';
+import { alsOptions } from './als-options';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -56,17 +56,7 @@ benchmark's own (redis-server from PATH, recommended settings) unless --redis-ur
     'redis-url': option.string('an existing Redis to use (its settings are reported)', {
       value: 'URL',
     }),
-    als: option.flag('train ALS beside k-means, as the worker with RECLUSTER_ALS=true'),
-    'als-factors': option.int('ALS factors (RECLUSTER_ALS_FACTORS)', {
-      min: 1,
-      max: 256,
-      defaultValue: DEFAULT_ALS_SETTINGS.factors,
-    }),
-    'als-iterations': option.int('ALS alternations (RECLUSTER_ALS_ITERATIONS)', {
-      min: 1,
-      max: 100,
-      defaultValue: DEFAULT_ALS_SETTINGS.iterations,
-    }),
+    ...alsOptions('train ALS beside k-means, as the worker with RECLUSTER_ALS=true'),
     'item-knn': option.flag(
       'build item neighbourhoods beside k-means, as the worker with RECLUSTER_ITEM_KNN=true',
     ),

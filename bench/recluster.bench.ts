@@ -16,8 +16,9 @@ import {
   type RatingMatrix,
   sparseKMeans,
 } from '@app/clustering';
-import { DEFAULT_ALS_SETTINGS, trainAls } from '@app/factorization';
+import { trainAls } from '@app/factorization';
 import { MovieLensFileError, readRatingColumns } from '@app/movielens';
+import { alsOptions } from './als-options';
 
 /** Debian's python3, where apt-get installs python3-sklearn (another python3 may come first). */
 const SKLEARN_PYTHON = '/usr/bin/python3';
@@ -62,19 +63,9 @@ python3-sklearn is installed for /usr/bin/python3). The input is a MovieLens rat
       max: 256,
     }),
     'no-sklearn': option.flag('skip the scikit-learn run'),
-    als: option.flag(
+    ...alsOptions(
       'also train ALS on the raw ratings, before k-means (as the worker with RECLUSTER_ALS=true)',
     ),
-    'als-factors': option.int('ALS factors', {
-      min: 1,
-      max: 256,
-      defaultValue: DEFAULT_ALS_SETTINGS.factors,
-    }),
-    'als-iterations': option.int('ALS alternations', {
-      min: 1,
-      max: 100,
-      defaultValue: DEFAULT_ALS_SETTINGS.iterations,
-    }),
   },
   check: (args) =>
     (args.ratings === undefined) === (args.synthetic === undefined)
