@@ -380,6 +380,8 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
   );
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  // Refused connections while the server starts are the loop's to retry, not errors to print.
+  probe.on('error', () => undefined);
   for (let attempt = 0; ; attempt++) {
     try {
       await probe.connect();
