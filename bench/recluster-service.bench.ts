@@ -278,7 +278,11 @@ async function runWorker(
     if (own.length > 0) process.stderr.write(`${own.join('\n')}\n`);
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`the recluster run failed (exit ${code})`);
+  if (code !== 0) {
+    // What the run said about it: its last lines, without GNU time's report.
+    const said = stderr.split('\n').filter((line) => line !== '' && !line.startsWith('\t'));
+    throw new Error(`the recluster run failed (exit ${code}): ${said.slice(-5).join('\n')}`);
+  }
   const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1]);
   const outcome = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as WorkerOutcome & {
     status: string;
@@ -379,10 +383,15 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  // Refused connections while the server starts are the loop's to retry, not errors to print.
-  probe.on('error', () => undefined);
   for (let attempt = 0; ; attempt++) {
+    // One connection an attempt, never retried by ioredis: refusals while the server starts are
+    // this loop's to retry, not errors to print.
+    const probe = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    probe.on('error', () => undefined);
     try {
       await probe.connect();
       await probe.ping();
@@ -390,9 +399,10 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
     } catch (error) {
       if (attempt > 50) throw new Error(`redis-server did not start: ${(error as Error).message}`);
       await sleep(100);
+    } finally {
+      probe.disconnect();
     }
   }
-  probe.disconnect();
   return {
     url,
     stop: () => {

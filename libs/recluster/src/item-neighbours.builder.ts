@@ -14,13 +14,14 @@ export interface BuiltNeighbours {
  * clusters count), so the query service can recommend the movies most like a user's own
  * favourites (`rank=similar`).
  */
-export function buildItemNeighbours(
+export async function buildItemNeighbours(
   snapshot: RatingsSnapshot,
   favourites: CsrPattern,
   settings: ItemKnnSettings,
-): BuiltNeighbours {
+): Promise<BuiltNeighbours> {
   const started = performance.now();
-  const { table } = ItemKnn.fromFavourites(favourites, snapshot.movieIds, settings);
+  // Minutes at the Netflix shape: the event loop keeps turning, so the run's lock is renewed.
+  const { table } = await ItemKnn.fromFavouritesYielding(favourites, snapshot.movieIds, settings);
   return {
     table,
     description: {

@@ -153,7 +153,7 @@ export class Reclusterer {
       const neighbours =
         this.settings.itemKnn === undefined
           ? undefined
-          : buildItemNeighbours(snapshot, model.favourites, this.settings.itemKnn);
+          : await buildItemNeighbours(snapshot, model.favourites, this.settings.itemKnn);
       const profiles = await this.stores.profiles.readAll();
       const demographics = buildDemographicModel(
         profiles,

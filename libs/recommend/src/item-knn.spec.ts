@@ -179,6 +179,31 @@ describe(ItemKnn.name, () => {
     ).toThrow(RangeError);
   });
 
+  it('builds the same model while giving the event loop turns, for a service to stay live', async () => {
+    // 300 movies, each user favouring a window of ten: enough movies for several slices.
+    const many = Array.from({ length: 400 }, (_, u) =>
+      Array.from({ length: 10 }, (_, m) => ((u * 7 + m) % 300) + 1),
+    );
+    const movieIds = [...new Set(many.flat())].sort((a, b) => a - b);
+    const favourites = fromDense(many.map((movies) => movieIds.map((m) => +movies.includes(m))));
+    let turns = 0;
+    let building = true;
+    const turn = () => {
+      if (!building) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+
+    const built = await ItemKnn.fromFavouritesYielding(favourites, movieIds, { neighbours: 5 });
+    building = false;
+
+    expect(built.table).toEqual(
+      ItemKnn.fromFavourites(favourites, movieIds, { neighbours: 5 }).table,
+    );
+    expect(turns).toBeGreaterThan(2);
+  });
+
   it('rejects an empty neighbourhood', () => {
     expect(() => anItemKnn(users, { neighbours: 0 })).toThrow(RangeError);
   });

@@ -99,7 +99,74 @@ export class ItemKnn {
     movieIds: ArrayLike<number>,
     settings: ItemKnnSettings = DEFAULT_ITEM_KNN,
   ): ItemKnn {
-    const { neighbours } = settings;
+    const steps = ItemKnn.build(favourites, movieIds, settings);
+    for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+  }
+
+  /**
+   * As `fromFavourites`, giving the event loop a turn every BUILD_SLICE_MOVIES movies: a service
+   * building neighbourhoods of a large catalogue (minutes at the Netflix shape) keeps renewing
+   * its lock and answering its probes meanwhile.
+   */
+  static async fromFavouritesYielding(
+    favourites: CsrPattern,
+    movieIds: ArrayLike<number>,
+    settings: ItemKnnSettings = DEFAULT_ITEM_KNN,
+  ): Promise<ItemKnn> {
+    const steps = ItemKnn.build(favourites, movieIds, settings);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Movie column i's `neighbours` most similar columns, best first, by the cosine of who favours
+   * them (`fans`: the favourites transposed). Uses the model's work space, left zeroed.
+   */
+  private mostSimilar(
+    i: number,
+    favourites: CsrPattern,
+    fans: CsrPattern,
+    neighbours: number,
+  ): { column: number; similarity: number }[] {
+    const { scores } = this;
+    let touched = 0;
+    const fansOfI = fans.rowPtr[i + 1] ?? 0;
+    for (let p = fans.rowPtr[i] ?? 0; p < fansOfI; p++) {
+      const user = fans.colIndices[p] ?? 0;
+      const end = favourites.rowPtr[user + 1] ?? 0;
+      for (let q = favourites.rowPtr[user] ?? 0; q < end; q++) {
+        const j = favourites.colIndices[q] ?? 0;
+        if (j === i) continue;
+        if (scores[j] === 0) this.touched[touched++] = j;
+        scores[j] = (scores[j] ?? 0) + 1;
+      }
+    }
+    const supportOfI = fansOfI - (fans.rowPtr[i] ?? 0);
+    for (let t = 0; t < touched; t++) {
+      const j = this.touched[t] ?? 0;
+      const supportOfJ = (fans.rowPtr[j + 1] ?? 0) - (fans.rowPtr[j] ?? 0);
+      scores[j] = (scores[j] ?? 0) / Math.sqrt(supportOfI * supportOfJ);
+    }
+    const best = Array.from(this.best(touched, neighbours), (column) => ({
+      column,
+      similarity: scores[column] ?? 0,
+    }));
+    this.clear(touched);
+    return best;
+  }
+
+  /**
+   * The neighbourhoods of every movie, one movie at a time: for each user who favours it, a count
+   * to each of the user's other favourites, then each count divided into a cosine and the best
+   * `neighbours` kept. Yields after every BUILD_SLICE_MOVIES movies; returns the model.
+   */
+  private static *build(
+    favourites: CsrPattern,
+    movieIds: ArrayLike<number>,
+    { neighbours }: ItemKnnSettings,
+  ): Generator<void, ItemKnn> {
     if (!Number.isInteger(neighbours) || neighbours < 1) {
       throw new RangeError(`neighbours must be a positive integer, got ${neighbours}`);
     }
@@ -114,7 +181,6 @@ export class ItemKnn {
       neighbourCols: new Int32Array(0),
       similarities: new Float64Array(0),
     });
-    const { scores, touched: touchedMovies } = model;
     const fans = transpose(favourites);
     const capacity = movies * Math.min(neighbours, Math.max(movies - 1, 0));
     const neighbourPtr = new Int32Array(movies + 1);
@@ -122,34 +188,15 @@ export class ItemKnn {
     const similarities = new Float64Array(capacity);
     let kept = 0;
     for (let i = 0; i < movies; i++) {
-      // Co-occurrences of movie i: for each user who favours it, one to each other favourite.
-      let touched = 0;
-      const fansOfI = fans.rowPtr[i + 1] ?? 0;
-      for (let p = fans.rowPtr[i] ?? 0; p < fansOfI; p++) {
-        const user = fans.colIndices[p] ?? 0;
-        const end = favourites.rowPtr[user + 1] ?? 0;
-        for (let q = favourites.rowPtr[user] ?? 0; q < end; q++) {
-          const j = favourites.colIndices[q] ?? 0;
-          if (j === i) continue;
-          if (scores[j] === 0) touchedMovies[touched++] = j;
-          scores[j] = (scores[j] ?? 0) + 1;
-        }
-      }
-      const supportOfI = fansOfI - (fans.rowPtr[i] ?? 0);
-      for (let t = 0; t < touched; t++) {
-        const j = touchedMovies[t] ?? 0;
-        const supportOfJ = (fans.rowPtr[j + 1] ?? 0) - (fans.rowPtr[j] ?? 0);
-        scores[j] = (scores[j] ?? 0) / Math.sqrt(supportOfI * supportOfJ);
-      }
-      for (const j of model.best(touched, neighbours)) {
-        neighbourCols[kept] = j;
-        similarities[kept++] = scores[j] ?? 0;
+      if (i > 0 && i % BUILD_SLICE_MOVIES === 0) yield;
+      for (const { column, similarity } of model.mostSimilar(i, favourites, fans, neighbours)) {
+        neighbourCols[kept] = column;
+        similarities[kept++] = similarity;
       }
       neighbourPtr[i + 1] = kept;
-      model.clear(touched);
     }
     return new ItemKnn({
-      movieIds: model.movieIds,
+      movieIds: model.table.movieIds,
       neighbourPtr,
       neighbourCols: neighbourCols.slice(0, kept),
       similarities: similarities.slice(0, kept),
@@ -292,6 +339,9 @@ export class ItemKnn {
     for (let t = 0; t < count; t++) this.scores[this.touched[t] ?? 0] = 0;
   }
 }
+
+/** Movies whose neighbourhoods a build finds between two turns of the event loop. */
+const BUILD_SLICE_MOVIES = 64;
 
 function swap(array: Int32Array, a: number, b: number): void {
   const held = array[a] ?? 0;
