@@ -424,8 +424,12 @@ describe('failure drills on a Redis Cluster and three Kafka brokers', () => {
       .filter(({ version }) => version > drill.version)
       .sort((a, b) => a.version - b.version);
     const versions = history.map(({ version }) => version);
-    const builtAt = history.map(({ description }) => Date.parse(description!.builtAt));
-    const gaps = builtAt.slice(1).map((at, i) => at - builtAt[i]!);
+    // When each run started: the schedule spaces the runs' starts, not their ends, which move
+    // with how long each build takes.
+    const startedAt = history.map(
+      ({ description }) => Date.parse(description!.builtAt) - description!.buildSeconds * 1000,
+    );
+    const gaps = startedAt.slice(1).map((at, i) => at - startedAt[i]!);
     const runs = reclusters.map(({ service }) =>
       [...service.logs.matchAll(/\bpublished model (\d+):/g)].map(([, version]) => Number(version)),
     );

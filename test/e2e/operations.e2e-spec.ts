@@ -362,9 +362,12 @@ describe('operations', () => {
       const schedule = { RECLUSTER_INTERVAL_MS: String(intervalMs), RECLUSTER_POLL_MS: '200' };
       await Promise.all([startRecluster(common, schedule), startRecluster(common, schedule)]);
       const first = await waitFor(() => stores.models.currentVersion(), { what: 'a first model' });
-      const builtAt = async () =>
-        (await stores.models.history()).map(({ description }) => Date.parse(description!.builtAt));
-      const started = (await builtAt())[0]!;
+      // When each run started: the schedule spaces the runs' starts, not their ends.
+      const startedAt = async () =>
+        (await stores.models.history()).map(
+          ({ description }) => Date.parse(description!.builtAt) - description!.buildSeconds * 1000,
+        );
+      const started = (await startedAt())[0]!;
 
       // Three intervals from the first run: runs at 0, 1 and 2 intervals, the next at 3.
       await new Promise((resolve) => setTimeout(resolve, started + 2.6 * intervalMs - Date.now()));
@@ -372,7 +375,7 @@ describe('operations', () => {
       const history = await stores.models.history();
       expect(history.map(({ version }) => version)[0]).toBe(first);
       expect(history).toHaveLength(3);
-      const times = await builtAt();
+      const times = await startedAt();
       for (let i = 1; i < times.length; i++) {
         expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(intervalMs - 500);
       }
