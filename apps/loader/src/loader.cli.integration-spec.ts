@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafka } from '@app/kafka';
+import { createKafka, untilLed } from '@app/kafka';
 import { isolatedEnvironment, lastJsonLine, runCliSource } from '@app/testing';
 
 const MAIN = join(__dirname, 'main.ts');
@@ -95,7 +95,8 @@ describe('npm run load', () => {
     // A topic whose brokers refuse any batch over 100 bytes: every send fails.
     const refusing = `${topic}-refusing`;
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait fails on a broker that has not heard of the topic yet: untilLed waits.
+      waitForLeaders: false,
       topics: [
         {
           topic: refusing,
@@ -104,6 +105,7 @@ describe('npm run load', () => {
         },
       ],
     });
+    await untilLed(admin, [refusing]);
     const file = ratingsFile('refused.csv', 10);
 
     const sut = await load(file, '--topic', refusing);

@@ -186,7 +186,7 @@ const TOPIC_READY_MS = 60_000;
  * topic's metadata yet answers that it does not host it, which kafkajs' own wait does not retry
  * (kafkajs issue 815); that answer, and a partition without a leader, are waited out here.
  */
-async function untilLed(admin: Admin, topics: readonly string[]): Promise<void> {
+export async function untilLed(admin: Admin, topics: readonly string[]): Promise<void> {
   const deadline = Date.now() + TOPIC_READY_MS;
   for (let settled = 0; settled < 2;) {
     try {
