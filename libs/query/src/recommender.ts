@@ -311,7 +311,7 @@ function similarTo(
   const model = snapshot.model;
   if (model?.similar === undefined) return [];
   const favourites = favouritesOf(
-    [...user.ratings].map(([movie, { rating }]) => [movie, rating] as const),
+    ratingsOf(user),
     user.explicitFavourites,
     model.settings.favouriteMinRating,
   );
