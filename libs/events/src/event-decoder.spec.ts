@@ -49,4 +49,25 @@ describe(decodeEvent.name, () => {
 
     expect(!sut.ok && sut.reason).toMatch(reason);
   });
+
+  it.each(['favourite-removed', 'disliked', 'watched'] as const)(
+    'accepts a %s feedback event with its kind',
+    (kind) => {
+      const sut = decodeEvent('feedback', bytes({ kind, userId: 1, movieId: 2, timestamp: 9 }));
+
+      expect(sut).toEqual({ ok: true, event: { kind, userId: 1, movieId: 2, timestamp: 9 } });
+    },
+  );
+
+  it.each([
+    [{ kind: 'liked', userId: 1, movieId: 2, timestamp: 9 }, /kind/],
+    [{ userId: 1, movieId: 2, timestamp: 9 }, /kind/],
+    [{ kind: 'disliked', userId: 1, timestamp: 9 }, /movieId/],
+    [{ kind: 'watched', userId: 1, movieId: 2, timestamp: -1 }, /timestamp/],
+  ])('rejects the feedback %j naming the field', (value, reason) => {
+    const sut = decodeEvent('feedback', bytes(value));
+
+    expect(!sut.ok && sut.reason).toMatch(/invalid feedback event/);
+    expect(!sut.ok && sut.reason).toMatch(reason);
+  });
 });

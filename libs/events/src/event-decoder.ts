@@ -1,6 +1,7 @@
 import { type z } from 'zod';
 import { favouriteAddedEventSchema } from './favourite-event.schema';
-import { type EventKind, type IngestEvent } from './ingest-event';
+import { feedbackEventSchema } from './feedback-event.schema';
+import { type IngestEvent, type TopicKind } from './ingest-event';
 import { ratingEventSchema } from './rating-event.schema';
 
 export type DecodeResult = { ok: true; event: IngestEvent } | { ok: false; reason: string };
@@ -11,7 +12,7 @@ const describeIssues = (error: z.ZodError): string =>
     .join('; ');
 
 /** Turns a message value into a validated event, or says exactly why it cannot. */
-export function decodeEvent(kind: EventKind, value: Buffer | null): DecodeResult {
+export function decodeEvent(kind: TopicKind, value: Buffer | null): DecodeResult {
   if (value === null || value.length === 0) {
     return { ok: false, reason: 'empty message value' };
   }
@@ -33,6 +34,12 @@ export function decodeEvent(kind: EventKind, value: Buffer | null): DecodeResult
       return parsed.success
         ? { ok: true, event: { kind: 'favourite', ...parsed.data } }
         : { ok: false, reason: `invalid favourite-added event: ${describeIssues(parsed.error)}` };
+    }
+    case 'feedback': {
+      const parsed = feedbackEventSchema.safeParse(json);
+      return parsed.success
+        ? { ok: true, event: parsed.data }
+        : { ok: false, reason: `invalid feedback event: ${describeIssues(parsed.error)}` };
     }
     default: {
       const unknown: never = kind;

@@ -1,10 +1,14 @@
-import { type EventKind } from './ingest-event';
+import { type TopicKind } from './ingest-event';
 
 /** Default topic names; deployments may rename them (see KAFKA_*_TOPIC). */
-export const DEFAULT_TOPICS: Readonly<Record<EventKind, string>> = {
+export const DEFAULT_TOPICS: Readonly<Record<TopicKind, string>> = {
   rating: 'ratings',
   favourite: 'favourites',
+  feedback: 'feedback',
 };
+
+/** The default compacted catalogue topic (see movie-event.schema). */
+export const DEFAULT_MOVIES_TOPIC = 'movies';
 
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 

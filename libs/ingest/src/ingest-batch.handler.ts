@@ -1,4 +1,4 @@
-import { decodeEvent, type EventKind, type IngestEvent } from '@app/events';
+import { decodeEvent, type IngestEvent, type TopicKind } from '@app/events';
 import {
   type BatchHandler,
   type DeadLetter,
@@ -54,18 +54,18 @@ type Application = { models: ActiveModel[]; result: ApplyResult };
  */
 export class IngestBatchHandler implements BatchHandler {
   readonly stats: IngestStats = { applied: 0, deadLettered: 0 };
-  private readonly kindByTopic: Map<string, EventKind>;
+  private readonly kindByTopic: Map<string, TopicKind>;
   private readonly placer: NewUserPlacer;
 
   constructor(
-    topics: Readonly<Record<EventKind, string>>,
+    topics: Readonly<Record<TopicKind, string>>,
     private readonly stores: IngestStores,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly observer?: IngestObserver,
   ) {
     this.placer = new NewUserPlacer(stores.users, stores.models);
     this.kindByTopic = new Map(
-      (Object.entries(topics) as [EventKind, string][]).map(([kind, topic]) => [topic, kind]),
+      (Object.entries(topics) as [TopicKind, string][]).map(([kind, topic]) => [topic, kind]),
     );
   }
 
