@@ -4,3 +4,5 @@ export * from './rating-columns';
 export * from './movielens-file.error';
 export * from './movies-reader';
 export * from './users-reader';
+export * from './feedback-reader';
+export * from './movielens-file-kind';

@@ -12,9 +12,14 @@ const file = (name: string, content: string | Buffer): string => {
 };
 
 /** A u.item line: the five leading fields, then a flag for each named genre. */
-function anItemLine(id: number, title: string, genres: readonly string[] = []): string {
+function anItemLine(
+  id: number,
+  title: string,
+  genres: readonly string[] = [],
+  released = '01-Jan-1995',
+): string {
   const flags = ML_100K_GENRES.map((genre) => (genres.includes(genre) ? '1' : '0'));
-  return [id, title, '01-Jan-1995', '', 'http://example.org/', ...flags].join('|');
+  return [id, title, released, '', 'http://example.org/', ...flags].join('|');
 }
 
 describe(readMovies.name, () => {
@@ -26,35 +31,49 @@ describe(readMovies.name, () => {
         '1,Toy Story (1995),Adventure|Animation|Children',
         '11,"American President, The (1995)",Comedy|Drama|Romance',
         '7789,"11\'09""01 - September 11 (2002)",Drama',
-        '9999,Untitled (2018),(no genres listed)',
+        '9999,Untitled,(no genres listed)',
         '',
       ].join('\r\n'),
     );
 
     expect(await readMovies(path)).toEqual([
-      { movieId: 1, title: 'Toy Story (1995)', genres: ['Adventure', 'Animation', 'Children'] },
+      {
+        movieId: 1,
+        title: 'Toy Story (1995)',
+        genres: ['Adventure', 'Animation', 'Children'],
+        year: 1995,
+      },
       {
         movieId: 11,
         title: 'American President, The (1995)',
         genres: ['Comedy', 'Drama', 'Romance'],
+        year: 1995,
       },
-      { movieId: 7789, title: '11\'09"01 - September 11 (2002)', genres: ['Drama'] },
-      { movieId: 9999, title: 'Untitled (2018)', genres: [] },
+      { movieId: 7789, title: '11\'09"01 - September 11 (2002)', genres: ['Drama'], year: 2002 },
+      { movieId: 9999, title: 'Untitled', genres: [], year: null },
     ]);
   });
 
-  it('reads ml-100k u.item: latin-1 titles and genre flags in the order of u.genre', async () => {
+  it('reads ml-100k u.item: latin-1 titles, genre flags in the order of u.genre, the release year', async () => {
     const lines = [
       anItemLine(1, 'Toy Story (1995)', ['Animation', "Children's", 'Comedy']),
-      anItemLine(543, 'Misérables, Les (1995)', ['Drama', 'Musical']),
-      anItemLine(267, 'unknown', ['unknown']),
+      anItemLine(543, 'Misérables, Les (1995)', ['Drama', 'Musical'], '15-Mar-1996'),
+      anItemLine(1358, 'Line King (1996)', ['Documentary'], ''),
+      anItemLine(267, 'unknown', ['unknown'], ''),
     ];
     const path = file('u.item', Buffer.from(`${lines.join('\n')}\n`, 'latin1'));
 
     expect(await readMovies(path)).toEqual([
-      { movieId: 1, title: 'Toy Story (1995)', genres: ['Animation', "Children's", 'Comedy'] },
-      { movieId: 543, title: 'Misérables, Les (1995)', genres: ['Drama', 'Musical'] },
-      { movieId: 267, title: 'unknown', genres: [] },
+      {
+        movieId: 1,
+        title: 'Toy Story (1995)',
+        genres: ['Animation', "Children's", 'Comedy'],
+        year: 1995,
+      },
+      // The release date's year, not the title's; the title's when no date is given.
+      { movieId: 543, title: 'Misérables, Les (1995)', genres: ['Drama', 'Musical'], year: 1996 },
+      { movieId: 1358, title: 'Line King (1996)', genres: ['Documentary'], year: 1996 },
+      { movieId: 267, title: 'unknown', genres: [], year: null },
     ]);
   });
 
@@ -68,8 +87,13 @@ describe(readMovies.name, () => {
     );
 
     expect(await readMovies(path)).toEqual([
-      { movieId: 1, title: 'Toy Story (1995)', genres: ['Animation', "Children's", 'Comedy'] },
-      { movieId: 73, title: 'Misérables, Les (1995)', genres: ['Drama', 'Musical'] },
+      {
+        movieId: 1,
+        title: 'Toy Story (1995)',
+        genres: ['Animation', "Children's", 'Comedy'],
+        year: 1995,
+      },
+      { movieId: 73, title: 'Misérables, Les (1995)', genres: ['Drama', 'Musical'], year: 1995 },
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type MovieEvent, movieEventSchema } from '@app/events';
 import { MovieLensFileError } from './movielens-file.error';
 import { describeFieldIssues, numberField, readTextLines } from './text-lines';
 
@@ -12,11 +12,18 @@ import { describeFieldIssues, numberField, readTextLines } from './text-lines';
  */
 export type MoviesFormat = 'csv' | 'item' | 'dat';
 
-export interface Movie {
-  movieId: number;
-  title: string;
+/**
+ * A movie as the catalogue's movie event carries it. The title is kept as the file gives it,
+ * year included ("Toy Story (1995)"): it is what users of MovieLens know the movie by.
+ */
+export interface Movie extends MovieEvent {
   /** Empty when the file lists none ("(no genres listed)", or only ml-100k's "unknown"). */
   genres: string[];
+  /**
+   * The release year: u.item's release date, else the title's trailing "(1995)"; null when
+   * neither gives one.
+   */
+  year: number | null;
 }
 
 /** ml-100k's genres in the order of u.genre, which is the order of u.item's flag columns. */
@@ -46,14 +53,14 @@ export const ML_100K_GENRES = [
 const NO_GENRE = new Set(['(no genres listed)', 'unknown']);
 const ITEM_FIELDS = 5 + ML_100K_GENRES.length;
 
-const movieSchema = z.object({
-  movieId: z.number().int().positive(),
-  title: z.string().trim().min(1),
-  genres: z.array(z.string().min(1)),
-});
+/** A title's trailing year, "(1995)", as ml-latest, ml-100k and ml-1m write it. */
+const TITLE_YEAR = /\((\d{4})\)\s*$/;
+
+/** u.item's release date, "01-Jan-1995". */
+const RELEASE_DATE_YEAR = /^\s*\d{1,2}-[A-Za-z]{3}-(\d{4})\s*$/;
 
 /** Detects the layout from the first non-empty line; undefined if it is none of them. */
-function detectMoviesFormat(firstLine: string): MoviesFormat | undefined {
+export function detectMoviesFormat(firstLine: string): MoviesFormat | undefined {
   if (/^\s*\d+::/.test(firstLine)) return 'dat';
   if (/^\s*\d+\|/.test(firstLine)) return 'item';
   if (/^\s*(\d+|"?movieId"?),/i.test(firstLine)) return 'csv';
@@ -80,7 +87,7 @@ export async function readMovies(path: string): Promise<Movie[]> {
     };
     const fields = splitFields(text, format) ?? fail('an unterminated quote');
     const candidate = toMovie(fields, format) ?? fail(`unexpected fields for ${format}`);
-    const parsed = movieSchema.safeParse(candidate);
+    const parsed = movieEventSchema.safeParse(candidate);
     if (!parsed.success) {
       fail(describeFieldIssues(parsed.error));
     } else {
@@ -112,10 +119,12 @@ function toMovie(fields: readonly string[], format: MoviesFormat): Movie | undef
     const flags = fields.slice(5);
     if (!flags.every((flag) => flag === '0' || flag === '1')) return undefined;
     const genres = ML_100K_GENRES.filter((_, i) => flags[i] === '1');
+    const title = fields[1] ?? '';
     return {
       movieId: numberField(fields[0]),
-      title: fields[1] ?? '',
+      title,
       genres: withoutPlaceholders(genres),
+      year: yearIn(fields[2] ?? '', RELEASE_DATE_YEAR) ?? yearIn(title, TITLE_YEAR),
     };
   }
   if (fields.length !== 3) return undefined;
@@ -124,7 +133,14 @@ function toMovie(fields: readonly string[], format: MoviesFormat): Movie | undef
     movieId: numberField(movieId),
     title,
     genres: withoutPlaceholders(genres.split('|').filter((genre) => genre.length > 0)),
+    year: yearIn(title, TITLE_YEAR),
   };
+}
+
+/** The year `pattern` captures in `text`, or null. */
+function yearIn(text: string, pattern: RegExp): number | null {
+  const match = pattern.exec(text);
+  return match?.[1] === undefined ? null : Number(match[1]);
 }
 
 const withoutPlaceholders = (genres: readonly string[]): string[] =>
