@@ -17,14 +17,14 @@ const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => {
 };
 
 interface ObjectSchema {
-  properties?: Record<string, object>;
+  properties?: Record<string, { type?: unknown }>;
   required?: string[];
 }
 
 /**
  * Path and query parameters of an operation, from the fields of its request schema: each typed
  * as the value it is validated into (an integer and its bounds, not the text it arrives as),
- * required unless it may be left out.
+ * required unless it may be left out. A list is one comma-separated value (form, not exploded).
  */
 function parameters(schema: z.ZodObject, inPath: readonly string[]) {
   const { properties = {} } = json(schema, 'output') as ObjectSchema;
@@ -33,6 +33,7 @@ function parameters(schema: z.ZodObject, inPath: readonly string[]) {
     name,
     in: inPath.includes(name) ? 'path' : 'query',
     required: inPath.includes(name) || required.includes(name),
+    ...(property.type === 'array' ? { style: 'form', explode: false } : {}),
     schema: property,
   }));
 }
@@ -79,7 +80,8 @@ export function openApiDocument(): object {
       '/v1/users/{userId}/recommendations': {
         get: {
           summary:
-            "The best movies of the user's cluster that the user has not rated or favourited",
+            "The best movies of the user's cluster that the user has not seen, under the " +
+            'filters asked for, a page at a time',
           parameters: parameters(recommendationsRequestSchema, ['userId']),
           responses: ok(recommendationsResponseSchema, 'the recommendations and why'),
         },

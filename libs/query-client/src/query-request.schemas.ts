@@ -50,9 +50,60 @@ export const MAX_RECOMMENDATIONS = 100;
 export const QUERY_RANKS = [...RANK_BY, 'predicted', 'similar'] as const;
 export type QueryRank = (typeof QUERY_RANKS)[number];
 
+export const MAX_EXCLUDED = 1_000;
+export const MAX_OFFSET = 1_000;
+export const MAX_GENRES = 30;
+const MAX_GENRE_LENGTH = 40;
+
+/**
+ * A list of values: over HTTP one comma-separated parameter (`exclude=1,2,3`; the API takes no
+ * parameter twice), over RPC an array. An error about one value names it by its position
+ * (`exclude.2`); too many values, the list.
+ */
+const list = <Item extends z.ZodType>(item: Item, max: number, what: string) => {
+  const expected = `expected a comma-separated list of at most ${max} ${what}`;
+  return z
+    .union(
+      [
+        // Typed as the values it takes, checked one by one by the pipe below.
+        z.array(z.custom<z.input<Item>>()),
+        z.string().transform((text) => (text === '' ? [] : text.split(','))),
+      ],
+      { error: expected },
+    )
+    .pipe(z.array(item).max(max, { error: expected }))
+    .default([]);
+};
+
+const genre = z
+  .string()
+  .trim()
+  .min(1, { error: 'expected a genre name' })
+  .max(MAX_GENRE_LENGTH, {
+    error: `expected a genre name of at most ${MAX_GENRE_LENGTH} characters`,
+  });
+
 export const recommendationsRequestSchema = request({
   userId: id(1),
   limit: integer(1, MAX_RECOMMENDATIONS).default(10),
+  offset: integer(0, MAX_OFFSET)
+    .default(0)
+    .describe(
+      'items of the list to skip: page n of `limit` items starts at `offset=(n - 1) * limit`; ' +
+        'pages neither overlap nor leave a gap',
+    ),
+  exclude: list(id(1), MAX_EXCLUDED, 'movie ids').describe(
+    'movie ids never to recommend, comma-separated (`exclude=1,2,3`)',
+  ),
+  genres: list(genre, MAX_GENRES, 'genres').describe(
+    'only movies of any of these genres, comma-separated, as the catalogue names them ' +
+      "(`Sci-Fi`, `Children's`, `Film-Noir`), in any case; a movie the catalogue knows no genre " +
+      'of is left out',
+  ),
+  excludeGenres: list(genre, MAX_GENRES, 'genres').describe(
+    'no movie of any of these genres, comma-separated, in any case; a movie the catalogue knows ' +
+      'no genre of is kept',
+  ),
   rank: z
     .enum(QUERY_RANKS)
     .default('favourites')

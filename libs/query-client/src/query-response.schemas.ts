@@ -33,6 +33,16 @@ export const recommendedMovieSchema = z.object({
 
 export const RECOMMENDATION_BASES = ['cluster', 'demographics', 'popularity'] as const;
 
+/** Which of the two models of an A/B comparison answered. */
+export const MODEL_VARIANTS = ['active', 'candidate'] as const;
+
+export const appliedFiltersSchema = z.object({
+  exclude: z.number().int().describe('distinct movie ids the request left out'),
+  genres: z.array(z.string()).describe('the genres asked for (any of them); empty: every genre'),
+  excludeGenres: z.array(z.string()).describe('the genres left out'),
+  offset: z.number().int().describe('items of the list skipped before these'),
+});
+
 export const recommendationsResponseSchema = z.object({
   userId: z.number().int(),
   modelVersion: z.number().int().nullable().describe('null before the first model is built'),
@@ -55,13 +65,23 @@ export const recommendationsResponseSchema = z.object({
       'the ranking applied to every list: the one asked for, or `rating` when `predicted` was ' +
         'asked for and the model has no ALS factors, or the user rated none of their movies',
     ),
+  variant: z
+    .enum(MODEL_VARIANTS)
+    .describe('the model that answered: the active one, or the candidate compared with it'),
+  filters: appliedFiltersSchema.describe('the filters and paging the answer honours'),
   backfilled: z
     .number()
     .int()
-    .describe('items that came from the popular list because the first list ran short'),
+    .describe(
+      "items of this page that came from the popular list because the user's list ran short " +
+        'under the filters',
+    ),
   items: z
     .array(recommendedMovieSchema)
-    .describe('`limit` items, or every movie the user has not seen when there are fewer'),
+    .describe(
+      '`limit` items, or every movie left after `offset` when there are fewer: never one the ' +
+        'user has seen, nor one the filters leave out',
+    ),
 });
 
 /** What a prediction rests on: the cluster rankings' sources, or the ALS factors. */
@@ -112,6 +132,8 @@ export const profileResponseSchema = z.object({
 export type RecommendedMovie = z.infer<typeof recommendedMovieSchema>;
 export type RecommendationBasis = (typeof RECOMMENDATION_BASES)[number];
 export type ListSource = (typeof LIST_SOURCES)[number];
+export type ModelVariant = (typeof MODEL_VARIANTS)[number];
+export type AppliedFilters = z.infer<typeof appliedFiltersSchema>;
 export type RecommendationsResponse = z.infer<typeof recommendationsResponseSchema>;
 export type PredictionResponse = z.infer<typeof predictionResponseSchema>;
 export type GenreShare = z.infer<typeof genreShareSchema>;

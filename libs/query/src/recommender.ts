@@ -27,6 +27,7 @@ import {
 } from '@app/store';
 import { type ModelSnapshot } from './model-snapshot';
 import { type MovieCatalogue } from './movie-catalogue';
+import { MovieFilter, type RecommendationFilters } from './movie-filter';
 import { type QuerySnapshot } from './query-snapshot';
 import { type QuerySnapshotCache } from './query-snapshot.cache';
 import { ClusterNotFoundError, MovieNotFoundError, StoreUnavailableError } from './query.errors';
@@ -78,42 +79,51 @@ export class Recommender {
    * movies most like the user's favourites by the model's item neighbourhoods, then goes on
    * with the cluster's list by `favourites`; without neighbourhoods (or a favourite they cover)
    * the list is ranked by `favourites`, and `rank` says so.
+   *
+   * Filters leave movies out of every list alike, the popular backfill included. `offset` pages:
+   * the answer is the whole list's items from `offset` to `offset + limit`, so consecutive
+   * pages join into the list one larger request gets.
    */
-  async recommendations(request: {
-    userId: number;
-    limit: number;
-    rank: QueryRank;
-  }): Promise<RecommendationsResponse> {
-    const { userId, limit } = request;
+  async recommendations(
+    request: {
+      userId: number;
+      limit: number;
+      rank: QueryRank;
+      offset?: number;
+    } & RecommendationFilters,
+  ): Promise<RecommendationsResponse> {
+    const { userId, limit, offset = 0 } = request;
+    const end = offset + limit;
     const snapshot = this.snapshot();
     const user = await this.readUser(userId);
     const predicted = request.rank === 'predicted' ? predictedFor(snapshot, user) : undefined;
     const rank = LIST_RANK[request.rank];
     const { basis, cluster, provisional, list, source } = listFor(snapshot, user, rank);
+    const filter = new MovieFilter(request, (movieId) => this.catalogue.describe(movieId).genres);
     const seen = seenBy(user);
-    const items: RecommendedMovie[] = [];
+    const picked: { movie: RankedMovie; from: ListSource }[] = [];
     const pick = (ranked: readonly RankedMovie[], from: ListSource) => {
       for (const movie of ranked) {
-        if (items.length >= limit) return;
-        if (seen.has(movie.movieId)) continue;
+        if (picked.length >= end) return;
+        if (seen.has(movie.movieId) || !filter.admits(movie.movieId)) continue;
         seen.add(movie.movieId);
-        items.push(this.describe(movie, from));
+        picked.push({ movie, from });
       }
     };
     const supported = (ranked: readonly RankedMovie[]) =>
       ranked.filter((movie) => movie.support >= snapshot.popular.settings.minSupport);
     const similar =
       request.rank === 'similar'
-        ? similarTo(snapshot, user, basis === 'cluster' ? cluster : null, seen, limit)
+        ? similarTo(snapshot, user, basis === 'cluster' ? cluster : null, seen, filter, end)
         : [];
     pick(similar, 'similar');
     pick(predicted === undefined ? list : predicted.rank(supported(list)), source);
-    const fromList = items.length;
     // Ranking the popular list by prediction costs a pass over the catalogue: only when needed.
-    if (items.length < limit) {
+    if (picked.length < end) {
       const popular = snapshot.popular.ranked(0, rank);
       pick(predicted === undefined ? popular : predicted.rank(supported(popular)), 'popular');
     }
+    const items = picked.slice(offset).map(({ movie, from }) => this.describe(movie, from));
     return {
       userId,
       modelVersion: snapshot.model?.version ?? null,
@@ -121,7 +131,10 @@ export class Recommender {
       cluster,
       provisional,
       rank: predicted !== undefined ? 'predicted' : similar.length > 0 ? 'similar' : rank,
-      backfilled: basis === 'popularity' ? 0 : items.length - fromList,
+      variant: 'active',
+      filters: { ...filter.applied(), offset },
+      backfilled:
+        basis === 'popularity' ? 0 : items.filter((item) => item.source === 'popular').length,
       items,
     };
   }
@@ -297,15 +310,16 @@ function predictedFor(
 }
 
 /**
- * Up to `limit` unseen movies most like the user's favourites (their ratings from the model's
- * threshold up and their explicit favourites), scored by summed similarity and described as the
- * user's cluster sees them; none without the model's neighbourhoods.
+ * Up to `limit` unseen movies the filter admits most like the user's favourites (their ratings
+ * from the model's threshold up and their explicit favourites), scored by summed similarity and
+ * described as the user's cluster sees them; none without the model's neighbourhoods.
  */
 function similarTo(
   snapshot: QuerySnapshot,
   user: StoredUser,
   cluster: number | null,
   seen: ReadonlySet<number>,
+  filter: MovieFilter,
   limit: number,
 ): RankedMovie[] {
   const model = snapshot.model;
@@ -315,8 +329,12 @@ function similarTo(
     user.explicitFavourites,
     model.settings.favouriteMinRating,
   );
+  const leftOut = new Set([...seen, ...filter.excluded]);
+  // Genres are tested after scoring, so then every candidate is scored before the best are kept.
   return model.similar
-    .recommendScored(favourites, seen, limit)
+    .recommendScored(favourites, leftOut, filter.byGenre ? Number.MAX_SAFE_INTEGER : limit)
+    .filter(({ movieId }) => filter.admits(movieId))
+    .slice(0, limit)
     .map(({ movieId, score }) => model.ranking.movieIn(cluster ?? undefined, movieId, score));
 }
 
