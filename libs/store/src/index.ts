@@ -3,6 +3,7 @@ export * from './cluster-aggregates.store';
 export * from './ingest-counters.store';
 export * from './model-description';
 export * from './model.store';
+export * from './movie-catalogue.store';
 export * from './profile.store';
 export * from './ratings-bulk.loader';
 export * from './ratings-snapshot.reader';

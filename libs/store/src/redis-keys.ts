@@ -6,7 +6,8 @@
  * - `{c:<version>:<cluster>}` groups one cluster's aggregates in one model version (version 0,
  *   cluster 0 is the all-users aggregate, kept whatever models exist);
  * - `{m:<version>}` groups a model version's description, centres, demographics and ALS factors;
- * - `{model}` groups the model pointers, the lock, the schedule and the pin.
+ * - `{model}` groups the model pointers, the lock, the schedule and the pin;
+ * - `{catalogue}` groups the movie catalogue and its version.
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
@@ -72,6 +73,14 @@ export class RedisKeys {
   }
 
   /**
+   * String: the candidate version, built with other settings beside the current one: ingestion
+   * keeps its aggregates too, and the query service answers a share of users from it.
+   */
+  candidateModel(): string {
+    return this.model('candidate');
+  }
+
+  /**
    * Counter handing out model versions, one per claimed recluster run: a version is also its
    * run's fencing token.
    */
@@ -107,6 +116,16 @@ export class RedisKeys {
   /** Hash: `events` and `deadLettered`, every event ingested or dead-lettered since the start. */
   ingestTotals(): string {
     return `${this.prefix}:ingest-totals`;
+  }
+
+  /** Hash movieId -> the movie's catalogue entry, JSON (see movie-catalogue.store.ts). */
+  catalogueMovies(): string {
+    return `${this.prefix}:{catalogue}:movies`;
+  }
+
+  /** Counter raised by every write that changed the catalogue: readers re-read it on a change. */
+  catalogueVersion(): string {
+    return `${this.prefix}:{catalogue}:version`;
   }
 
   /** A model version's own keys share a slot, so they are deleted in one command. */
