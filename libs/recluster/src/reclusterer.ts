@@ -10,6 +10,7 @@ import {
   ClusterAggregatesStore,
   type ModelDescription,
   ModelStore,
+  type PinRequest,
   ProfileStore,
   type RatingsSnapshot,
   RatingsSnapshotReader,
@@ -21,6 +22,7 @@ import {
   UserEventStore,
 } from '@app/store';
 import { trainMovieFactors } from './als-factors.builder';
+import { type CandidateOverrides } from './candidate-overrides';
 import { buildDemographicModel } from './demographic-model.builder';
 import { buildItemNeighbours } from './item-neighbours.builder';
 import { buildModel } from './model-builder';
@@ -95,7 +97,19 @@ export type ReclusterOutcome =
       phases?: RunSeconds;
       model: ModelDescription;
     }
-  | { status: 'skipped'; reason: string };
+  | Skipped;
+
+/** Nothing was done, and why. */
+export interface Skipped {
+  status: 'skipped';
+  reason: string;
+}
+
+/** A discard's outcome: the candidate dropped (its pointer cleared and its keys deleted). */
+export type DiscardOutcome = { status: 'discarded'; version: number } | Skipped;
+
+/** Where a run publishes its model: as the one in use (a rollback pins it), or as the candidate. */
+type PublishTarget = { as: 'current'; pin?: PinRequest; promotes?: number } | { as: 'candidate' };
 
 /** How long a rollback pins its model; undefined: until scheduling is resumed. */
 export interface RollbackOptions {
@@ -128,6 +142,11 @@ const CLAIM_RETRY_MS = 250;
  *
  * Every write that changes which model is in use is fenced by the claim: a run frozen past its
  * lock's expiry can never publish, and deletes what it built.
+ *
+ * A candidate (an A/B test's other model) is built the same way, with other settings, and
+ * published beside the current model rather than in its place: ingestion keeps its aggregates
+ * too, and regular runs leave it as it was built (its users keep their fields of its version),
+ * until it is promoted, discarded or replaced by another candidate.
  */
 export class Reclusterer {
   private readonly logger = new Logger(Reclusterer.name);
@@ -139,100 +158,157 @@ export class Reclusterer {
 
   /** A run: scheduled (`due`), or asked for (`now`, the default). */
   async run(mode: ClaimMode = { kind: 'now' }): Promise<ReclusterOutcome> {
-    return this.claimed(mode, async (claim) => {
-      const started = performance.now();
-      this.logger.log(`recluster run ${claim.version} started (${claim.reason})`);
-      const snapshot = await this.stores.ratings.read();
-      const readSeconds = (performance.now() - started) / 1000;
-      if (snapshot.userIds.length === 0) return { status: 'skipped', reason: 'no ratings yet' };
-      const model = await buildModel(snapshot, this.settings);
-      const factors =
-        this.settings.als === undefined
-          ? undefined
-          : await trainMovieFactors(snapshot, this.settings.als, this.settings.threads);
-      const neighbours =
-        this.settings.itemKnn === undefined
-          ? undefined
-          : await buildItemNeighbours(snapshot, model.favourites, this.settings.itemKnn);
-      const profiles = await this.stores.profiles.readAll();
-      const demographics = buildDemographicModel(
-        profiles,
-        (userId) => favouriteMoviesOf(snapshot, model.favourites, userId),
-        (userId) => model.assignments.get(userId),
-        {
-          k: this.settings.demographicK,
-          minClusterSize: this.settings.minClusterSize,
-          seed: this.settings.seed,
-          topMovies: DEMOGRAPHIC_TOP_MOVIES,
-        },
-      );
-      const {
-        threads: _threads,
-        demographicK: _k,
-        keepVersions: _keep,
-        lockTtlMs: _ttl,
-        als: _als,
-        itemKnn: _itemKnn,
-        ...settings
-      } = this.settings;
-      const description: ModelDescription = {
-        version: claim.version,
-        clusters: model.clusters,
-        settings,
-        builtAt: new Date().toISOString(),
-        users: model.users,
-        ratings: model.ratings,
-        inertia: model.inertia,
-        iterations: model.iterations,
-        sizes: model.sizesAfter,
-        sizesBeforeMerge: model.sizesBefore,
-        movedByMerge: model.movedByMerge,
-        ...(factors === undefined ? {} : { als: factors.description }),
-        ...(neighbours === undefined ? {} : { itemKnn: neighbours.description }),
-        buildSeconds: Math.round(performance.now() - started) / 1000,
-      };
-      const publishing = performance.now();
-      await this.publish(
+    return this.claimed(mode, (claim) => this.build(claim, this.settings, { as: 'current' }));
+  }
+
+  /**
+   * Builds a candidate with the worker's settings but for `overrides`, as a run would, and
+   * publishes it beside the current model, replacing the candidate before it, if any. Neither
+   * the pin nor the schedule stops or moves it: the current model stays as it is.
+   */
+  async candidate(overrides: CandidateOverrides = {}): Promise<ReclusterOutcome> {
+    const settings: ReclusterSettings = { ...this.settings, ...overrides };
+    return this.claimed({ kind: 'candidate' }, (claim) =>
+      this.build(claim, settings, { as: 'candidate' }),
+    );
+  }
+
+  /**
+   * Makes the candidate the current model: its clusters and centres are republished as a new
+   * version (as a rollback does, the aggregates from a fresh read), and the candidate pointer
+   * cleared in the same step as the switch; the model it replaces stays in the kept history, so
+   * a rollback goes back to it. A new version rather than the candidate's own: users may hold
+   * fields of versions newer than the candidate, which ingestion takes for a model published
+   * after it looked. Like an operator's run, it waits for a run in progress and is refused
+   * while a rollback pins the model.
+   */
+  async promote(): Promise<ReclusterOutcome> {
+    return this.claimed({ kind: 'now' }, async (claim) => {
+      const candidate = await this.stores.models.candidateVersion();
+      if (candidate === undefined) return { status: 'skipped', reason: 'no candidate model' };
+      return this.republish(
         claim,
-        {
-          description,
-          centroids: model.centroids,
-          movieIds: model.movieIds,
-          ...(demographics === undefined ? {} : { demographics }),
-          ...(factors === undefined ? {} : { als: factors.stored }),
-          ...(neighbours === undefined ? {} : { itemNeighbours: neighbours.table }),
-        },
-        snapshot,
-        model.rowClusters,
-        model.favourites,
+        candidate,
+        { promotedFrom: candidate },
+        { as: 'current', promotes: candidate },
+        `promoted candidate ${candidate}`,
       );
-      const done = performance.now();
-      const seconds = (done - started) / 1000;
-      this.logger.log(
-        `published model ${claim.version}: ${model.clusters} clusters of ${model.users} users` +
-          (factors === undefined
-            ? ''
-            : `, ALS factors of ${factors.description.movies} movies (${factors.description.trainSeconds} s)`) +
-          ` in ${seconds.toFixed(1)} s`,
-      );
-      return {
-        status: 'published',
-        version: claim.version,
-        reason: claim.reason,
-        seconds,
-        phases: {
-          read: readSeconds,
-          matrix: model.seconds.matrix,
-          kmeans: model.seconds.kmeans,
-          merge: model.seconds.merge,
-          ...(factors === undefined ? {} : { als: factors.description.trainSeconds }),
-          ...(neighbours === undefined ? {} : { itemKnn: neighbours.description.buildSeconds }),
-          publish: (done - publishing) / 1000,
-          total: seconds,
-        },
-        model: description,
-      };
     });
+  }
+
+  /** Drops the candidate: clears its pointer, then deletes its keys. */
+  async discard(): Promise<DiscardOutcome> {
+    return this.claimed({ kind: 'candidate' }, async (claim) => {
+      const { models } = this.stores;
+      const candidate = await models.candidateVersion();
+      if (candidate === undefined) return { status: 'skipped', reason: 'no candidate model' };
+      await models.clearCandidate(claim, candidate);
+      await models.delete(candidate);
+      this.logger.log(`discarded candidate model ${candidate}`);
+      return { status: 'discarded' as const, version: candidate };
+    });
+  }
+
+  /** Reads every rating, builds a model with `runSettings` and publishes it to `target`. */
+  private async build(
+    claim: ReclusterClaim,
+    runSettings: ReclusterSettings,
+    target: PublishTarget,
+  ): Promise<ReclusterOutcome> {
+    const started = performance.now();
+    this.logger.log(`recluster run ${claim.version} started (${claim.reason})`);
+    const snapshot = await this.stores.ratings.read();
+    const readSeconds = (performance.now() - started) / 1000;
+    if (snapshot.userIds.length === 0) return { status: 'skipped', reason: 'no ratings yet' };
+    const model = await buildModel(snapshot, runSettings);
+    const factors =
+      runSettings.als === undefined
+        ? undefined
+        : await trainMovieFactors(snapshot, runSettings.als, runSettings.threads);
+    const neighbours =
+      runSettings.itemKnn === undefined
+        ? undefined
+        : await buildItemNeighbours(snapshot, model.favourites, runSettings.itemKnn);
+    const profiles = await this.stores.profiles.readAll();
+    const demographics = buildDemographicModel(
+      profiles,
+      (userId) => favouriteMoviesOf(snapshot, model.favourites, userId),
+      (userId) => model.assignments.get(userId),
+      {
+        k: runSettings.demographicK,
+        minClusterSize: runSettings.minClusterSize,
+        seed: runSettings.seed,
+        topMovies: DEMOGRAPHIC_TOP_MOVIES,
+      },
+    );
+    const {
+      threads: _threads,
+      demographicK: _k,
+      keepVersions: _keep,
+      lockTtlMs: _ttl,
+      als: _als,
+      itemKnn: _itemKnn,
+      ...settings
+    } = runSettings;
+    const description: ModelDescription = {
+      version: claim.version,
+      clusters: model.clusters,
+      settings,
+      builtAt: new Date().toISOString(),
+      users: model.users,
+      ratings: model.ratings,
+      inertia: model.inertia,
+      iterations: model.iterations,
+      sizes: model.sizesAfter,
+      sizesBeforeMerge: model.sizesBefore,
+      movedByMerge: model.movedByMerge,
+      ...(factors === undefined ? {} : { als: factors.description }),
+      ...(neighbours === undefined ? {} : { itemKnn: neighbours.description }),
+      buildSeconds: Math.round(performance.now() - started) / 1000,
+    };
+    const publishing = performance.now();
+    await this.publish(
+      claim,
+      {
+        description,
+        centroids: model.centroids,
+        movieIds: model.movieIds,
+        ...(demographics === undefined ? {} : { demographics }),
+        ...(factors === undefined ? {} : { als: factors.stored }),
+        ...(neighbours === undefined ? {} : { itemNeighbours: neighbours.table }),
+      },
+      snapshot,
+      model.rowClusters,
+      model.favourites,
+      target,
+    );
+    const done = performance.now();
+    const seconds = (done - started) / 1000;
+    this.logger.log(
+      `published ${target.as === 'candidate' ? 'candidate ' : ''}model ${claim.version}: ` +
+        `${model.clusters} clusters of ${model.users} users` +
+        (factors === undefined
+          ? ''
+          : `, ALS factors of ${factors.description.movies} movies (${factors.description.trainSeconds} s)`) +
+        ` in ${seconds.toFixed(1)} s`,
+    );
+    return {
+      status: 'published',
+      version: claim.version,
+      reason: claim.reason,
+      seconds,
+      phases: {
+        read: readSeconds,
+        matrix: model.seconds.matrix,
+        kmeans: model.seconds.kmeans,
+        merge: model.seconds.merge,
+        ...(factors === undefined ? {} : { als: factors.description.trainSeconds }),
+        ...(neighbours === undefined ? {} : { itemKnn: neighbours.description.buildSeconds }),
+        publish: (done - publishing) / 1000,
+        total: seconds,
+      },
+      model: description,
+    };
   }
 
   /**
@@ -243,7 +319,6 @@ export class Reclusterer {
    */
   async rollback({ forMs }: RollbackOptions = {}): Promise<ReclusterOutcome> {
     return this.claimed({ kind: 'rollback' }, async (claim) => {
-      const started = performance.now();
       const history = await this.stores.models.history();
       const current = await this.stores.models.currentVersion();
       // A rollback republishes an older model: going back again goes back further.
@@ -259,43 +334,73 @@ export class Reclusterer {
               .reverse()
               .find((entry) => origin(entry) !== origin(now));
       if (target === undefined) return { status: 'skipped', reason: 'no earlier model is kept' };
-      const stored = await this.stores.models.load(target.version);
-      if (stored === undefined) {
-        return { status: 'skipped', reason: `model ${target.version} is incomplete` };
-      }
-      const snapshot = await this.stores.ratings.read();
-      const clusters = await this.stores.users.clustersOf([...snapshot.userIds], target.version);
-      // Users the old model never saw are placed as late users, after the others joined.
-      const rowClusters = Int32Array.from(snapshot.userIds, (userId) => clusters.get(userId) ?? -1);
-      const sizes = new Array<number>(stored.description.clusters).fill(0);
-      for (const cluster of rowClusters)
-        if (cluster >= 0) sizes[cluster] = (sizes[cluster] ?? 0) + 1;
-      const description: ModelDescription = {
-        ...stored.description,
-        version: claim.version,
-        builtAt: new Date().toISOString(),
-        users: clusters.size,
-        sizes,
-        buildSeconds: Math.round(performance.now() - started) / 1000,
-        rollbackOf: origin(target),
-      };
-      const favourites = favouritesPattern(
-        snapshot.ratings,
-        snapshot.favourites,
-        description.settings.favouriteMinRating,
+      return this.republish(
+        claim,
+        target.version,
+        { rollbackOf: origin(target) },
+        {
+          as: 'current',
+          pin: {
+            ...(forMs === undefined ? {} : { forMs }),
+            reason: `rollback to model ${origin(target)}`,
+          },
+        },
+        claim.reason,
       );
-      await this.publish(claim, { ...stored, description }, snapshot, rowClusters, favourites, {
-        ...(forMs === undefined ? {} : { forMs }),
-        reason: `rollback to model ${origin(target)}`,
-      });
-      return {
-        status: 'published',
-        version: claim.version,
-        reason: claim.reason,
-        seconds: (performance.now() - started) / 1000,
-        model: description,
-      };
     });
+  }
+
+  /**
+   * Publishes a kept version's clusters and centres again as the claim's version: its users
+   * join the clusters they had in it, the aggregates are written from a fresh read, and users
+   * it never saw are placed as late users, after the others joined.
+   */
+  private async republish(
+    claim: ReclusterClaim,
+    version: number,
+    origin: Pick<ModelDescription, 'rollbackOf' | 'promotedFrom'>,
+    target: PublishTarget,
+    reason: string,
+  ): Promise<ReclusterOutcome> {
+    const started = performance.now();
+    const stored = await this.stores.models.load(version);
+    if (stored === undefined)
+      return { status: 'skipped', reason: `model ${version} is incomplete` };
+    const snapshot = await this.stores.ratings.read();
+    const clusters = await this.stores.users.clustersOf([...snapshot.userIds], version);
+    const rowClusters = Int32Array.from(snapshot.userIds, (userId) => clusters.get(userId) ?? -1);
+    const sizes = new Array<number>(stored.description.clusters).fill(0);
+    for (const cluster of rowClusters) if (cluster >= 0) sizes[cluster] = (sizes[cluster] ?? 0) + 1;
+    const { rollbackOf: _rollbackOf, promotedFrom: _promotedFrom, ...built } = stored.description;
+    const description: ModelDescription = {
+      ...built,
+      ...origin,
+      version: claim.version,
+      builtAt: new Date().toISOString(),
+      users: clusters.size,
+      sizes,
+      buildSeconds: Math.round(performance.now() - started) / 1000,
+    };
+    const favourites = favouritesPattern(
+      snapshot.ratings,
+      snapshot.favourites,
+      description.settings.favouriteMinRating,
+    );
+    await this.publish(
+      claim,
+      { ...stored, description },
+      snapshot,
+      rowClusters,
+      favourites,
+      target,
+    );
+    return {
+      status: 'published',
+      version: claim.version,
+      reason,
+      seconds: (performance.now() - started) / 1000,
+      model: description,
+    };
   }
 
   private async publish(
@@ -304,12 +409,22 @@ export class Reclusterer {
     snapshot: RatingsSnapshot,
     rowClusters: Int32Array,
     favourites: CsrPattern,
-    pin?: { forMs?: number; reason: string },
+    target: PublishTarget,
   ): Promise<void> {
     const { models, users, aggregates } = this.stores;
     const { clusters, settings } = model.description;
-    const abandoned = await models.nextVersion();
-    const kept = (await models.history()).map((entry) => entry.version);
+    const [abandoned, history, candidate] = await Promise.all([
+      models.nextVersion(),
+      models.history(),
+      models.candidateVersion(),
+    ]);
+    // Joining drops users' fields of other versions: the candidate's are kept, since ingestion
+    // maintains it beside the current one (and while it is being replaced or promoted, until
+    // the switch).
+    const kept = [
+      ...history.map((entry) => entry.version),
+      ...(candidate === undefined ? [] : [candidate]),
+    ];
     const active: ActiveModel = {
       version: claim.version,
       clusters,
@@ -350,7 +465,20 @@ export class Reclusterer {
       ),
     );
     await this.placeLateUsers(active, model, new Set(joining.map((row) => snapshot.userIds[row])));
-    const dropped = await models.publish(claim, this.settings.keepVersions, pin);
+    let dropped: number[];
+    if (target.as === 'candidate') {
+      const replaced = await models.publishCandidate(claim);
+      dropped = replaced === undefined ? [] : [replaced];
+    } else {
+      dropped = await models.publish(
+        claim,
+        this.settings.keepVersions,
+        target.pin,
+        target.promotes,
+      );
+    }
+    // A promoted candidate lives on as this version: its own is no longer active.
+    if (target.as === 'current' && target.promotes !== undefined) dropped.push(target.promotes);
     // A version a failed run left as "next" is older than this one, so ingestion ignores it now.
     if (abandoned !== undefined && abandoned !== claim.version) dropped.push(abandoned);
     for (const old of dropped) await models.delete(old);
@@ -402,10 +530,10 @@ export class Reclusterer {
    * Runs `work` under a claim: the lock is renewed while it runs and released after. A run that
    * fails before publishing deletes the version it began, so nothing half-built stays.
    */
-  private async claimed(
+  private async claimed<T>(
     mode: ClaimMode,
-    work: (claim: ReclusterClaim) => Promise<ReclusterOutcome>,
-  ): Promise<ReclusterOutcome> {
+    work: (claim: ReclusterClaim) => Promise<T>,
+  ): Promise<T | Skipped> {
     const { schedule } = this.stores;
     const outcome = await this.claim(mode);
     if ('skipped' in outcome) return { status: 'skipped', reason: outcome.skipped };
@@ -444,8 +572,12 @@ export class Reclusterer {
    */
   private async abandon(claim: ReclusterClaim): Promise<void> {
     const { models } = this.stores;
-    const [current, next] = await Promise.all([models.currentVersion(), models.nextVersion()]);
-    if (current !== claim.version && next !== claim.version) await models.delete(claim.version);
+    const inUse = await Promise.all([
+      models.currentVersion(),
+      models.nextVersion(),
+      models.candidateVersion(),
+    ]);
+    if (!inUse.includes(claim.version)) await models.delete(claim.version);
   }
 }
 

@@ -52,6 +52,8 @@ export const modelDescriptionSchema = z
       .optional(),
     /** The version whose clusters this one republished, for a rollback. */
     rollbackOf: z.number().int().positive().optional(),
+    /** The candidate whose clusters this one republished as the current model, for a promotion. */
+    promotedFrom: z.number().int().positive().optional(),
   })
   .refine((d) => d.sizes.length === d.clusters, {
     message: 'expected one size per cluster',

@@ -21,7 +21,12 @@ import {
   modelDescriptionSchema,
   ModelRecordError,
 } from './model-description';
-import { publishModelScript, setNextModelScript } from './publish-model.script';
+import {
+  clearCandidateScript,
+  publishCandidateScript,
+  publishModelScript,
+  setNextModelScript,
+} from './publish-model.script';
 import { type ReclusterClaim } from './recluster-schedule.store';
 import { chunksBySlot, internalsOf, type RedisConnection } from './redis-connection';
 import { type ActiveModel } from './user-events.store';
@@ -62,7 +67,8 @@ export class FencedOutError extends Error {
 }
 
 /**
- * Model versions: stored, made "next" and then current, listed, and deleted. Every write of a
+ * Model versions: stored, made "next" and then current (or the candidate, beside the current
+ * one, for an A/B test), listed, and deleted. Every write of a
  * recluster run is fenced by its claim (see ReclusterSchedule): a run that lost its lock can
  * never change which model is in use. A version never changes once stored, so its description
  * is read and parsed once.
@@ -83,23 +89,32 @@ export class ModelStore {
     return toVersion(await client.get(keys.nextModel()));
   }
 
+  /** The candidate built beside the current model, if any (see Reclusterer.candidate). */
+  async candidateVersion(): Promise<number | undefined> {
+    const { client, keys } = internalsOf(this.connection);
+    return toVersion(await client.get(keys.candidateModel()));
+  }
+
   /**
-   * Models whose cluster aggregates ingestion keeps up to date: the current one and, while a
-   * recluster is publishing, the next one; with each one's own rules.
+   * Models whose cluster aggregates ingestion keeps up to date: the current one, the candidate
+   * and, while a recluster is publishing, the next one; with each one's own rules.
    */
   async activeModels(): Promise<ActiveModel[]> {
     const { client, keys } = internalsOf(this.connection);
-    const [current, next] = await Promise.all([
+    const [current, candidate, next] = await Promise.all([
       client.get(keys.currentModel()),
+      client.get(keys.candidateModel()),
       client.get(keys.nextModel()),
     ]);
-    const versions = [...new Set([current, next].flatMap((v) => toVersion(v) ?? []))];
+    const versions = [...new Set([current, candidate, next].flatMap((v) => toVersion(v) ?? []))];
     const models = await Promise.all(
       versions.map(async (version) => {
         const description = await this.describe(version);
-        // A "next" is always stored before it is named; a current one must be there.
+        // A "next" is always stored before it is named; a current or candidate one must be there.
         if (description === undefined) {
-          if (String(version) === current) throw new ModelRecordError(version, 'it is missing');
+          if (String(version) === current || String(version) === candidate) {
+            throw new ModelRecordError(version, 'it is missing');
+          }
           return [];
         }
         return [
@@ -214,10 +229,16 @@ export class ModelStore {
 
   /**
    * Makes the claim's version the one in use, atomically and only while the claim is still the
-   * newest and holds the lock; a rollback pins it. Returns the versions that fell out of the
-   * kept history. Throws FencedOutError otherwise.
+   * newest and holds the lock; a rollback pins it; a promotion clears the candidate it
+   * republished (`promotes`, its version) in the same step. Returns the versions that fell out of
+   * the kept history. Throws FencedOutError otherwise.
    */
-  async publish(claim: ReclusterClaim, keep: number, pin?: PinRequest): Promise<number[]> {
+  async publish(
+    claim: ReclusterClaim,
+    keep: number,
+    pin?: PinRequest,
+    promotes?: number,
+  ): Promise<number[]> {
     const { client, keys } = internalsOf(this.connection);
     const dropped = (await fenced(() =>
       publishModelScript.run(
@@ -229,6 +250,7 @@ export class ModelStore {
           keys.nextModel(),
           keys.modelVersions(),
           keys.modelPin(),
+          keys.candidateModel(),
         ],
         [
           claim.token,
@@ -236,10 +258,44 @@ export class ModelStore {
           String(keep),
           pin === undefined ? '' : pin.forMs === undefined ? 'forever' : String(pin.forMs),
           pin?.reason ?? '',
+          promotes === undefined ? '' : String(promotes),
         ],
       ),
     )) as string[];
     return dropped.map(Number);
+  }
+
+  /**
+   * Makes the claim's version the candidate, beside the current model, atomically and only
+   * while the claim is still the newest and holds the lock. Returns the candidate it replaced,
+   * whose data may be deleted. Throws FencedOutError otherwise.
+   */
+  async publishCandidate(claim: ReclusterClaim): Promise<number | undefined> {
+    const { client, keys } = internalsOf(this.connection);
+    const replaced = (await fenced(() =>
+      publishCandidateScript.run(
+        client,
+        [keys.reclusterLock(), keys.versionCounter(), keys.nextModel(), keys.candidateModel()],
+        [claim.token, String(claim.version)],
+      ),
+    )) as string;
+    return replaced === '' ? undefined : Number(replaced);
+  }
+
+  /**
+   * Clears the candidate pointer if it still names `version`, under the claim (fenced). Returns
+   * whether it did; the version's data is the caller's to delete.
+   */
+  async clearCandidate(claim: ReclusterClaim, version: number): Promise<boolean> {
+    const { client, keys } = internalsOf(this.connection);
+    const cleared = await fenced(() =>
+      clearCandidateScript.run(
+        client,
+        [keys.reclusterLock(), keys.versionCounter(), keys.candidateModel()],
+        [claim.token, String(claim.version), String(version)],
+      ),
+    );
+    return cleared === 1;
   }
 
   /** Published versions kept for rollback, oldest first, with their descriptions. */

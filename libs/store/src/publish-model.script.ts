@@ -25,10 +25,12 @@ return 1
 
 /**
  * Publishes a version: makes it current, clears "next", appends it to the kept versions and,
- * for a rollback, pins it so scheduled runs leave it in place. Fenced.
+ * for a rollback, pins it so scheduled runs leave it in place; a promotion also clears the
+ * candidate it republished, in the same step. Fenced.
  *
- * KEYS: lock, version counter, current, next, versions, pin.
- * ARGV: token, version, versions to keep, pin ("" none, "forever", or a duration in ms), reason.
+ * KEYS: lock, version counter, current, next, versions, pin, candidate.
+ * ARGV: token, version, versions to keep, pin ("" none, "forever", or a duration in ms), reason,
+ * candidate version promoted ("" none).
  * Returns the versions dropped from the list (their data may be deleted).
  */
 export const publishModelScript = new LuaScript(
@@ -36,6 +38,7 @@ export const publishModelScript = new LuaScript(
   `${FENCE}
 redis.call('SET', KEYS[3], ARGV[2])
 if redis.call('GET', KEYS[4]) == ARGV[2] then redis.call('DEL', KEYS[4]) end
+if ARGV[6] ~= '' and redis.call('GET', KEYS[7]) == ARGV[6] then redis.call('DEL', KEYS[7]) end
 redis.call('LREM', KEYS[5], 0, ARGV[2])
 redis.call('RPUSH', KEYS[5], ARGV[2])
 local dropped = {}
@@ -52,5 +55,39 @@ if ARGV[4] ~= '' then
   end
 end
 return dropped
+`,
+);
+
+/**
+ * Publishes a version as the candidate, beside the current one: clears "next" and replaces the
+ * candidate pointer. The current model and the kept versions are left as they are. Fenced.
+ *
+ * KEYS: lock, version counter, next, candidate. ARGV: token, version.
+ * Returns the candidate it replaced ('' for none; its data may be deleted).
+ */
+export const publishCandidateScript = new LuaScript(
+  'publish-candidate',
+  `${FENCE}
+if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
+local replaced = redis.call('GET', KEYS[4]) or ''
+redis.call('SET', KEYS[4], ARGV[2])
+if replaced == ARGV[2] then replaced = '' end
+return replaced
+`,
+);
+
+/**
+ * Clears the candidate pointer if it still names the given version. Fenced, so it never races a
+ * run building or promoting a candidate.
+ *
+ * KEYS: lock, version counter, candidate. ARGV: token, claim version, candidate version.
+ * Returns 1 when it cleared the pointer, else 0.
+ */
+export const clearCandidateScript = new LuaScript(
+  'clear-candidate',
+  `${FENCE}
+if redis.call('GET', KEYS[3]) ~= ARGV[3] then return 0 end
+redis.call('DEL', KEYS[3])
+return 1
 `,
 );

@@ -2,14 +2,17 @@ import { LuaScript } from './lua-script';
 
 /**
  * Claims a recluster run for the whole deployment, atomically: the lock must be free, the model
- * must not be pinned by a rollback (a rollback itself ignores the pin), and, for a scheduled run,
+ * must not be pinned by a rollback (a rollback, and work on the candidate, ignore the pin), and,
+ * for a scheduled run,
  * the run must be due: no model yet and events waiting, the interval passed since the last run
  * started (by Redis's clock, the same for every replica), or enough events arrived. A claim takes
  * the lock, mints the next model version (the fencing token: every write of the run checks it is
- * still the newest), and starts the interval and the event count again.
+ * still the newest), and starts the interval and the event count again, except for work on the
+ * candidate, which leaves the current model, and so its schedule, alone.
  *
  * KEYS: lock, version counter, schedule, events since the last run, pin, current model.
- * ARGV: token, lock ttl ms, mode ("due", "now" or "rollback"), interval ms, events threshold.
+ * ARGV: token, lock ttl ms, mode ("due", "now", "rollback" or "candidate"), interval ms, events
+ * threshold.
  * Returns [version, reason] for a claim, [-1, why not] while another run holds the lock, and
  * [0, why not] otherwise.
  */
@@ -21,7 +24,7 @@ local token, ttl, mode = ARGV[1], ARGV[2], ARGV[3]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 if redis.call('EXISTS', lock) == 1 then return {-1, 'another recluster holds the lock'} end
-if mode ~= 'rollback' then
+if mode ~= 'rollback' and mode ~= 'candidate' then
   local pinned = redis.call('HGET', pin, 'version')
   if pinned then
     local untilMs = tonumber(redis.call('HGET', pin, 'until') or nil)
@@ -47,6 +50,7 @@ if mode == 'due' then
 end
 local version = redis.call('INCR', counter)
 redis.call('SET', lock, token, 'PX', ttl)
+if mode == 'candidate' then return {version, 'candidate'} end
 redis.call('HSET', schedule, 'lastStartedAt', string.format('%.0f', now), 'lastVersion', version)
 redis.call('SET', events, 0)
 return {version, reason}

@@ -12,10 +12,15 @@ export interface ReclusterClaim {
 /**
  * - `due`: a scheduled run, claimed only when the deployment's schedule says so;
  * - `now`: an operator's run, whenever the lock is free and no rollback pins the model;
- * - `rollback`: a rollback, which ignores the pin (it may go back further).
+ * - `rollback`: a rollback, which ignores the pin (it may go back further);
+ * - `candidate`: building or discarding a candidate, which leaves the current model alone: it
+ *   ignores the pin and leaves the schedule (the last start, the events counted) as it was.
  */
 export type ClaimMode =
-  { kind: 'due'; intervalMs: number; afterEvents: number } | { kind: 'now' } | { kind: 'rollback' };
+  | { kind: 'due'; intervalMs: number; afterEvents: number }
+  | { kind: 'now' }
+  | { kind: 'rollback' }
+  | { kind: 'candidate' };
 
 /** `busy`: skipped only because another run holds the lock, so a claim may succeed once it ends. */
 export type ClaimOutcome = { claimed: ReclusterClaim } | { skipped: string; busy?: true };
