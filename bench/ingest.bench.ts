@@ -83,7 +83,11 @@ command.run(async (args) => {
   const id = randomUUID().slice(0, 8);
   const kafkaConfig = {
     ...env.kafka,
-    topics: { rating: `bench-ratings-${id}`, favourite: `bench-favourites-${id}` },
+    topics: {
+      rating: `bench-ratings-${id}`,
+      favourite: `bench-favourites-${id}`,
+      feedback: `bench-feedback-${id}`,
+    },
   };
   const redisConfig = { ...env.redis, keyPrefix: `bench-${id}` };
   const topics = Object.values(kafkaConfig.topics);

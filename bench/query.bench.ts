@@ -142,7 +142,11 @@ command.run(
         ingestion = await startIngestion(
           {
             ...kafka,
-            topics: { rating: `bench-q-ratings-${id}`, favourite: `bench-q-favourites-${id}` },
+            topics: {
+              rating: `bench-q-ratings-${id}`,
+              favourite: `bench-q-favourites-${id}`,
+              feedback: `bench-q-feedback-${id}`,
+            },
           },
           { ...redis, keyPrefix },
           { userIds, movieIds, rate: args['ingest-rate'] },

@@ -22,6 +22,18 @@ describe(toKafkaConfig.name, () => {
     expect(sut.sasl).toBeUndefined();
   });
 
+  it('names the user event topics and the catalogue topic, each renamable', () => {
+    expect(loadConfig(schema, {})).toMatchObject({
+      topics: { rating: 'ratings', favourite: 'favourites', feedback: 'feedback' },
+      moviesTopic: 'movies',
+    });
+    const sut = loadConfig(schema, { KAFKA_FEEDBACK_TOPIC: 'fb', KAFKA_MOVIES_TOPIC: 'titles' });
+
+    expect(sut.topics.feedback).toBe('fb');
+    expect(sut.moviesTopic).toBe('titles');
+    expect(problemsOf({ KAFKA_FEEDBACK_TOPIC: 'bad topic!' })).toEqual(['KAFKA_FEEDBACK_TOPIC']);
+  });
+
   it('turns on TLS and SASL with the mechanism and both credentials', () => {
     const sut = loadConfig(schema, {
       KAFKA_SSL: 'true',

@@ -39,6 +39,8 @@ export const kafkaEnvSchema = z.object({
   KAFKA_TOPIC_MIN_INSYNC_REPLICAS: envInt(0, { min: 0, max: 100 }),
   KAFKA_RATINGS_TOPIC: topicName('ratings'),
   KAFKA_FAVOURITES_TOPIC: topicName('favourites'),
+  KAFKA_FEEDBACK_TOPIC: topicName('feedback'),
+  KAFKA_MOVIES_TOPIC: topicName('movies'),
   KAFKA_SSL: envBool(false),
   KAFKA_SASL_MECHANISM: z
     .enum(KAFKA_SASL_MECHANISMS, {
@@ -63,7 +65,10 @@ export interface KafkaConfig {
   clientId: string;
   /** How topics this project creates are laid out; ingest scales out up to `partitions`. */
   topicLayout: { partitions: number; replicationFactor: number; minInsyncReplicas?: number };
-  topics: { rating: string; favourite: string };
+  /** The user event topics ingestion consumes, by the kind of event each carries. */
+  topics: { rating: string; favourite: string; feedback: string };
+  /** The compacted catalogue topic (key movieId), read apart from the user event topics. */
+  moviesTopic: string;
   /** TLS to the brokers, trusting the system's certificate authorities. */
   ssl?: boolean;
   /** No SASL when absent. */
@@ -104,7 +109,12 @@ export function toKafkaConfig(env: KafkaEnv, ctx: z.RefinementCtx): KafkaConfig 
         ? {}
         : { minInsyncReplicas: env.KAFKA_TOPIC_MIN_INSYNC_REPLICAS }),
     },
-    topics: { rating: env.KAFKA_RATINGS_TOPIC, favourite: env.KAFKA_FAVOURITES_TOPIC },
+    topics: {
+      rating: env.KAFKA_RATINGS_TOPIC,
+      favourite: env.KAFKA_FAVOURITES_TOPIC,
+      feedback: env.KAFKA_FEEDBACK_TOPIC,
+    },
+    moviesTopic: env.KAFKA_MOVIES_TOPIC,
     ssl: env.KAFKA_SSL,
     ...(mechanism !== undefined && username !== undefined && password !== undefined
       ? { sasl: { mechanism, username, password } }

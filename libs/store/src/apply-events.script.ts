@@ -6,34 +6,38 @@ import { LuaScript } from './lua-script';
  * given models in one atomic call. Atomicity is what makes it idempotent: a replayed event finds
  * the user's state already changed, yields no delta, and so adds nothing twice.
  *
- * KEYS: 3 per user (ratings, explicit favourites, meta), then 4 per cluster of each model in
- *   order (RedisKeys.clusterAggregateKeys).
+ * KEYS: 4 per user (ratings, explicit favourites, meta, hidden movies), then 4 per cluster of
+ *   each model in order (RedisKeys.clusterAggregateKeys).
  * ARGV[1]: JSON {"models": [{"v", "k", "fav2"}...], "users": [[event, ...], ...]} (see
  *   LUA_FUNCTIONS). Deltas are summed per cluster and movie before they are written.
- * Returns [unassigned, due]: for each model in order, the (1-based) indexes of the users with no
- * cluster in it, and of the provisionally placed users whose placement is due again. Fails with
- * STALE_MODELS, having written nothing, when a user already belongs to a version newer than the
- * given ones.
+ * Returns [unassigned, due, gone]: for each model in order, the (1-based) indexes of the users
+ * with no cluster in it, and of the provisionally placed users whose placement is due again; and
+ * the indexes of deleted users the events did not bring back (see isGone), who are left out of
+ * the first two. Fails with STALE_MODELS, having written nothing, when a user already belongs to
+ * a version newer than the given ones.
  */
 export const applyEventsScript = new LuaScript(
   'apply-events',
   `${LUA_FUNCTIONS}
 local input = cjson.decode(ARGV[1])
 local models, users = input.models, input.users
-local base, offset = {}, #users * 3
+local base, offset = {}, #users * 4
 for m, model in ipairs(models) do
   base[m] = offset
   offset = offset + model.k * 4
 end
-local clusters, unassigned, provisional = usersClusters(models, #users, 3)
+local clusters, unassigned, provisional = usersClusters(models, #users, 4)
 if clusters == nil then return redis.error_reply(STALE) end
 local plans = {}
-for i, events in ipairs(users) do
-  plans[i] = planUser(KEYS[(i - 1) * 3 + 1], KEYS[(i - 1) * 3 + 2], events)
-end
-local pending = {}
+for i, events in ipairs(users) do plans[i] = planUser(userAt(i, 4), events) end
+local pending, gone, goneList = {}, {}, {}
 for i, plan in ipairs(plans) do
-  writePlan(KEYS[(i - 1) * 3 + 1], KEYS[(i - 1) * 3 + 2], KEYS[(i - 1) * 3 + 3], plan)
+  local user = userAt(i, 4)
+  writePlan(user, plan)
+  if isGone(user.ratings, user.favs, user.meta) then
+    gone[i] = true
+    table.insert(goneList, i)
+  end
   for m, model in ipairs(models) do
     local c = clusters[i][m]
     if c ~= nil then
@@ -45,6 +49,7 @@ for i, plan in ipairs(plans) do
   end
 end
 applyPending(pending)
-return {unassigned, duePlacements(models, provisional, #users, 3)}
+local due = duePlacements(models, provisional, #users, 4)
+return {withoutGone(unassigned, gone), withoutGone(due, gone), goneList}
 `,
 );

@@ -80,29 +80,54 @@ local function contribution(r, f, fav2)
   return r2 or 0, count, fav
 end
 
-local function planUser(ratingsKey, favsKey, events)
-  local before, after, ratings, favs = {}, {}, {}, {}
+local function userAt(i, keysPerUser)
+  local base = (i - 1) * keysPerUser
+  return {
+    ratings = KEYS[base + 1], favs = KEYS[base + 2], meta = KEYS[base + 3],
+    hidden = KEYS[base + keysPerUser],
+  }
+end
+
+local function deletedAtOf(meta)
+  return tonumber(redis.call('HGET', meta, 'deletedAt') or '-1')
+end
+
+local function planUser(user, events)
+  local deletedAt = deletedAtOf(user.meta)
+  local before, after, ratings, favs, hidden, seen = {}, {}, {}, {}, {}, {}
   for _, ev in ipairs(events) do
-    local kind, movie, value = ev[1], ev[2], ev[3]
-    local s = after[movie]
-    if s == nil then
-      local r = redis.call('HGET', ratingsKey, movie)
-      local f = redis.call('HGET', favsKey, movie)
-      s = {r = r and tonumber(r) or nil, f = f and tonumber(f) or nil}
-      before[movie] = {r = s.r, f = s.f}
-      after[movie] = s
-    end
-    if kind == 'r' then
-      if s.r == nil or value > s.r then
-        s.r = value
-        ratings[movie] = value
+    local kind, movie, value, timestamp = ev[1], ev[2], ev[3], ev[4]
+    if timestamp <= deletedAt then
+      -- Sent before the user was deleted: a replay, or late; the deletion stands.
+    elseif kind == 'h' then
+      local h = seen[movie]
+      if h == nil then h = tonumber(redis.call('HGET', user.hidden, movie) or '0') end
+      if value > h then
+        h = value
+        hidden[movie] = value
       end
-    elseif s.f == nil or value > s.f then
-      s.f = value
-      favs[movie] = value
+      seen[movie] = h
+    else
+      local s = after[movie]
+      if s == nil then
+        local r = redis.call('HGET', user.ratings, movie)
+        local f = redis.call('HGET', user.favs, movie)
+        s = {r = r and tonumber(r) or nil, f = f and tonumber(f) or nil}
+        before[movie] = {r = s.r, f = s.f}
+        after[movie] = s
+      end
+      if kind == 'r' then
+        if s.r == nil or value > s.r then
+          s.r = value
+          ratings[movie] = value
+        end
+      elseif s.f == nil or value > s.f then
+        s.f = value
+        favs[movie] = value
+      end
     end
   end
-  return {before = before, after = after, ratings = ratings, favs = favs}
+  return {before = before, after = after, ratings = ratings, favs = favs, hidden = hidden}
 end
 
 local function hsetAll(key, values)
@@ -118,11 +143,28 @@ local function hsetAll(key, values)
   if #args > 0 then redis.call('HSET', key, unpack(args)) end
 end
 
-local function writePlan(ratingsKey, favsKey, metaKey, plan)
-  if next(plan.ratings) == nil and next(plan.favs) == nil then return end
-  hsetAll(ratingsKey, plan.ratings)
-  hsetAll(favsKey, plan.favs)
-  redis.call('HINCRBY', metaKey, 'v', 1)
+local function writePlan(user, plan)
+  if next(plan.ratings) == nil and next(plan.favs) == nil and next(plan.hidden) == nil then return end
+  hsetAll(user.ratings, plan.ratings)
+  hsetAll(user.favs, plan.favs)
+  hsetAll(user.hidden, plan.hidden)
+  redis.call('HINCRBY', user.meta, 'v', 1)
+end
+
+local function isGone(ratings, favs, meta)
+  return redis.call('HEXISTS', meta, 'deletedAt') == 1 and redis.call('EXISTS', ratings, favs) == 0
+end
+
+local function withoutGone(lists, gone)
+  if next(gone) == nil then return lists end
+  local out = {}
+  for m, list in ipairs(lists) do
+    out[m] = {}
+    for _, i in ipairs(list) do
+      if not gone[i] then table.insert(out[m], i) end
+    end
+  end
+  return out
 end
 
 local function planDeltas(plan, fav2)
@@ -252,6 +294,7 @@ local function duePlacements(models, provisional, users, keysPerUser)
 end
 
 local function planPlacement(ratings, favs, meta, input, cluster)
+  if isGone(ratings, favs, meta) then return {movable = false, moves = false} end
   local raw = redis.call('HGET', meta, 'c:' .. input.v)
   local plan = {current = raw and tonumber(raw) or nil}
   plan.movable = plan.current == nil or redis.call('HEXISTS', meta, 'p:' .. input.v) == 1
@@ -289,12 +332,12 @@ local function planJoin(ratings, favs, meta, input, user)
   local marked = redis.call('HGET', meta, 'j:' .. input.v)
   local plan = {current = raw and tonumber(raw) or nil, stale = staleFields(meta, input.v, input.keep)}
   if plan.current == nil then
-    plan.joins = true
-    if tonumber(redis.call('HGET', meta, 'v') or '0') == read then
-      plan.mark = 0
+    plan.mark = tonumber(redis.call('HGET', meta, 'v') or '0') == read and 0 or 1
+    if isGone(ratings, favs, meta) then
+      plan.markOnly = marked == false
     else
-      plan.mark = 1
-      plan.deltas = userContribution(ratings, favs, input.fav2)
+      plan.joins = true
+      if plan.mark == 1 then plan.deltas = userContribution(ratings, favs, input.fav2) end
     end
   elseif redis.call('HEXISTS', meta, 'p:' .. input.v) == 1 then
     plan.joins = true
@@ -309,7 +352,27 @@ local function writeJoin(meta, v, cluster, plan)
   if plan.joins then
     redis.call('HSET', meta, 'c:' .. v, cluster, 'j:' .. v, plan.mark)
     redis.call('HDEL', meta, 'p:' .. v)
+  elseif plan.markOnly and plan.mark == 1 then
+    redis.call('HSET', meta, 'j:' .. v, 1)
   end
   if #plan.stale > 0 then redis.call('HDEL', meta, unpack(plan.stale)) end
+end
+
+local function planErase(user, profile, deletedAt)
+  local plan = {fields = {}}
+  for _, f in ipairs(redis.call('HKEYS', user.meta)) do
+    if string.match(f, '^[cp]:%d+$') then table.insert(plan.fields, f) end
+  end
+  plan.changed = #plan.fields > 0
+    or redis.call('EXISTS', user.ratings, user.favs, user.hidden, profile) > 0
+  plan.deletedAt = math.max(deletedAtOf(user.meta), deletedAt)
+  return plan
+end
+
+local function writeErase(user, profile, plan)
+  redis.call('DEL', user.ratings, user.favs, user.hidden, profile)
+  if #plan.fields > 0 then redis.call('HDEL', user.meta, unpack(plan.fields)) end
+  if plan.changed then redis.call('HINCRBY', user.meta, 'v', 1) end
+  redis.call('HSET', user.meta, 'deletedAt', fmt(plan.deletedAt))
 end
 `;

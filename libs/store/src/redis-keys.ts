@@ -28,10 +28,20 @@ export class RedisKeys {
 
   /**
    * Hash: `seq` (outbox sequence), `c:<version>` (the user's cluster in that model version) and,
-   * for a provisional placement, `p:<version>` (the user's rating count when placed).
+   * for a provisional placement, `p:<version>` (the user's rating count when placed); `v`
+   * (state version), `j:<version>` (recluster join marks) and, once the user was deleted,
+   * `deletedAt` (events up to it are ignored; see delete-user.script).
    */
   userMeta(userId: number): string {
     return `${this.prefix}:${this.userTag(userId)}:meta`;
+  }
+
+  /**
+   * Hash movieId -> timestamp * 4 + 1 (watched) or + 2 (disliked), the latest: movies the user
+   * said they watched or do not want, kept out of their lists (see lua-functions).
+   */
+  userHidden(userId: number): string {
+    return `${this.prefix}:${this.userTag(userId)}:hidden`;
   }
 
   /** List of cluster deltas not yet acknowledged as applied (see apply-user-events.script). */

@@ -1,6 +1,7 @@
 import { DEFAULT_FAVOURITE_MIN_RATING, type IngestEvent, type UserProfile } from '@app/events';
 import { applyEventsScript } from './apply-events.script';
 import { applyUserEventsScript } from './apply-user-events.script';
+import { deleteUserScript, deleteUserToOutboxScript } from './delete-user.script';
 import { inFlight } from './in-flight';
 import {
   compensateUsersScript,
@@ -60,6 +61,8 @@ export interface StoredUser {
   /** Movies added as favourites (favourites by rating are the model's to derive). */
   explicitFavourites: Set<number>;
   profile: UserProfile | undefined;
+  /** Movies the user disliked or said they watched: never to be recommended to them. */
+  hidden: Set<number>;
 }
 
 /** A user belongs to a model version newer than the ones the caller applied events to. */
@@ -115,40 +118,48 @@ export class UserEventStore {
     const payloadModels = targets.map(toScriptModel);
     const groups = chunksBySlot(config, userIds, (userId) => keys.userTag(userId));
     const users = (group: number[]) => group.map((userId) => byUser.get(userId) ?? []);
-    const [, replies] = await Promise.all([
-      client.sadd(keys.users(), ...userIds.map(String)),
-      Promise.all(
-        groups.map((group) =>
-          config.cluster
-            ? applyUserEventsScript.run(
-                client,
-                group.flatMap((userId) => this.userKeys(userId, true)),
-                [JSON.stringify({ models: payloadModels, users: users(group) })],
-              )
-            : applyEventsScript.run(
-                client,
-                [
-                  ...group.flatMap((userId) => this.userKeys(userId, false)),
-                  ...this.clusterKeys(targets),
-                ],
-                [JSON.stringify({ models: payloadModels, users: users(group) })],
-              ),
-        ),
-      ).catch((error: unknown) => {
-        throw error instanceof Error && error.message.includes('STALE_MODELS')
-          ? new StaleModelsError(error)
-          : error;
-      }),
-    ]);
-    let perGroup = replies as [number[][], number[][]][];
+    const replies = await Promise.all(
+      groups.map((group) =>
+        config.cluster
+          ? applyUserEventsScript.run(
+              client,
+              group.flatMap((userId) => this.eventKeys(userId, true)),
+              [JSON.stringify({ models: payloadModels, users: users(group) })],
+            )
+          : applyEventsScript.run(
+              client,
+              [
+                ...group.flatMap((userId) => this.eventKeys(userId, false)),
+                ...this.clusterKeys(targets),
+              ],
+              [JSON.stringify({ models: payloadModels, users: users(group) })],
+            ),
+      ),
+    ).catch((error: unknown) => {
+      throw error instanceof Error && error.message.includes('STALE_MODELS')
+        ? new StaleModelsError(error)
+        : error;
+    });
+    let perGroup = replies as [number[][], number[][], number[]][];
+    let relayed: Promise<void> = Promise.resolve();
     if (config.cluster) {
-      const withOutboxes = replies as [string[][], number[][], number[][]][];
-      await this.outboxes.relay(
+      const withOutboxes = replies as [string[][], number[][], number[][], number[]][];
+      relayed = this.outboxes.relay(
         groups,
         withOutboxes.map(([outboxes]) => outboxes),
       );
-      perGroup = withOutboxes.map(([, unassigned, due]) => [unassigned, due]);
+      perGroup = withOutboxes.map(([, unassigned, due, gone]) => [unassigned, due, gone]);
     }
+    // Only once the scripts ran: a deleted user whose events were all older than their deletion
+    // (see deleteUser) stays out of the set.
+    const seen = groups.flatMap((group, g) => {
+      const gone = new Set(perGroup[g]?.[2] ?? []);
+      return group.filter((_, i) => !gone.has(i + 1));
+    });
+    await Promise.all([
+      relayed,
+      seen.length > 0 ? client.sadd(keys.users(), ...seen.map(String)) : undefined,
+    ]);
     const byModel = (pick: 0 | 1): Map<number, number[]> =>
       new Map(
         models.map(({ version }, j) => [
@@ -288,24 +299,80 @@ export class UserEventStore {
     });
   }
 
+  /**
+   * Deletes everything stored of a user: ratings, explicit favourites, hidden movies, profile,
+   * cluster fields, their place in the users and profiles sets, and their contribution to their
+   * cluster of each given model and to the all-users aggregate (see delete-user.script). Events
+   * of the user with a timestamp up to `deletedAt` (seconds, as event timestamps) are ignored from
+   * then on, so replays of old events change nothing; a later event creates the user afresh.
+   * Idempotent: a second call changes nothing (it can move the tombstone later). Resolves to
+   * whether anything was deleted. Throws StaleModelsError, having written nothing, when the user
+   * belongs to a newer model: the caller looks the models up again (UserDeletion does).
+   */
+  async deleteUser(
+    userId: number,
+    deletedAt: number,
+    models: readonly ActiveModel[],
+  ): Promise<boolean> {
+    const { client, keys, config } = internalsOf(this.connection);
+    const targets = [ALL_USERS, ...models];
+    const payload = JSON.stringify({ models: targets.map(toScriptModel), deletedAt });
+    const userKeys = [
+      keys.userRatings(userId),
+      keys.userExplicitFavourites(userId),
+      keys.userMeta(userId),
+      ...(config.cluster ? [keys.userOutbox(userId)] : []),
+      keys.userProfile(userId),
+      keys.userHidden(userId),
+    ];
+    let changed: number;
+    try {
+      if (config.cluster) {
+        const [outbox, deleted] = (await deleteUserToOutboxScript.run(client, userKeys, [
+          payload,
+        ])) as [string[], number];
+        await this.outboxes.relay([[userId]], [[outbox]]);
+        changed = deleted;
+      } else {
+        changed = (await deleteUserScript.run(
+          client,
+          [...userKeys, ...this.clusterKeys(targets)],
+          [payload],
+        )) as number;
+      }
+    } catch (error) {
+      throw error instanceof Error && error.message.includes('STALE_MODELS')
+        ? new StaleModelsError(error)
+        : error;
+    }
+    // After the script: an event applied meanwhile, later than the deletion, puts the user back.
+    await Promise.all([
+      client.srem(keys.users(), String(userId)),
+      client.srem(keys.profiles(), String(userId)),
+    ]);
+    return changed === 1;
+  }
+
   /** Everything stored of one user, in one round trip. */
   async readUser(userId: number): Promise<StoredUser> {
     const { client, keys } = internalsOf(this.connection);
-    const [meta, ratings, favourites, profile] = (await readUserScript.run(
+    const [meta, ratings, favourites, profile, hidden] = (await readUserScript.run(
       client,
       [
         keys.userMeta(userId),
         keys.userRatings(userId),
         keys.userExplicitFavourites(userId),
         keys.userProfile(userId),
+        keys.userHidden(userId),
       ],
       [],
-    )) as [string[], string, string, string[]];
+    )) as [string[], string, string, string[], string];
     return {
       clusters: clustersIn(meta),
       ratings: ratingsIn(ratings),
       explicitFavourites: favouritesIn(favourites),
       profile: profile.length === 0 ? undefined : toProfile(fieldsOf(profile)),
+      hidden: new Set(hidden.length === 0 ? [] : hidden.split(',').map(Number)),
     };
   }
 
@@ -351,6 +418,12 @@ export class UserEventStore {
     return userKeys;
   }
 
+  /** The keys the event scripts take per user: userKeys, then the hidden movies. */
+  private eventKeys(userId: number, withOutbox: boolean): string[] {
+    const { keys } = internalsOf(this.connection);
+    return [...this.userKeys(userId, withOutbox), keys.userHidden(userId)];
+  }
+
   /** Every cluster's aggregate keys (RedisKeys.clusterAggregateKeys) of the models, in order. */
   private clusterKeys(models: readonly ActiveModel[]): string[] {
     const { keys } = internalsOf(this.connection);
@@ -371,15 +444,27 @@ export type ContributionDeltas = Record<string, [sum2: number, count: number, fa
 /** Script calls of a publish in flight at once. */
 const JOIN_CALLS_IN_FLIGHT = 8;
 
-/** An event as the scripts take it: [kind, movieId, packed value] (see lua-functions). */
-type ScriptEvent = [kind: 'r' | 'f', movieId: string, value: number];
+/**
+ * An event as the scripts take it: [kind, movieId, packed value, timestamp] (see lua-functions):
+ * "r" a rating, "f" an explicit favourite added or removed, "h" a movie hidden from the user.
+ */
+type ScriptEvent = [kind: 'r' | 'f' | 'h', movieId: string, value: number, timestamp: number];
+
+/** Hidden movies' kind codes: of two on the same second, disliked wins. */
+const HIDDEN_CODE = { watched: 1, disliked: 2 } as const;
 
 function toScriptEvent(event: IngestEvent): ScriptEvent {
+  const movie = String(event.movieId);
   switch (event.kind) {
     case 'rating':
-      return ['r', String(event.movieId), encodeRating(event.rating, event.timestamp)];
+      return ['r', movie, encodeRating(event.rating, event.timestamp), event.timestamp];
     case 'favourite':
-      return ['f', String(event.movieId), encodeFavourite(event.timestamp, true)];
+      return ['f', movie, encodeFavourite(event.timestamp, true), event.timestamp];
+    case 'favourite-removed':
+      return ['f', movie, encodeFavourite(event.timestamp, false), event.timestamp];
+    case 'disliked':
+    case 'watched':
+      return ['h', movie, event.timestamp * 4 + HIDDEN_CODE[event.kind], event.timestamp];
     default: {
       const unknown: never = event;
       throw new Error(`unknown event kind in ${JSON.stringify(unknown)}`);

@@ -5,6 +5,8 @@ import { type StoredRating } from '@app/store';
 export interface ExpectedUser {
   ratings: Map<number, StoredRating>;
   favourites: Set<number>;
+  /** Movies the user disliked or watched. */
+  hidden: Set<number>;
 }
 
 export interface ExpectedState {
@@ -12,6 +14,12 @@ export interface ExpectedState {
   clusters: Map<number, ClusterAggregates>;
   /** Every user's contribution, whatever their cluster. */
   allUsers: ClusterAggregates;
+}
+
+/** The latest favourite-added or favourite-removed of a movie. */
+interface ExplicitFavourite {
+  timestamp: number;
+  added: boolean;
 }
 
 const emptyAggregates = (): ClusterAggregates & {
@@ -22,30 +30,60 @@ const emptyAggregates = (): ClusterAggregates & {
 
 /**
  * The test oracle: Redis state computed from scratch, in memory, from the valid events. Ratings
- * are last-writer-wins by (timestamp, rating); favourites are what favouritesOf says.
+ * are last-writer-wins by (timestamp, rating); explicit favourites by (timestamp, added before
+ * removed: on the same second the add wins); favourites are then what favouritesOf says. A
+ * disliked or watched movie is hidden for good. `deletedAt` (userId -> seconds) is the users'
+ * deletions: their events up to it count for nothing, as if never sent.
  */
 export function computeExpectedState(
   events: readonly IngestEvent[],
   clusterOf: ReadonlyMap<number, number>,
   favouriteMinRating = DEFAULT_FAVOURITE_MIN_RATING,
+  deletedAt: ReadonlyMap<number, number> = new Map(),
 ): ExpectedState {
   const ratings = new Map<number, Map<number, StoredRating>>();
-  const explicit = new Map<number, Set<number>>();
+  const explicit = new Map<number, Map<number, ExplicitFavourite>>();
+  const hidden = new Map<number, Set<number>>();
   for (const event of events) {
+    if (event.timestamp <= (deletedAt.get(event.userId) ?? -1)) continue;
     const userRatings = ratings.get(event.userId) ?? new Map<number, StoredRating>();
-    const userExplicit = explicit.get(event.userId) ?? new Set<number>();
+    const userExplicit = explicit.get(event.userId) ?? new Map<number, ExplicitFavourite>();
+    const userHidden = hidden.get(event.userId) ?? new Set<number>();
     ratings.set(event.userId, userRatings);
     explicit.set(event.userId, userExplicit);
-    if (event.kind === 'favourite') {
-      userExplicit.add(event.movieId);
-      continue;
+    hidden.set(event.userId, userHidden);
+    switch (event.kind) {
+      case 'favourite':
+      case 'favourite-removed': {
+        const added = event.kind === 'favourite';
+        const old = userExplicit.get(event.movieId);
+        const newer =
+          old === undefined ||
+          event.timestamp > old.timestamp ||
+          (event.timestamp === old.timestamp && added && !old.added);
+        if (newer) userExplicit.set(event.movieId, { timestamp: event.timestamp, added });
+        break;
+      }
+      case 'disliked':
+      case 'watched':
+        userHidden.add(event.movieId);
+        break;
+      case 'rating': {
+        const old = userRatings.get(event.movieId);
+        const newer =
+          old === undefined ||
+          event.timestamp > old.timestamp ||
+          (event.timestamp === old.timestamp && event.rating > old.rating);
+        if (newer) {
+          userRatings.set(event.movieId, { rating: event.rating, timestamp: event.timestamp });
+        }
+        break;
+      }
+      default: {
+        const unknown: never = event;
+        throw new Error(`unknown event kind in ${JSON.stringify(unknown)}`);
+      }
     }
-    const old = userRatings.get(event.movieId);
-    const newer =
-      old === undefined ||
-      event.timestamp > old.timestamp ||
-      (event.timestamp === old.timestamp && event.rating > old.rating);
-    if (newer) userRatings.set(event.movieId, { rating: event.rating, timestamp: event.timestamp });
   }
 
   const users = new Map<number, ExpectedUser>();
@@ -62,9 +100,11 @@ export function computeExpectedState(
   };
   for (const [userId, userRatings] of ratings) {
     const pairs = [...userRatings].map(([movie, { rating }]) => [movie, rating] as const);
+    const added = [...(explicit.get(userId) ?? [])].filter(([, f]) => f.added).map(([m]) => m);
     const user = {
       ratings: userRatings,
-      favourites: favouritesOf(pairs, explicit.get(userId) ?? [], favouriteMinRating),
+      favourites: favouritesOf(pairs, added, favouriteMinRating),
+      hidden: hidden.get(userId) ?? new Set<number>(),
     };
     users.set(userId, user);
     add(allUsers, user);

@@ -21,6 +21,7 @@ export async function readState(
     state.users.set(userId, {
       ratings: user.ratings,
       favourites: favouritesOf(ratings, user.explicitFavourites, favouriteMinRating),
+      hidden: user.hidden,
     });
   }
   for (const cluster of clusterIds) {

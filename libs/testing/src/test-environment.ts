@@ -20,7 +20,12 @@ export function isolatedEnvironment(): { kafka: KafkaConfig; redis: RedisConfig;
       brokers: brokers.split(','),
       clientId: id,
       topicLayout: { partitions: 3, replicationFactor: -1 },
-      topics: { rating: `ratings-${id}`, favourite: `favourites-${id}` },
+      topics: {
+        rating: `ratings-${id}`,
+        favourite: `favourites-${id}`,
+        feedback: `feedback-${id}`,
+      },
+      moviesTopic: `movies-${id}`,
     },
     redis: {
       url: redisUrl,
@@ -40,6 +45,8 @@ export function serviceEnvironment(
     KAFKA_BROKERS: env.kafka.brokers.join(','),
     KAFKA_RATINGS_TOPIC: env.kafka.topics.rating,
     KAFKA_FAVOURITES_TOPIC: env.kafka.topics.favourite,
+    KAFKA_FEEDBACK_TOPIC: env.kafka.topics.feedback,
+    KAFKA_MOVIES_TOPIC: env.kafka.moviesTopic,
     KAFKA_TOPIC_PARTITIONS: String(env.kafka.topicLayout.partitions),
     REDIS_URL: env.redis.url,
     REDIS_CLUSTER: String(env.redis.cluster),
