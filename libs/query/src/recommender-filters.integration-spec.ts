@@ -159,6 +159,20 @@ describe(`${Recommender.name} filters and pages`, () => {
     expect(idsOf(answer)).toEqual([11, 4, 5]);
   });
 
+  it('never answers a movie the user disliked or watched, filtered or not', async () => {
+    const viewer = 50;
+    await applyToActiveModels(stores, [
+      { kind: 'disliked', userId: viewer, movieId: 9, timestamp: 2_000 },
+      { kind: 'watched', userId: viewer, movieId: 1, timestamp: 2_000 },
+    ]);
+    const answer = (filters: RecommendationFilters) =>
+      sut.recommendations({ userId: viewer, limit: 5, rank: 'favourites', ...filters });
+
+    // The popular list 9, 10, 11, 12, 1, 2, 3, ... without 9 and 1.
+    expect(idsOf(await answer({}))).toEqual([10, 11, 12, 2, 3]);
+    expect(idsOf(await answer({ genres: ['Sci-Fi'] }))).toEqual([12, 3, 7]);
+  });
+
   it('pages: consecutive pages join into the list one larger request gets', async () => {
     const pages = await Promise.all([0, 3, 6].map((offset) => ask({ limit: 3, offset })));
     const whole = await ask({ limit: 9 });

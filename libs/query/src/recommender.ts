@@ -70,9 +70,9 @@ export class Recommender {
 
   /**
    * The user's list: their taste cluster's, their demographic group's (a profile and no
-   * ratings), or the popular one; never a movie they rated or favourited. While any movie is
-   * unseen, the answer has `limit` items: a short list is filled from the popular one, ranked
-   * the same way, and the answer says how many came from there. `predicted` ranks the cluster's
+   * ratings), or the popular one; never a movie they rated, favourited, disliked or watched.
+   * While any movie is unseen, the answer has `limit` items: a short list is filled from the
+   * popular one, ranked the same way, and the answer says how many came from there. `predicted` ranks the cluster's
    * movies with enough support by the user's ALS prediction, the user folded in from their
    * ratings as they are now; without factors (or without a rating of a movie they know) the
    * list is ranked by `rating`, and the answer's `rank` says so. `similar` starts with the
@@ -387,7 +387,7 @@ function listFor(snapshot: QuerySnapshot, user: StoredUser, rank: RankBy): UserL
   };
 }
 
-/** Movies the user rated or favourited: never recommended back. */
+/** Movies the user rated, favourited, disliked or watched: never recommended back. */
 function seenBy(user: StoredUser): Set<number> {
-  return new Set([...user.ratings.keys(), ...user.explicitFavourites]);
+  return new Set([...user.ratings.keys(), ...user.explicitFavourites, ...user.hidden]);
 }
