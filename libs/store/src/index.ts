@@ -20,4 +20,5 @@ export {
 } from './redis-connection';
 export * from './redis-unavailable';
 export * from './user-events.store';
+export * from './user-deletion';
 export * from './store.providers';

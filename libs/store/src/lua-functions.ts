@@ -12,18 +12,31 @@
  * A model to apply to is {v = version, k = clusters, fav2 = favourite threshold in half stars}.
  * Version 0 is the all-users aggregate: one cluster everyone is in, kept whatever models exist.
  *
- * planUser(ratingsKey, favsKey, events) reads, and does not write, what a user's events change:
+ * A hidden movie (disliked or watched: kept out of the user's lists, no effect on aggregates) is
+ * timestamp * 4 + 1 (watched) or + 2 (disliked) in the user's hidden hash; the larger value is
+ * kept, so duplicates and reorderings leave the same value.
+ *
+ * userAt(i, keysPerUser) is the i-th user's keys in a script taking keysPerUser per user:
+ * {ratings, favs, meta, hidden}, ratings, favourites and meta first, hidden movies last.
+ *
+ * planUser(user, events) reads, and does not write, what a user's events change:
  * {before = {movie -> {r, f}}, after = {movie -> {r, f}}, ratings = {movie -> new value},
- * favs = {movie -> new value}}. An event is [kind, movie, packed value], kind "r" (rating) or
- * "f" (explicit favourite); a replayed, duplicated or late event changes nothing. Scripts read
+ * favs = {movie -> new value}, hidden = {movie -> new value}}. An event is [kind, movie, packed
+ * value, timestamp], kind "r" (rating), "f" (explicit favourite added or removed) or "h" (hidden
+ * movie); a replayed, duplicated or late event changes nothing, and so does an event at or before
+ * the user's deletion (`deletedAt` in their meta hash: see delete-user.script). Scripts read
  * everything they need and check every condition before their first write: a script that fails
  * part-way keeps what it wrote, and a batch replayed after it would then find the users changed
  * and add nothing to the clusters.
  *
- * writePlan(ratingsKey, favsKey, metaKey, plan) writes a plan's new values and, if it changed
- * anything, counts one more version of the user's state (`v` in their meta hash): a recluster
+ * writePlan(user, plan) writes a plan's new values and, if it changed anything (hidden movies
+ * included), counts one more version of the user's state (`v` in their meta hash): a recluster
  * that read the user at one version knows, when it joins them to a cluster, whether they changed
  * since.
+ *
+ * isGone(ratings, favs, meta) says whether a user was deleted and has no ratings or favourites
+ * since: such a user is not placed in clusters nor joined to one, and is not reported unassigned
+ * (withoutGone filters a per-model list of user indexes).
  *
  * planDeltas(plan, fav2) is the plan's effect on a cluster's aggregates, with fav2 as the
  * favourite threshold: {movie -> {sum2, count, favourite}}, movies without effect left out.
@@ -63,7 +76,13 @@
  *
  * planJoin(ratings, favs, meta, input, user) reads what joining one user to their cluster of a
  * recluster's new version changes (see join-users.script): {current, joins, deltas, mark, due,
- * stale}; writeJoin(meta, v, cluster, plan) writes the user's fields.
+ * stale}; writeJoin(meta, v, cluster, plan) writes the user's fields. A user deleted since the
+ * recluster read them joins no cluster, but is marked (`j:<version>` = 1) like any user who
+ * changed, so the snapshot's contribution is taken back out.
+ *
+ * planErase(user, profile, deletedAt) reads what deleting a user changes: {fields (their `c:`
+ * and `p:` fields), changed, deletedAt}; writeErase(user, profile, plan) deletes their data and
+ * leaves the tombstone (see delete-user.script).
  */
 /** Entries a cluster's change stream keeps, roughly (it is trimmed with MAXLEN ~). */
 export const CHANGES_KEPT = 1_000;

@@ -1,9 +1,10 @@
-import { favouritesPattern } from '@app/clustering';
+import { favouritesPattern, seededRandom } from '@app/clustering';
 import { type RedisConfig } from '@app/config';
 import { type IngestEvent, MAX_TIMESTAMP } from '@app/events';
 import { clusterTotals } from '@app/recommend';
 import {
   aFavourite,
+  aFeedback,
   aModelDescription,
   applyToActiveModels,
   aRating,
@@ -20,7 +21,7 @@ import {
 import { applyClusterDeltasScript } from './apply-cluster-deltas.script';
 import { applyEventsScript } from './apply-events.script';
 import { type RedisClient } from './lua-script';
-import { createRedisClient, RedisConnection } from './redis-connection';
+import { createRedisClient, internalsOf, RedisConnection } from './redis-connection';
 import { snapshotContribution } from './snapshot-contribution';
 import { StaleModelsError, UserEventStore } from './user-events.store';
 
@@ -277,6 +278,73 @@ describe.each(
     await expectStateMatches(events.slice(0, 1), assignments);
   });
 
+  describe('feedback', () => {
+    it('stops counting a removed favourite and counts it again when added later, by timestamp', async () => {
+      const assignments = await assign([1, 2]);
+      const c = assignments.get(1)!;
+      await apply([
+        aFavourite({ userId: 1, movieId: 10, timestamp: 100 }),
+        aFavourite({ userId: 1, movieId: 11, timestamp: 100 }),
+        aRating({ userId: 1, movieId: 11, rating: 4.5, timestamp: 100 }),
+      ]);
+
+      await apply([
+        aFeedback('favourite-removed', { userId: 1, movieId: 10, timestamp: 200 }),
+        aFeedback('favourite-removed', { userId: 1, movieId: 11, timestamp: 200 }),
+      ]);
+      // Movie 11 stays a favourite: the user's 4.5 makes it one, whatever their explicit list.
+      expect((await sut.aggregates.read(VERSION, c)).favourites).toEqual(new Map([[11, 1]]));
+      expect((await sut.users.readUser(1)).explicitFavourites).toEqual(new Set());
+
+      // An add older than the removal changes nothing; a later one counts again.
+      await apply([aFavourite({ userId: 1, movieId: 10, timestamp: 150 })]);
+      expect((await sut.aggregates.read(VERSION, c)).favourites.has(10)).toBe(false);
+      await apply([aFavourite({ userId: 1, movieId: 10, timestamp: 300 })]);
+      expect((await sut.aggregates.read(VERSION, c)).favourites.get(10)).toBe(1);
+      expect((await sut.aggregates.readAllUsers()).favourites.get(10)).toBe(1);
+    });
+
+    it('hides disliked and watched movies without touching any aggregate', async () => {
+      const assignments = await assign([1]);
+      await apply([aRating({ userId: 1, movieId: 10, rating: 5 })]);
+      const before = await sut.aggregates.read(VERSION, assignments.get(1)!);
+      const { client, keys } = internalsOf(sut.connection);
+      const version = async () => (await client.hget(keys.userMeta(1), 'v')) ?? '0';
+      const v = await version();
+
+      const feedback = [
+        aFeedback('disliked', { userId: 1, movieId: 10, timestamp: 2_000 }),
+        aFeedback('watched', { userId: 1, movieId: 12, timestamp: 2_000 }),
+      ];
+      await apply(feedback);
+
+      expect((await sut.users.readUser(1)).hidden).toEqual(new Set([10, 12]));
+      expect(await sut.aggregates.read(VERSION, assignments.get(1)!)).toEqual(before);
+      // A change of the user's state, counted once; the same events again, or older ones, are none.
+      expect(Number(await version())).toBe(Number(v) + 1);
+      await apply(feedback);
+      await apply([aFeedback('watched', { userId: 1, movieId: 10, timestamp: 1_500 })]);
+      expect(Number(await version())).toBe(Number(v) + 1);
+    });
+
+    it('equals a from-scratch computation however a mixed stream is shuffled and replayed', async () => {
+      const events = generateEvents(600, { seed: 21, users: 12, movies: 10, feedback: true });
+      expect(new Set(events.map((e) => e.kind)).size).toBe(5);
+      const assignments = await assign(new Set(events.map((e) => e.userId)));
+      const shuffled = shuffle(events, 4);
+
+      for (let i = 0; i < shuffled.length; i += 40) await apply(shuffled.slice(i, i + 40));
+      await apply(shuffle(events, 5));
+
+      await expectStateMatches(events, assignments);
+      const hidden = [...(await sut.users.readUser(events[0]!.userId)).hidden].sort(
+        (a, b) => a - b,
+      );
+      const expected = computeExpectedState(events, assignments).users.get(events[0]!.userId);
+      expect(hidden).toEqual([...expected!.hidden].sort((a, b) => a - b));
+    });
+  });
+
   describe('joining users a recluster read', () => {
     it('counts each event once, whether a user changed after the read or was placed meanwhile', async () => {
       const before = generateEvents(300, { seed: 12, users: 8, movies: 12 });
@@ -402,6 +470,17 @@ describe.each(
     });
   });
 });
+
+/** The events in a seeded random order. */
+function shuffle<T>(items: readonly T[], seed: number): T[] {
+  const random = seededRandom(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
 
 /** A client whose n-th call of the given script fails, as if the process died right there. */
 function failingOnce(client: RedisClient, sha: string, n: number): RedisClient {

@@ -1,8 +1,9 @@
 import { seededRandom } from '@app/clustering';
-import { type IngestEvent } from '@app/events';
+import { FEEDBACK_KINDS, type FeedbackKind, type IngestEvent } from '@app/events';
 
 export type RatingInput = Extract<IngestEvent, { kind: 'rating' }>;
 export type FavouriteInput = Extract<IngestEvent, { kind: 'favourite' }>;
+export type FeedbackInput = Extract<IngestEvent, { kind: FeedbackKind }>;
 
 export const aRating = (overrides: Partial<RatingInput> = {}): RatingInput => ({
   kind: 'rating',
@@ -21,16 +22,28 @@ export const aFavourite = (overrides: Partial<FavouriteInput> = {}): FavouriteIn
   ...overrides,
 });
 
+export const aFeedback = (
+  kind: FeedbackKind,
+  overrides: Partial<Omit<FeedbackInput, 'kind'>> = {},
+): FeedbackInput => ({ kind, userId: 1, movieId: 10, timestamp: 1_000, ...overrides });
+
 /** The wire form of an event: what a producer puts in the message value. */
 export const toWire = ({ kind: _kind, ...event }: IngestEvent): string => JSON.stringify(event);
 
 /**
  * A seeded stream of valid events with the hard cases mixed in: re-ratings (later and earlier
- * timestamps), explicit favourites of rated and unrated movies, and favourites added twice.
+ * timestamps), explicit favourites of rated and unrated movies, and favourites added twice; with
+ * `feedback`, a quarter are feedback events too (favourites removed and added back, disliked and
+ * watched movies, some of them twice). Without it the stream is the same as it always was.
  */
 export function generateEvents(
   count: number,
-  { seed = 1, users = 20, movies = 30 }: { seed?: number; users?: number; movies?: number } = {},
+  {
+    seed = 1,
+    users = 20,
+    movies = 30,
+    feedback = false,
+  }: { seed?: number; users?: number; movies?: number; feedback?: boolean } = {},
 ): IngestEvent[] {
   const random = seededRandom(seed);
   const pick = (n: number): number => 1 + Math.floor(random() * n);
@@ -39,7 +52,10 @@ export function generateEvents(
     const userId = pick(users);
     const movieId = pick(movies);
     const timestamp = 1_000 + Math.floor(random() * 500);
-    if (random() < 0.2) {
+    if (feedback && random() < 0.25) {
+      const kind = FEEDBACK_KINDS[pick(FEEDBACK_KINDS.length) - 1] ?? 'watched';
+      events.push({ kind, userId, movieId, timestamp });
+    } else if (random() < 0.2) {
       events.push({ kind: 'favourite', userId, movieId, timestamp });
     } else {
       events.push({ kind: 'rating', userId, movieId, rating: pick(10) / 2, timestamp });
