@@ -105,11 +105,15 @@ export interface Skipped {
   reason: string;
 }
 
-/** A discard's outcome: the candidate dropped (its pointer cleared and its keys deleted). */
-export type DiscardOutcome = { status: 'discarded'; version: number } | Skipped;
-
 /** Where a run publishes its model: as the one in use (a rollback pins it), or as the candidate. */
-type PublishTarget = { as: 'current'; pin?: PinRequest; promotes?: number } | { as: 'candidate' };
+type PublishTarget =
+  | {
+      as: 'current';
+      pin?: PinRequest;
+      /** The candidate cleared in the same step as the switch, and deleted after it. */
+      replacesCandidate?: number;
+    }
+  | { as: 'candidate' };
 
 /** How long a rollback pins its model; undefined: until scheduling is resumed. */
 export interface RollbackOptions {
@@ -168,9 +172,13 @@ export class Reclusterer {
    */
   async candidate(overrides: CandidateOverrides = {}): Promise<ReclusterOutcome> {
     const settings: ReclusterSettings = { ...this.settings, ...overrides };
-    return this.claimed({ kind: 'candidate' }, (claim) =>
-      this.build(claim, settings, { as: 'candidate' }),
-    );
+    return this.claimed({ kind: 'candidate' }, async (claim) => {
+      // Discarding a candidate republishes the current model (see discard).
+      if ((await this.stores.models.currentVersion()) === undefined) {
+        return { status: 'skipped', reason: 'no current model to compare a candidate with' };
+      }
+      return this.build(claim, settings, { as: 'candidate' });
+    });
   }
 
   /**
@@ -190,22 +198,44 @@ export class Reclusterer {
         claim,
         candidate,
         { promotedFrom: candidate },
-        { as: 'current', promotes: candidate },
+        { as: 'current', replacesCandidate: candidate },
         `promoted candidate ${candidate}`,
       );
     });
   }
 
-  /** Drops the candidate: clears its pointer, then deletes its keys. */
-  async discard(): Promise<DiscardOutcome> {
-    return this.claimed({ kind: 'candidate' }, async (claim) => {
+  /**
+   * Drops the candidate: the current model's clusters and centres are republished unchanged as
+   * a new version, and the candidate pointer cleared in the same step as the switch, then its
+   * keys deleted. Not just the pointer: users hold fields of the candidate's version, which
+   * ingestion would take, while that version is newer than every active one, for a model
+   * published after it looked; older, they are ignored, and the next run's joins drop them.
+   * Like promote, it waits for a run in progress and is refused while a rollback pins the model.
+   */
+  async discard(): Promise<ReclusterOutcome> {
+    return this.claimed({ kind: 'now' }, async (claim) => {
       const { models } = this.stores;
-      const candidate = await models.candidateVersion();
-      if (candidate === undefined) return { status: 'skipped', reason: 'no candidate model' };
-      await models.clearCandidate(claim, candidate);
-      await models.delete(candidate);
-      this.logger.log(`discarded candidate model ${candidate}`);
-      return { status: 'discarded' as const, version: candidate };
+      const [candidate, current] = await Promise.all([
+        models.candidateVersion(),
+        models.currentVersion(),
+      ]);
+      if (candidate === undefined || current === undefined) {
+        return { status: 'skipped', reason: 'no candidate model' };
+      }
+      const described = await models.describe(current);
+      return this.republish(
+        claim,
+        current,
+        {
+          ...(described?.rollbackOf === undefined ? {} : { rollbackOf: described.rollbackOf }),
+          ...(described?.promotedFrom === undefined
+            ? {}
+            : { promotedFrom: described.promotedFrom }),
+          republishOf: described?.republishOf ?? current,
+        },
+        { as: 'current', replacesCandidate: candidate },
+        `discarded candidate ${candidate}`,
+      );
     });
   }
 
@@ -323,7 +353,7 @@ export class Reclusterer {
       const current = await this.stores.models.currentVersion();
       // A rollback republishes an older model: going back again goes back further.
       const origin = (entry: (typeof history)[number]) =>
-        entry.description?.rollbackOf ?? entry.version;
+        entry.description?.rollbackOf ?? entry.description?.republishOf ?? entry.version;
       const index = history.findIndex((entry) => entry.version === current);
       const now = history[index];
       const target =
@@ -358,7 +388,7 @@ export class Reclusterer {
   private async republish(
     claim: ReclusterClaim,
     version: number,
-    origin: Pick<ModelDescription, 'rollbackOf' | 'promotedFrom'>,
+    origin: Pick<ModelDescription, 'rollbackOf' | 'promotedFrom' | 'republishOf'>,
     target: PublishTarget,
     reason: string,
   ): Promise<ReclusterOutcome> {
@@ -371,7 +401,12 @@ export class Reclusterer {
     const rowClusters = Int32Array.from(snapshot.userIds, (userId) => clusters.get(userId) ?? -1);
     const sizes = new Array<number>(stored.description.clusters).fill(0);
     for (const cluster of rowClusters) if (cluster >= 0) sizes[cluster] = (sizes[cluster] ?? 0) + 1;
-    const { rollbackOf: _rollbackOf, promotedFrom: _promotedFrom, ...built } = stored.description;
+    const {
+      rollbackOf: _rollbackOf,
+      promotedFrom: _promotedFrom,
+      republishOf: _republishOf,
+      ...built
+    } = stored.description;
     const description: ModelDescription = {
       ...built,
       ...origin,
@@ -474,11 +509,11 @@ export class Reclusterer {
         claim,
         this.settings.keepVersions,
         target.pin,
-        target.promotes,
+        target.replacesCandidate,
       );
+      // A promoted candidate lives on as this version, a discarded one not at all.
+      if (target.replacesCandidate !== undefined) dropped.push(target.replacesCandidate);
     }
-    // A promoted candidate lives on as this version: its own is no longer active.
-    if (target.as === 'current' && target.promotes !== undefined) dropped.push(target.promotes);
     // A version a failed run left as "next" is older than this one, so ingestion ignores it now.
     if (abandoned !== undefined && abandoned !== claim.version) dropped.push(abandoned);
     for (const old of dropped) await models.delete(old);

@@ -54,6 +54,11 @@ export const modelDescriptionSchema = z
     rollbackOf: z.number().int().positive().optional(),
     /** The candidate whose clusters this one republished as the current model, for a promotion. */
     promotedFrom: z.number().int().positive().optional(),
+    /**
+     * The version whose clusters this one republished unchanged, to retire a discarded candidate
+     * newer than it (a rollback from here goes back past both).
+     */
+    republishOf: z.number().int().positive().optional(),
   })
   .refine((d) => d.sizes.length === d.clusters, {
     message: 'expected one size per cluster',

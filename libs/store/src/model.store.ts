@@ -22,7 +22,6 @@ import {
   ModelRecordError,
 } from './model-description';
 import {
-  clearCandidateScript,
   publishCandidateScript,
   publishModelScript,
   setNextModelScript,
@@ -229,15 +228,15 @@ export class ModelStore {
 
   /**
    * Makes the claim's version the one in use, atomically and only while the claim is still the
-   * newest and holds the lock; a rollback pins it; a promotion clears the candidate it
-   * republished (`promotes`, its version) in the same step. Returns the versions that fell out of
+   * newest and holds the lock; a rollback pins it; promoting or discarding the candidate clears
+   * it (`replacesCandidate`, its version) in the same step. Returns the versions that fell out of
    * the kept history. Throws FencedOutError otherwise.
    */
   async publish(
     claim: ReclusterClaim,
     keep: number,
     pin?: PinRequest,
-    promotes?: number,
+    replacesCandidate?: number,
   ): Promise<number[]> {
     const { client, keys } = internalsOf(this.connection);
     const dropped = (await fenced(() =>
@@ -258,7 +257,7 @@ export class ModelStore {
           String(keep),
           pin === undefined ? '' : pin.forMs === undefined ? 'forever' : String(pin.forMs),
           pin?.reason ?? '',
-          promotes === undefined ? '' : String(promotes),
+          replacesCandidate === undefined ? '' : String(replacesCandidate),
         ],
       ),
     )) as string[];
@@ -280,22 +279,6 @@ export class ModelStore {
       ),
     )) as string;
     return replaced === '' ? undefined : Number(replaced);
-  }
-
-  /**
-   * Clears the candidate pointer if it still names `version`, under the claim (fenced). Returns
-   * whether it did; the version's data is the caller's to delete.
-   */
-  async clearCandidate(claim: ReclusterClaim, version: number): Promise<boolean> {
-    const { client, keys } = internalsOf(this.connection);
-    const cleared = await fenced(() =>
-      clearCandidateScript.run(
-        client,
-        [keys.reclusterLock(), keys.versionCounter(), keys.candidateModel()],
-        [claim.token, String(claim.version), String(version)],
-      ),
-    );
-    return cleared === 1;
   }
 
   /** Published versions kept for rollback, oldest first, with their descriptions. */

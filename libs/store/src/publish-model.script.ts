@@ -25,12 +25,12 @@ return 1
 
 /**
  * Publishes a version: makes it current, clears "next", appends it to the kept versions and,
- * for a rollback, pins it so scheduled runs leave it in place; a promotion also clears the
- * candidate it republished, in the same step. Fenced.
+ * for a rollback, pins it so scheduled runs leave it in place; promoting or discarding the
+ * candidate also clears its pointer, in the same step. Fenced.
  *
  * KEYS: lock, version counter, current, next, versions, pin, candidate.
  * ARGV: token, version, versions to keep, pin ("" none, "forever", or a duration in ms), reason,
- * candidate version promoted ("" none).
+ * candidate version cleared ("" none).
  * Returns the versions dropped from the list (their data may be deleted).
  */
 export const publishModelScript = new LuaScript(
@@ -73,21 +73,5 @@ local replaced = redis.call('GET', KEYS[4]) or ''
 redis.call('SET', KEYS[4], ARGV[2])
 if replaced == ARGV[2] then replaced = '' end
 return replaced
-`,
-);
-
-/**
- * Clears the candidate pointer if it still names the given version. Fenced, so it never races a
- * run building or promoting a candidate.
- *
- * KEYS: lock, version counter, candidate. ARGV: token, claim version, candidate version.
- * Returns 1 when it cleared the pointer, else 0.
- */
-export const clearCandidateScript = new LuaScript(
-  'clear-candidate',
-  `${FENCE}
-if redis.call('GET', KEYS[3]) ~= ARGV[3] then return 0 end
-redis.call('DEL', KEYS[3])
-return 1
 `,
 );
