@@ -10,6 +10,7 @@ runService({
   config: () => loadConfig(queryEnvSchema, process.env),
   http: (config) => ({ port: config.port, portVariable: 'QUERY_PORT' }),
   rpc: (config) => config.rpc,
+  httpLimits: (config) => config.httpLimits,
   module: (config) => QueryModule.forRoot(config),
   listening: (config) =>
     `HTTP on port ${config.port} (GET /v1/openapi.json), RPC on port ${config.rpc.port}`,

@@ -10,6 +10,14 @@ import {
   serviceEnv,
   toRedisConfig,
 } from '@app/config';
+import {
+  type AccessPolicy,
+  accessEnvSchema,
+  type HttpLimits,
+  httpLimitsEnvSchema,
+  toAccessPolicy,
+  toHttpLimits,
+} from '@app/http';
 import { DEFAULT_SHRINKAGE, type ShrinkageSettings } from '@app/recommend';
 
 export const queryEnvSchema = z
@@ -29,6 +37,8 @@ export const queryEnvSchema = z
   })
   .extend(redisEnvSchema.shape)
   .extend(loggingEnvSchema.shape)
+  .extend(accessEnvSchema.shape)
+  .extend(httpLimitsEnvSchema.shape)
   .transform((env, ctx): QueryConfig => {
     if (env.QUERY_RPC_PORT === env.QUERY_PORT) {
       ctx.addIssue({
@@ -55,6 +65,8 @@ export const queryEnvSchema = z
         clusterPriorWeight: env.QUERY_CLUSTER_PRIOR_WEIGHT,
         minSupport: env.QUERY_MIN_SUPPORT,
       },
+      access: toAccessPolicy(env, ctx),
+      httpLimits: toHttpLimits(env),
     };
   });
 
@@ -68,4 +80,7 @@ export interface QueryConfig {
   refreshMs: number;
   redisTimeoutMs: number;
   shrinkage: ShrinkageSettings;
+  /** Who may call the admin routes (profile writes, deletion) and, optionally, the reads. */
+  access: AccessPolicy;
+  httpLimits: HttpLimits;
 }

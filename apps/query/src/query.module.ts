@@ -1,6 +1,7 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import {
+  accessProviders,
   ERROR_MAPPING,
   UNEXPECTED_ERRORS,
   type UnexpectedErrorListener,
@@ -59,6 +60,7 @@ export class QueryModule {
       ],
       providers: [
         { provide: QUERY_CONFIG, useValue: config },
+        ...accessProviders(config.access),
         // Requests fail fast without Redis, and answer 503.
         ...storeProviders(
           config.redis,

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Put, UseFilters } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
 import { type z } from 'zod';
-import { HttpErrorFilter, RequestInput } from '@app/http';
+import { HttpErrorFilter, RequestInput, RequireAccess } from '@app/http';
 import { Recommender } from '@app/query';
 import {
   clusterRequestSchema,
@@ -18,6 +18,7 @@ import {
 /** The query API over HTTP; its OpenAPI document is served at /v1/openapi.json. */
 @Controller('v1')
 @UseFilters(HttpErrorFilter)
+@RequireAccess('read')
 export class RecommendationsController {
   constructor(private readonly recommender: Recommender) {}
 
@@ -38,6 +39,7 @@ export class RecommendationsController {
   }
 
   @Put('users/:userId/profile')
+  @RequireAccess('admin')
   @HttpCode(200)
   saveProfile(
     @RequestInput({

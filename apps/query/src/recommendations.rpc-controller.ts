@@ -1,6 +1,6 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { validateRequest } from '@app/http';
+import { RequireAccess, validateRequest } from '@app/http';
 import { Recommender } from '@app/query';
 import {
   clusterRequestSchema,
@@ -19,6 +19,7 @@ import { RpcErrorFilter } from './rpc-error.filter';
 /** The same operations as the HTTP API, as message patterns for other services (QueryClient). */
 @Controller()
 @UseFilters(RpcErrorFilter)
+@RequireAccess('read')
 export class RecommendationsRpcController {
   constructor(private readonly recommender: Recommender) {}
 
@@ -33,6 +34,7 @@ export class RecommendationsRpcController {
   }
 
   @MessagePattern(QUERY_PATTERNS.saveProfile)
+  @RequireAccess('admin')
   saveProfile(@Payload() payload: unknown): Promise<ProfileResponse> {
     return this.recommender.saveProfile(validateRequest(saveProfileRequestSchema, payload));
   }

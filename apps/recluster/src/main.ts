@@ -8,6 +8,7 @@ runService({
   name: 'recluster',
   config: () => loadConfig(reclusterEnvSchema, process.env),
   http: (config) => ({ port: config.port, portVariable: 'RECLUSTER_PORT' }),
+  httpLimits: (config) => config.httpLimits,
   module: (config) => ReclusterModule.forRoot(config),
   listening: (config) => `listening on port ${config.port}`,
 });

@@ -13,6 +13,14 @@ import {
 } from '@app/config';
 import { MAX_RATING, MIN_RATING } from '@app/events';
 import { DEFAULT_ALS_SETTINGS } from '@app/factorization';
+import {
+  type AccessPolicy,
+  accessEnvSchema,
+  type HttpLimits,
+  httpLimitsEnvSchema,
+  toAccessPolicy,
+  toHttpLimits,
+} from '@app/http';
 import { type ReclusterSettings } from '@app/recluster';
 import { DEFAULT_ITEM_KNN } from '@app/recommend';
 
@@ -55,6 +63,8 @@ export const reclusterEnvSchema = z
   })
   .extend(redisEnvSchema.shape)
   .extend(loggingEnvSchema.shape)
+  .extend(accessEnvSchema.shape)
+  .extend(httpLimitsEnvSchema.shape)
   .transform((env, ctx): ReclusterConfig => ({
     redis: toRedisConfig(env, ctx),
     logLevel: env.LOG_LEVEL,
@@ -87,6 +97,8 @@ export const reclusterEnvSchema = z
     afterEvents: env.RECLUSTER_AFTER_EVENTS,
     pollMs: env.RECLUSTER_POLL_MS,
     port: env.RECLUSTER_PORT,
+    access: toAccessPolicy(env, ctx),
+    httpLimits: toHttpLimits(env),
   }));
 
 export interface ReclusterConfig {
@@ -98,4 +110,7 @@ export interface ReclusterConfig {
   afterEvents: number;
   pollMs: number;
   port: number;
+  /** Who may recluster, roll back, resume, and (with READ_TOKEN) list the models. */
+  access: AccessPolicy;
+  httpLimits: HttpLimits;
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { HttpErrorFilter, RequestInput } from '@app/http';
+import { HttpErrorFilter, RequestInput, RequireAccess } from '@app/http';
 import { type ReclusterOutcome } from '@app/recluster';
 import { type ModelDescription, type ModelPin, ModelStore, ReclusterSchedule } from '@app/store';
 import { ReclusterScheduler } from './recluster.scheduler';
@@ -22,9 +22,13 @@ export interface ModelsResponse {
   versions: { version: number; description: ModelDescription | null }[];
 }
 
-/** The model API of the recluster service: recluster now, roll back, resume, list. */
+/**
+ * The model API of the recluster service: recluster now, roll back, resume, list. Every route
+ * needs the admin token unless it says otherwise.
+ */
 @Controller('v1')
 @UseFilters(HttpErrorFilter)
+@RequireAccess('admin')
 export class ReclusterController {
   constructor(
     private readonly scheduler: ReclusterScheduler,
@@ -61,6 +65,7 @@ export class ReclusterController {
   }
 
   @Get('models')
+  @RequireAccess('read')
   async list(): Promise<ModelsResponse> {
     const [current, pin, versions] = await Promise.all([
       this.models.currentVersion(),

@@ -1,6 +1,6 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { ERROR_MAPPING } from '@app/http';
+import { accessProviders, ERROR_MAPPING } from '@app/http';
 import {
   HealthController,
   MetricsController,
@@ -27,6 +27,7 @@ export class ReclusterModule {
       controllers: [ReclusterController, HealthController, MetricsController],
       providers: [
         { provide: RECLUSTER_CONFIG, useValue: config },
+        ...accessProviders(config.access),
         ...storeProviders(config.redis, [ReclusterSchedule, ModelStore], {
           onError: redisErrorLogger(new Logger(ReclusterModule.name)),
         }),

@@ -23,6 +23,8 @@ const aConfig = (
   afterEvents: 1_000_000,
   pollMs: 100,
   port: 0,
+  access: { admin: { mode: 'locked' } },
+  httpLimits: { bodyLimitBytes: 65_536, rateLimitPerMinute: 0, trustProxyHops: 0 },
   ...overrides,
 });
 

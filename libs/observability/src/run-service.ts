@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, type ListenAddress, type LogLevelName } from '@app/config';
+import { applyHttpLimits, fastifyOptionsFor, type HttpLimits } from '@app/http';
 import { JsonLogger } from './json.logger';
 import { ALL_INTERFACES, probeListenAddresses, untilListening } from './listen-probe';
 import { isListenFailure, ListenError } from './listen.error';
@@ -19,6 +20,8 @@ export interface ServiceDefinition<C extends { logLevel: LogLevelName }> {
   http: (config: C) => ListenAddress;
   /** A NestJS TCP RPC server, started before the HTTP server listens. */
   rpc?: (config: C) => ListenAddress;
+  /** The HTTP server's body size and rate limits; absent: Fastify's defaults, no rate limit. */
+  httpLimits?: (config: C) => HttpLimits;
   module: (config: C) => DynamicModule;
   /** Logged once the service listens. */
   listening: (config: C) => string;
@@ -43,14 +46,17 @@ export function runService<C extends { logLevel: LogLevelName }>(
     logger.setLevel(config.logLevel);
     const http = service.http(config);
     const rpc = service.rpc?.(config);
+    const limits = service.httpLimits?.(config);
     await probeListenAddresses(rpc === undefined ? [http] : [http, rpc]);
     const app = await NestFactory.create<NestFastifyApplication>(
       service.module(config),
-      new FastifyAdapter(),
+      new FastifyAdapter(limits === undefined ? undefined : fastifyOptionsFor(limits)),
       // A provider failing to start (an unreadable file, say) reaches the handler below, which
       // says what was wrong, rather than Nest's own handler.
       { logger, abortOnError: false },
     );
+    // Before the routes are registered (by listen), so the limits apply to every one of them.
+    if (limits !== undefined) await applyHttpLimits(app, limits);
     app.enableShutdownHooks();
     enforceShutdownDeadline(logger, service.name);
     // The probe above leaves a moment in which another process may take a port: that failure
