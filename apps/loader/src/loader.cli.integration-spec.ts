@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, untilLed } from '@app/kafka';
-import { isolatedEnvironment, lastJsonLine, runCliSource } from '@app/testing';
+import { isolatedEnvironment, lastJsonLine, readTopic, runCliSource } from '@app/testing';
 
 const MAIN = join(__dirname, 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'loader-cli-'));
@@ -29,8 +29,25 @@ describe('npm run load', () => {
     runCliSource(MAIN, args, {
       KAFKA_BROKERS: env.kafka.brokers.join(','),
       KAFKA_TOPIC_PARTITIONS: '3',
+      KAFKA_MOVIES_TOPIC: env.kafka.moviesTopic,
+      KAFKA_FEEDBACK_TOPIC: env.kafka.topics.feedback,
       ...variables,
     });
+
+  /** A topic's messages as key and parsed value, by key then value. */
+  async function messagesOf(topic: string): Promise<{ key: string; value: unknown }[]> {
+    const messages = await readTopic(kafka, topic);
+    return messages
+      .map(({ key, value }) => ({
+        key: key?.toString() ?? '',
+        value: JSON.parse(value?.toString() ?? 'null') as unknown,
+      }))
+      .sort(
+        (a, b) =>
+          Number(a.key) - Number(b.key) ||
+          (JSON.stringify(a.value) < JSON.stringify(b.value) ? -1 : 1),
+      );
+  }
 
   /** Events the topic holds, or undefined when it does not exist. */
   async function held(name: string): Promise<number | undefined> {
@@ -41,6 +58,101 @@ describe('npm run load', () => {
 
   beforeAll(() => admin.connect());
   afterAll(() => admin.disconnect());
+
+  it.each([
+    [
+      'movies.csv',
+      'movieId,title,genres\n1,Toy Story (1995),Animation|Comedy\n2,"Jumanji, The (1995)",(no genres listed)\n',
+    ],
+    [
+      'u.item',
+      '1|Toy Story (1995)|01-Jan-1995||http://example.org/|0|0|0|1|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n' +
+        '2|Jumanji, The (1995)|||http://example.org/|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n',
+    ],
+    [
+      'movies.dat',
+      '1::Toy Story (1995)::Animation|Comedy\n2::Jumanji, The (1995)::(no genres listed)\n',
+    ],
+  ])(
+    'publishes %s to the movies topic, one movie event per movie keyed by its id',
+    async (name, content) => {
+      const file = join(dir, name);
+      writeFileSync(file, content);
+
+      // Each layout on a movies topic of its own, named by KAFKA_MOVIES_TOPIC.
+      const movies = `${env.kafka.moviesTopic}-${name}`;
+
+      const sut = await loadWith({ KAFKA_MOVIES_TOPIC: movies }, file);
+
+      expect(sut.code).toBe(0);
+      expect(lastJsonLine(sut.stdout)).toMatchObject({
+        kind: 'movies',
+        topic: movies,
+        published: 2,
+      });
+      expect(await messagesOf(movies)).toEqual([
+        {
+          key: '1',
+          value: {
+            movieId: 1,
+            title: 'Toy Story (1995)',
+            genres: ['Animation', 'Comedy'],
+            year: 1995,
+          },
+        },
+        { key: '2', value: { movieId: 2, title: 'Jumanji, The (1995)', genres: [], year: 1995 } },
+      ]);
+    },
+    120_000,
+  );
+
+  it('publishes a feedback file to the feedback topic keyed by user, each event as the schema has it', async () => {
+    const file = join(dir, 'feedback.csv');
+    writeFileSync(
+      file,
+      'userId,movieId,kind,timestamp\n7,1,disliked,1500000000\n7,2,watched,1500000001\n8,1,favourite-removed,1500000002\n',
+    );
+
+    const sut = await load(file);
+
+    expect(sut.code).toBe(0);
+    expect(lastJsonLine(sut.stdout)).toMatchObject({
+      kind: 'feedback',
+      topic: env.kafka.topics.feedback,
+      published: 3,
+    });
+    expect(await messagesOf(env.kafka.topics.feedback)).toEqual([
+      { key: '7', value: { userId: 7, movieId: 1, kind: 'disliked', timestamp: 1500000000 } },
+      { key: '7', value: { userId: 7, movieId: 2, kind: 'watched', timestamp: 1500000001 } },
+      {
+        key: '8',
+        value: { userId: 8, movieId: 1, kind: 'favourite-removed', timestamp: 1500000002 },
+      },
+    ]);
+  }, 120_000);
+
+  it('publishes nothing from a feedback file with a bad line, and names the line', async () => {
+    const file = join(dir, 'bad-feedback.csv');
+    writeFileSync(file, 'userId,movieId,kind,timestamp\n7,1,disliked,1500000000\n7,2,loved,1\n');
+
+    const sut = await load(file, '--topic', `${topic}-bad-feedback`);
+
+    expect(sut.code).toBe(1);
+    expect(sut.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^error: ${file}:3: kind: `)),
+    ]);
+    expect(await held(`${topic}-bad-feedback`)).toBeUndefined();
+  }, 120_000);
+
+  it('takes --kind over what the first line tells', async () => {
+    const file = join(dir, 'listed.csv');
+    writeFileSync(file, '1,2,watched,1500000000\n');
+
+    const sut = await load(file, '--kind', 'ratings', '--topic', `${topic}-kind`);
+
+    expect(sut.code).toBe(1);
+    expect(sut.stderr).toMatch(new RegExp(`^error: ${file}:1: rating: `));
+  }, 120_000);
 
   it('publishes nothing from a file with a bad line at 60,001, and names the line', async () => {
     const file = ratingsFile('bad-line.csv', 100_000, { line: 60_001, text: '7,x,4.0' });

@@ -40,6 +40,46 @@ describe('npm run load', () => {
     60_000,
   );
 
+  it('--help says what each kind of file holds, where it goes, and how the kind is told', async () => {
+    const sut = await runCliSource(MAIN, ['--help'], {});
+
+    expect(sut.code).toBe(0);
+    for (const text of [
+      '--kind ratings|movies|feedback',
+      'KAFKA_RATINGS_TOPIC',
+      'KAFKA_MOVIES_TOPIC',
+      'KAFKA_FEEDBACK_TOPIC',
+      'u.item',
+      'movies.dat',
+      'favourite-removed, disliked, watched',
+      'told from its first line',
+    ]) {
+      expect(sut.stdout).toContain(text);
+    }
+  }, 60_000);
+
+  it('exits 2 on an unknown --kind, naming the kinds', async () => {
+    const sut = await runCliSource(MAIN, [ratings, '--kind', 'users'], {
+      KAFKA_BROKERS: '127.0.0.1:1',
+    });
+
+    expect(sut.code).toBe(2);
+    expect(lines(sut.stderr)[0]).toBe(
+      'error: --kind: expected one of ratings, movies, feedback, got "users"',
+    );
+  }, 60_000);
+
+  it('names a file it cannot read before asking any broker', async () => {
+    const missing = join(dir, 'missing.csv');
+
+    const sut = await runCliSource(MAIN, [missing], { KAFKA_BROKERS: '127.0.0.1:1' });
+
+    expect(sut.code).toBe(1);
+    expect(lines(sut.stderr)).toEqual([
+      expect.stringMatching(/^error: .*missing\.csv: cannot read/),
+    ]);
+  }, 60_000);
+
   it('says once, within seconds, that the brokers in KAFKA_BROKERS do not answer', async () => {
     const broker = `127.0.0.1:${await freePort()}`;
     const started = Date.now();

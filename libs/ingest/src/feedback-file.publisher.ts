@@ -1,17 +1,14 @@
+import { type FeedbackEvent } from '@app/events';
 import { type EventPublisher } from '@app/kafka';
-import { readFeedback } from '@app/movielens';
 
 /**
- * Publishes every event of a feedback CSV (`userId,movieId,kind,timestamp[,eventId]`) keyed by
- * user, in file order. The whole file is read and checked first: a bad line stops it, named,
- * before anything is published.
+ * Publishes feedback events, as read (and checked) from a feedback file, keyed by user, so one
+ * user's events keep their file order.
  */
-export async function publishFeedbackFile(
+export async function publishFeedback(
   publisher: EventPublisher,
-  path: string,
-  { limit = Infinity }: { limit?: number } = {},
+  events: readonly (FeedbackEvent & { line?: number })[],
 ): Promise<{ published: number }> {
-  const events = (await readFeedback(path)).slice(0, limit);
   for (const { line: _, ...event } of events) await publisher.publish(event.userId, event);
   await publisher.flush();
   return { published: events.length };

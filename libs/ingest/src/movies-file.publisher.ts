@@ -1,17 +1,14 @@
 import { type EventPublisher } from '@app/kafka';
-import { readMovies } from '@app/movielens';
+import { type Movie } from '@app/movielens';
 
 /**
- * Publishes every movie of a MovieLens movies file (movies.csv, u.item or movies.dat) as a movie
- * event keyed by its id, in file order. The whole file is read and checked first: a bad line
- * stops it, named, before anything is published.
+ * Publishes movies, as read (and checked) from a MovieLens movies file, as movie events keyed by
+ * their id, in file order: on the compacted movies topic the last event of a movie is its entry.
  */
-export async function publishMoviesFile(
+export async function publishMovies(
   publisher: EventPublisher,
-  path: string,
-  { limit = Infinity }: { limit?: number } = {},
+  movies: readonly Movie[],
 ): Promise<{ published: number }> {
-  const movies = (await readMovies(path)).slice(0, limit);
   for (const { movieId, title, genres, year } of movies) {
     await publisher.publish(movieId, { movieId, title, genres, year });
   }
