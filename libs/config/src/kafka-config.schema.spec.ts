@@ -31,6 +31,7 @@ describe(toKafkaConfig.name, () => {
 
     expect(sut.topics.feedback).toBe('fb');
     expect(sut.moviesTopic).toBe('titles');
+    expect(sut.topicLayout.compacted).toEqual(['titles']);
     expect(problemsOf({ KAFKA_FEEDBACK_TOPIC: 'bad topic!' })).toEqual(['KAFKA_FEEDBACK_TOPIC']);
   });
 

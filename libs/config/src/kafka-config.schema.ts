@@ -64,7 +64,13 @@ export interface KafkaConfig {
   brokers: string[];
   clientId: string;
   /** How topics this project creates are laid out; ingest scales out up to `partitions`. */
-  topicLayout: { partitions: number; replicationFactor: number; minInsyncReplicas?: number };
+  topicLayout: {
+    partitions: number;
+    replicationFactor: number;
+    minInsyncReplicas?: number;
+    /** Topics created compacted: the movies topic. */
+    compacted: string[];
+  };
   /** The user event topics ingestion consumes, by the kind of event each carries. */
   topics: { rating: string; favourite: string; feedback: string };
   /** The compacted catalogue topic (key movieId), read apart from the user event topics. */
@@ -108,6 +114,7 @@ export function toKafkaConfig(env: KafkaEnv, ctx: z.RefinementCtx): KafkaConfig 
       ...(env.KAFKA_TOPIC_MIN_INSYNC_REPLICAS === 0
         ? {}
         : { minInsyncReplicas: env.KAFKA_TOPIC_MIN_INSYNC_REPLICAS }),
+      compacted: [env.KAFKA_MOVIES_TOPIC],
     },
     topics: {
       rating: env.KAFKA_RATINGS_TOPIC,

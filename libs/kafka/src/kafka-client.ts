@@ -122,6 +122,11 @@ export interface TopicLayout {
   replicationFactor: number;
   /** Undefined: the broker's min.insync.replicas. */
   minInsyncReplicas?: number;
+  /**
+   * Topics created with cleanup.policy=compact: Kafka keeps the latest message of each key, so a
+   * topic read from the start gives the current state (the catalogue's movies topic).
+   */
+  compacted?: readonly string[];
 }
 
 /**
@@ -148,13 +153,7 @@ export async function ensureTopics(
             topic,
             numPartitions: layout.partitions,
             replicationFactor: layout.replicationFactor,
-            ...(layout.minInsyncReplicas === undefined
-              ? {}
-              : {
-                  configEntries: [
-                    { name: 'min.insync.replicas', value: String(layout.minInsyncReplicas) },
-                  ],
-                }),
+            configEntries: topicConfig(topic, layout),
           })),
         })
         .catch((error: unknown) => {
@@ -167,6 +166,16 @@ export async function ensureTopics(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The settings a new topic is created with, beside its partitions and replicas. */
+function topicConfig(topic: string, layout: TopicLayout): { name: string; value: string }[] {
+  return [
+    ...(layout.minInsyncReplicas === undefined
+      ? []
+      : [{ name: 'min.insync.replicas', value: String(layout.minInsyncReplicas) }]),
+    ...(layout.compacted?.includes(topic) ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+  ];
 }
 
 /**

@@ -19,7 +19,7 @@ export function isolatedEnvironment(): { kafka: KafkaConfig; redis: RedisConfig;
     kafka: {
       brokers: brokers.split(','),
       clientId: id,
-      topicLayout: { partitions: 3, replicationFactor: -1 },
+      topicLayout: { partitions: 3, replicationFactor: -1, compacted: [`movies-${id}`] },
       topics: {
         rating: `ratings-${id}`,
         favourite: `favourites-${id}`,
