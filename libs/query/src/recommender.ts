@@ -72,13 +72,14 @@ export class Recommender {
    * The user's list: their taste cluster's, their demographic group's (a profile and no
    * ratings), or the popular one; never a movie they rated, favourited, disliked or watched.
    * While any movie is unseen, the answer has `limit` items: a short list is filled from the
-   * popular one, ranked the same way, and the answer says how many came from there. `predicted` ranks the cluster's
-   * movies with enough support by the user's ALS prediction, the user folded in from their
-   * ratings as they are now; without factors (or without a rating of a movie they know) the
-   * list is ranked by `rating`, and the answer's `rank` says so. `similar` starts with the
-   * movies most like the user's favourites by the model's item neighbourhoods, then goes on
-   * with the cluster's list by `favourites`; without neighbourhoods (or a favourite they cover)
-   * the list is ranked by `favourites`, and `rank` says so.
+   * popular one, ranked the same way, and the answer says how many came from there.
+   * `predicted` ranks the cluster's movies with enough support by the user's ALS prediction,
+   * the user folded in from their ratings as they are now; without factors (or without a
+   * rating of a movie they know) the list is ranked by `rating`, and the answer's `rank` says
+   * so. `similar` starts with the movies most like the user's favourites by the model's item
+   * neighbourhoods, then goes on with the cluster's list by `favourites`; without
+   * neighbourhoods (or a favourite they cover) the list is ranked by `favourites`, and `rank`
+   * says so.
    *
    * Filters leave movies out of every list alike, the popular backfill included. `offset` pages:
    * the answer is the whole list's items from `offset` to `offset + limit`, so consecutive
