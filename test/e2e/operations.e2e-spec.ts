@@ -43,6 +43,10 @@ async function probe(url: string, path: '/health/live' | '/health/ready') {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** The services' admin token, which the tests' recluster calls send. */
+const ADMIN_TOKEN = 'operations-e2e-admin-token-0123456789';
+const AS_ADMIN = { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+
 /** Node's process metrics, which every service exports besides its own. */
 const PROCESS_SERIES = ['process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds'];
 
@@ -58,7 +62,7 @@ describe('operations', () => {
   /** Environment shared by every service of one test: its own topics, group and key prefix. */
   function stackEnvironment() {
     const env = isolatedEnvironment();
-    const common = serviceEnvironment(env);
+    const common = { ...serviceEnvironment(env), ADMIN_TOKEN };
     const kafka = createKafka(env.kafka);
     const stores = openStores(env.redis);
     closers.push(() => stores.close());
@@ -298,7 +302,7 @@ describe('operations', () => {
       await recluster.waitForLog(/listening on port/);
       const url = `http://127.0.0.1:${port}`;
 
-      const outcome = (await (await fetch(`${url}/v1/recluster`, { method: 'POST' })).json()) as {
+      const outcome = (await (await fetch(`${url}/v1/recluster`, AS_ADMIN)).json()) as {
         status: string;
         model: { inertia: number; sizes: number[]; users: number };
       };
@@ -394,12 +398,12 @@ describe('operations', () => {
       const frozen = await startRecluster(common, { ...slow, RECLUSTER_LOCK_TTL_MS: '1000' });
       const other = await startRecluster(common, { ...slow, RECLUSTER_LOCK_TTL_MS: '120000' });
 
-      const frozenRun = fetch(`${frozen.url}/v1/recluster`, { method: 'POST' });
+      const frozenRun = fetch(`${frozen.url}/v1/recluster`, AS_ADMIN);
       await frozen.service.waitForLog(/recluster run (\d+) started/);
       frozen.service.signal('SIGSTOP');
       const frozenVersion = Number(/recluster run (\d+) started/.exec(frozen.service.logs)?.[1]);
       const published = (await new Promise((resolve) => setTimeout(resolve, 1_500))
-        .then(() => fetch(`${other.url}/v1/recluster`, { method: 'POST' }))
+        .then(() => fetch(`${other.url}/v1/recluster`, AS_ADMIN))
         .then((response) => response.json())
         // Never left stopped: its pending request, and its shutdown, need it running.
         .finally(() => {

@@ -31,6 +31,9 @@ import {
 const USERS = 40;
 const MOVIES = 30;
 const SHRINKAGE = { priorWeight: 5, clusterPriorWeight: 25, minSupport: 3 };
+/** The services' admin token, sent by the test's profile writes and recluster call. */
+const ADMIN_TOKEN = 'query-e2e-admin-token-0123456789';
+const AS_ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 interface Stack {
   env: ReturnType<typeof isolatedEnvironment>;
@@ -75,6 +78,7 @@ async function startQuery(common: Record<string, string>, redisUrl?: string) {
     QUERY_RPC_PORT: String(rpcPort),
     QUERY_RPC_HOST: '127.0.0.1',
     QUERY_REFRESH_MS: '200',
+    ADMIN_TOKEN,
     QUERY_PRIOR_WEIGHT: String(SHRINKAGE.priorWeight),
     QUERY_CLUSTER_PRIOR_WEIGHT: String(SHRINKAGE.clusterPriorWeight),
     QUERY_MIN_SUPPORT: String(SHRINKAGE.minSupport),
@@ -98,7 +102,7 @@ async function startStack(events: IngestEvent[], profiles: Map<number, object>):
   for (const [userId, profile] of profiles) {
     const { status } = await getJson(`${query.url}/v1/users/${userId}/profile`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...AS_ADMIN },
       body: JSON.stringify(profile),
     });
     expect(status).toBe(200);
@@ -133,6 +137,7 @@ async function startStack(events: IngestEvent[], profiles: Map<number, object>):
   const recluster = ServiceProcess.start('recluster', {
     ...common,
     RECLUSTER_PORT: String(reclusterPort),
+    ADMIN_TOKEN,
     RECLUSTER_K: '3',
     RECLUSTER_MIN_CLUSTER_SIZE: '3',
     RECLUSTER_DEMOGRAPHIC_K: '2',
@@ -143,7 +148,7 @@ async function startStack(events: IngestEvent[], profiles: Map<number, object>):
   const outcome = await getAs(
     z.object({ status: z.string(), version: z.number() }),
     `http://127.0.0.1:${reclusterPort}/v1/recluster`,
-    { method: 'POST' },
+    { method: 'POST', headers: AS_ADMIN },
   );
   expect(outcome.body.status).toBe('published');
   await waitFor(
@@ -262,7 +267,7 @@ describe('query service', () => {
   it('answers a new user with a profile from their demographic cluster', async () => {
     await getJson(`${stack.queryUrl}/v1/users/9001/profile`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...AS_ADMIN },
       body: JSON.stringify({ age: 21, gender: 'F', occupation: 'student', zipPrefix: '0' }),
     });
 
@@ -398,7 +403,7 @@ describe('query service', () => {
     expect((await getJson(`${stack.queryUrl}/v1/users/1/predictions/987654321`)).status).toBe(404);
     const { status, body } = await getAs(errorSchema, `${stack.queryUrl}/v1/users/5/profile`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...AS_ADMIN },
       body: JSON.stringify({ age: 300, gender: 'F', occupation: 'writer', zipPrefix: '1' }),
     });
     expect(status).toBe(400);

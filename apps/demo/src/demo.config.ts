@@ -16,6 +16,8 @@ export const demoEnvSchema = z
     INGEST_GROUP_ID: serviceEnv.INGEST_GROUP_ID,
     QUERY_PORT: serviceEnv.QUERY_PORT,
     RECLUSTER_PORT: serviceEnv.RECLUSTER_PORT,
+    // The admin token of the services the demo starts; unset or empty: one made for the run.
+    ADMIN_TOKEN: z.string().optional(),
   })
   .extend(kafkaEnvSchema.shape)
   .extend(redisEnvSchema.shape)
@@ -25,4 +27,5 @@ export const demoEnvSchema = z
     ingestGroupId: env.INGEST_GROUP_ID,
     queryUrl: `http://127.0.0.1:${env.QUERY_PORT}`,
     reclusterUrl: `http://127.0.0.1:${env.RECLUSTER_PORT}`,
+    adminToken: env.ADMIN_TOKEN === '' ? undefined : env.ADMIN_TOKEN,
   }));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -67,9 +68,18 @@ command.run(
     const kafka = createKafka(config.kafka);
     const topics = Object.values(config.kafka.topics);
 
+    // The services run with their admin routes locked to this token, which only the demo knows
+    // unless ADMIN_TOKEN chose it; a token file or ADMIN_AUTH of the shell is not theirs.
+    const adminToken = config.adminToken ?? randomBytes(24).toString('hex');
+    const serviceEnv = {
+      ...stack,
+      ADMIN_TOKEN: adminToken,
+      ADMIN_TOKEN_FILE: '',
+      ADMIN_AUTH: 'token',
+    };
     const services: ServiceProcess[] = [];
     const start = (name: string) => {
-      const service = ServiceProcess.start(name, stack, { echo: process.stderr });
+      const service = ServiceProcess.start(name, serviceEnv, { echo: process.stderr });
       services.push(service);
       return service;
     };
@@ -110,7 +120,7 @@ command.run(
       // Started once every rating is in: its first scheduled run then clusters them all.
       start('recluster');
       log('reclustering');
-      const outcome = await postJson(`${config.reclusterUrl}/v1/recluster`, services);
+      const outcome = await postJson(`${config.reclusterUrl}/v1/recluster`, adminToken, services);
       const { version } = z
         .object({ status: z.literal('published'), version: z.number() })
         .parse(outcome, {
@@ -129,7 +139,9 @@ command.run(
           `  curl '${config.queryUrl}/v1/users/${args.users[0]}/predictions/318'\n` +
           `  curl '${config.queryUrl}/v1/clusters'\n` +
           `  API description: ${config.queryUrl}/v1/openapi.json\n` +
-          `  dashboard: ${config.queryUrl}/dashboard\n`,
+          `  dashboard: ${config.queryUrl}/dashboard\n` +
+          `  admin routes (recluster, profile writes, DELETE /v1/users/:id) take the services'\n` +
+          `  admin token: ${config.adminToken === undefined ? 'one made for this run; set ADMIN_TOKEN to choose it' : 'ADMIN_TOKEN'}\n`,
       );
       if (args.exit) return;
       process.stdout.write('\nThe services keep running; Ctrl-C stops them.\n');
@@ -173,11 +185,18 @@ async function waitForModel(queryUrl: string, version: number, services: Service
   }
 }
 
-/** POSTs once the service listens (it may still be starting). */
-async function postJson(url: string, services: ServiceProcess[]): Promise<unknown> {
+/** POSTs to an admin route once the service listens (it may still be starting). */
+async function postJson(
+  url: string,
+  adminToken: string,
+  services: ServiceProcess[],
+): Promise<unknown> {
   for (;;) {
     assertRunning(services);
-    const response = await fetch(url, { method: 'POST' }).catch(() => undefined);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    }).catch(() => undefined);
     if (response !== undefined) return response.json();
     await sleep(250);
   }
