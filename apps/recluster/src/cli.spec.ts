@@ -28,8 +28,26 @@ describe('npm run recluster', () => {
 
     expect(sut.code).toBe(2);
     expect(sut.stderr.trim().split('\n')).toEqual([
-      'error: unknown command "histroy": expected one of run, rollback, resume, history',
+      'error: unknown command "histroy": expected one of run, rollback, resume, history, candidate, promote, discard',
       expect.stringMatching(/^Usage: npm run recluster/),
     ]);
   }, 60_000);
+
+  it.each([
+    [['run', '--k', '8'], 'error: --k goes with candidate'],
+    [
+      ['candidate', '--values', 'stars'],
+      /^error: --values: expected one of .*binary.*, got "stars"$/,
+    ],
+    [['candidate', '--k', '0'], 'error: --k: expected a whole number from 1 to 10000, got 0'],
+  ])(
+    'exits 2 on %j, naming the option',
+    async (args, message) => {
+      const sut = await runCliSource(CLI, args);
+
+      expect(sut.code).toBe(2);
+      expect(sut.stderr.trim().split('\n')[0]).toMatch(message);
+    },
+    60_000,
+  );
 });

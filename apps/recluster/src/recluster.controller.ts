@@ -1,8 +1,8 @@
-import { Controller, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpErrorFilter, RequestInput, RequireAccess } from '@app/http';
-import { type ReclusterOutcome } from '@app/recluster';
+import { candidateOverridesSchema, type ReclusterOutcome } from '@app/recluster';
 import { type ModelDescription, type ModelPin, ModelStore, ReclusterSchedule } from '@app/store';
 import { ReclusterScheduler } from './recluster.scheduler';
 
@@ -20,6 +20,8 @@ export interface ModelsResponse {
   current: number | null;
   pin: ModelPin | null;
   versions: { version: number; description: ModelDescription | null }[];
+  /** The candidate built beside the current model, if any: not in `versions` until promoted. */
+  candidate: { version: number; description: ModelDescription | null } | null;
 }
 
 /**
@@ -67,10 +69,11 @@ export class ReclusterController {
   @Get('models')
   @RequireAccess('read')
   async list(): Promise<ModelsResponse> {
-    const [current, pin, versions] = await Promise.all([
+    const [current, pin, versions, candidate] = await Promise.all([
       this.models.currentVersion(),
       this.schedule.pin(),
       this.models.history(),
+      this.models.candidateVersion(),
     ]);
     return {
       current: current ?? null,
@@ -79,6 +82,39 @@ export class ReclusterController {
         version,
         description: description ?? null,
       })),
+      candidate:
+        candidate === undefined
+          ? null
+          : { version: candidate, description: (await this.models.describe(candidate)) ?? null },
     };
+  }
+
+  /**
+   * Builds a candidate beside the current model, with the worker's settings but for those in
+   * the body (`k`, `values`, `minClusterSize`, ...), and answers with the outcome.
+   */
+  @Post('models/candidate')
+  @HttpCode(200)
+  candidate(
+    @RequestInput({
+      schema: candidateOverridesSchema,
+      pick: (request: FastifyRequest) => request.body ?? {},
+    })
+    overrides: z.output<typeof candidateOverridesSchema>,
+  ): Promise<ReclusterOutcome> {
+    return this.scheduler.candidate(overrides);
+  }
+
+  /** Makes the candidate the current model, republished as a new version. */
+  @Post('models/candidate/promote')
+  @HttpCode(200)
+  promote(): Promise<ReclusterOutcome> {
+    return this.scheduler.promote();
+  }
+
+  /** Drops the candidate: the current model is republished without it. */
+  @Delete('models/candidate')
+  discard(): Promise<ReclusterOutcome> {
+    return this.scheduler.discard();
   }
 }

@@ -41,10 +41,14 @@ describe(ReclusterMetrics.name, () => {
     sut.finished('recluster', aPublishedOutcome(12));
     sut.finished('recluster', { status: 'skipped', reason: 'another recluster holds the lock' });
     sut.finished('rollback', aPublishedOutcome(0.2));
+    sut.finished('candidate', aPublishedOutcome(3));
 
     const published = await valuesOf(registry, 'recommender_models_published_total');
     expect(published.get('{"kind":"recluster"}')).toBe(1);
     expect(published.get('{"kind":"rollback"}')).toBe(1);
+    expect(published.get('{"kind":"candidate"}')).toBe(1);
+    expect(published.get('{"kind":"promote"}')).toBe(0);
+    expect(published.get('{"kind":"discard"}')).toBe(0);
     const text = await registry.metrics();
     expect(text).toMatch(/^recommender_recluster_duration_seconds_count 1$/m);
     expect(text).toMatch(/^recommender_recluster_duration_seconds_sum 12$/m);

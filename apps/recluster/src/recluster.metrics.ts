@@ -8,7 +8,16 @@ import {
   type ReclusterSchedule,
 } from '@app/store';
 
-export type ReclusterKind = 'recluster' | 'rollback';
+/** What a model was published by: a run, a rollback, or work on the candidate. */
+export const RECLUSTER_KINDS = [
+  'recluster',
+  'rollback',
+  'candidate',
+  'promote',
+  'discard',
+] as const;
+
+export type ReclusterKind = (typeof RECLUSTER_KINDS)[number];
 
 /** The reads the model gauges need. */
 export interface ModelStateReader {
@@ -46,11 +55,11 @@ export class ReclusterMetrics {
     });
     this.published = new Counter({
       name: 'recommender_models_published_total',
-      help: 'Model versions published, by re-clustering or by rollback',
+      help: 'Model versions published: by re-clustering, rollback, building a candidate, promoting it, or discarding it (the current model republished)',
       labelNames: ['kind'],
       registers,
     });
-    for (const kind of ['recluster', 'rollback'] as const) this.published.inc({ kind }, 0);
+    for (const kind of RECLUSTER_KINDS) this.published.inc({ kind }, 0);
     const state = (): Promise<ModelState | undefined> => this.modelState();
     new Gauge({
       name: 'recommender_model_inertia',

@@ -7,7 +7,12 @@ import {
   Optional,
 } from '@nestjs/common';
 import { repeatLimitedErrorLogger } from '@app/observability';
-import { Reclusterer, type ReclusterOutcome, type RollbackOptions } from '@app/recluster';
+import {
+  type CandidateOverrides,
+  Reclusterer,
+  type ReclusterOutcome,
+  type RollbackOptions,
+} from '@app/recluster';
 import { FencedOutError, isRedisUnavailable } from '@app/store';
 import { type ReclusterConfig } from './recluster.config';
 import { RECLUSTER_CONFIG } from './recluster.constants';
@@ -23,7 +28,8 @@ const ABANDON_RUN_AFTER_MS = 20_000;
  * Asks, every poll interval, whether a recluster is due for the deployment, and runs it if this
  * replica claims it: the schedule lives in Redis (see ReclusterSchedule), so however many
  * replicas poll, one run happens per interval (or once enough events arrived). Also runs on
- * demand. Runs never overlap in this process; across replicas the claim lets one run at a time.
+ * demand, and builds, promotes or discards a candidate model on demand. Runs never overlap in
+ * this process; across replicas the claim lets one run at a time.
  */
 @Injectable()
 export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -34,7 +40,7 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
     (error) => `scheduled recluster skipped, Redis (REDIS_URL) is unavailable: ${error.message}`,
   );
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ReclusterOutcome> | undefined;
+  private running: { kind: ReclusterKind; outcome: Promise<ReclusterOutcome> } | undefined;
 
   constructor(
     @Inject(RECLUSTER_CONFIG) private readonly config: ReclusterConfig,
@@ -48,7 +54,7 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
-    const running = this.running;
+    const running = this.running?.outcome;
     if (running === undefined) return;
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
@@ -75,6 +81,18 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
     return this.exclusive('rollback', () => this.reclusterer.rollback(options));
   }
 
+  candidate(overrides: CandidateOverrides): Promise<ReclusterOutcome> {
+    return this.exclusive('candidate', () => this.reclusterer.candidate(overrides));
+  }
+
+  promote(): Promise<ReclusterOutcome> {
+    return this.exclusive('promote', () => this.reclusterer.promote());
+  }
+
+  discard(): Promise<ReclusterOutcome> {
+    return this.exclusive('discard', () => this.reclusterer.discard());
+  }
+
   /** Never throws: a failed poll or run is logged, and the next poll tries again. */
   private async tick(): Promise<void> {
     if (this.running) return;
@@ -98,19 +116,28 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
     }
   }
 
+  /**
+   * Runs `work` alone in this process: a request of the kind in progress joins it (two
+   * recluster requests share one run); another kind waits for it to end (a candidate's
+   * settings are not a recluster's).
+   */
   private exclusive(
     kind: ReclusterKind,
     work: () => Promise<ReclusterOutcome>,
   ): Promise<ReclusterOutcome> {
-    if (this.running) return this.running;
-    this.running = work()
-      .then((outcome) => {
-        this.metrics?.finished(kind, outcome);
-        return outcome;
+    const before = this.running;
+    if (before?.kind === kind) return before.outcome;
+    const outcome = (before?.outcome ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(work)
+      .then((done) => {
+        this.metrics?.finished(kind, done);
+        return done;
       })
       .finally(() => {
-        this.running = undefined;
+        if (this.running?.outcome === outcome) this.running = undefined;
       });
-    return this.running;
+    this.running = { kind, outcome };
+    return outcome;
   }
 }
