@@ -12,10 +12,12 @@ import {
 import {
   IngestCounters,
   ModelStore,
+  MovieCatalogueStore,
   RedisConnection,
   storeProviders,
   UserEventStore,
 } from '@app/store';
+import { CatalogueConsumer } from './catalogue.consumer';
 import { EventsConsumer } from './events.consumer';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
@@ -32,9 +34,13 @@ export class IngestModule {
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: KAFKA, useFactory: () => createKafka(config.kafka) },
-        ...storeProviders(config.redis, [UserEventStore, ModelStore, IngestCounters], {
-          onError: redisErrorLogger(new Logger(IngestModule.name)),
-        }),
+        ...storeProviders(
+          config.redis,
+          [UserEventStore, ModelStore, IngestCounters, MovieCatalogueStore],
+          {
+            onError: redisErrorLogger(new Logger(IngestModule.name)),
+          },
+        ),
         {
           provide: DeadLetterPublisher,
           useFactory: (kafka: Kafka) => new DeadLetterPublisher(kafka),
@@ -47,6 +53,7 @@ export class IngestModule {
           inject: [Registry],
         },
         EventsConsumer,
+        CatalogueConsumer,
         {
           provide: READINESS_CHECKS,
           useFactory: ingestReadinessChecks,

@@ -59,12 +59,18 @@ const CHANGES_PER_CALL = 1_000;
 export class MovieCatalogueStore {
   constructor(private readonly connection: RedisConnection) {}
 
-  /** Applies changes in the order given (the last one of a movie wins); returns the version. */
+  /**
+   * Applies changes in the order given: the last one of a movie wins, and only it is written, so
+   * a batch replayed whole leaves the version as it was even when it holds a movie's older entries
+   * too. (A replay cut into other batches may move the version without changing an entry: readers
+   * then re-read the catalogue once.) Returns the version.
+   */
   async apply(changes: readonly MovieChange[]): Promise<number> {
     const { client, keys } = internalsOf(this.connection);
+    const last = [...new Map(changes.map((change) => [change.movieId, change])).values()];
     let version = await this.version();
-    for (let i = 0; i < changes.length; i += CHANGES_PER_CALL) {
-      const args = changes
+    for (let i = 0; i < last.length; i += CHANGES_PER_CALL) {
+      const args = last
         .slice(i, i + CHANGES_PER_CALL)
         .flatMap(({ movieId, movie }) => [
           String(movieId),
