@@ -27,9 +27,9 @@ import { IngestMetrics } from './ingest.metrics';
 const START_RETRY_MS = 5_000;
 
 /**
- * Consumes the rating and favourite topics into Redis for as long as the app runs. It starts
- * after the HTTP server listens, and keeps trying while Kafka cannot be reached: liveness answers
- * throughout, readiness says what ingestion waits for.
+ * Consumes the rating, favourite and feedback topics into Redis for as long as the app runs. It
+ * starts after the HTTP server listens, and keeps trying while Kafka cannot be reached: liveness
+ * answers throughout, readiness says what ingestion waits for.
  */
 @Injectable()
 export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {

@@ -15,6 +15,7 @@ import {
   readTopic,
   type RedisOutage,
   redisOutage,
+  shuffled,
   type TestStores,
   toWire,
   waitFor,
@@ -92,6 +93,11 @@ async function publishEvents(
     kafka,
     config.kafka.topics.favourite,
     events.filter((e) => e.kind === 'favourite').map(wire),
+  );
+  await produce(
+    kafka,
+    config.kafka.topics.feedback,
+    events.filter((e) => e.kind !== 'rating' && e.kind !== 'favourite').map(wire),
   );
 }
 
@@ -204,6 +210,62 @@ describe('ingest service', () => {
         expect(Number(header(DLQ_HEADERS.sourcePartition))).toBeGreaterThanOrEqual(0);
         expect(Number(header(DLQ_HEADERS.sourceOffset))).toBeGreaterThanOrEqual(0);
       }
+    }
+  });
+
+  it('applies feedback mixed with ratings and favourites, shuffled and duplicated, as the oracle says, and dead-letters bad feedback naming the field', async () => {
+    h = await harness(15);
+    const events = generateEvents(500, { seed: 14, users: 15, movies: 20, feedback: true });
+    const feedback = h.config.kafka.topics.feedback;
+    const bad: { message: WireMessage; reason: RegExp }[] = [
+      {
+        message: {
+          key: '3',
+          value: JSON.stringify({ kind: 'disliked', userId: 3, movieId: 'abc', timestamp: 1 }),
+        },
+        reason: /^invalid feedback event: movieId: /,
+      },
+      {
+        message: {
+          key: '4',
+          value: JSON.stringify({ kind: 'liked', userId: 4, movieId: 1, timestamp: 1 }),
+        },
+        reason: /^invalid feedback event: kind: /,
+      },
+      {
+        message: { key: '6', value: JSON.stringify({ kind: 'watched', userId: 6, movieId: 1 }) },
+        reason: /^invalid feedback event: timestamp: /,
+      },
+      { message: { key: '7', value: '{"kind":' }, reason: /^invalid JSON/ },
+    ];
+
+    app = await startIngest(h.config);
+    // Shuffled: each user's events reach their partition out of timestamp order; some twice.
+    await publishEvents(h.kafka, h.config, shuffled(events, 1).slice(0, 300));
+    await produce(
+      h.kafka,
+      feedback,
+      bad.map((b) => b.message),
+    );
+    await publishEvents(h.kafka, h.config, [
+      ...shuffled(events, 1).slice(300),
+      ...shuffled(events, 2).slice(0, 150),
+    ]);
+    await waitFor(allCommitted(h), { what: 'every offset committed' });
+
+    await expectStateOf(h, events);
+    const hiding = events.filter((e) => e.kind === 'disliked' || e.kind === 'watched');
+    const userId = hiding[0]!.userId;
+    expect((await h.stores.users.readUser(userId)).hidden).toEqual(
+      new Set(hiding.filter((e) => e.userId === userId).map((e) => e.movieId)),
+    );
+    const letters = await readTopic(h.kafka, deadLetterTopic(feedback));
+    expect(letters.map((l) => l.key?.toString()).sort()).toEqual(['3', '4', '6', '7']);
+    for (const letter of letters) {
+      const original = bad.find((b) => b.message.key === letter.key?.toString());
+      expect(letter.value?.toString()).toBe(original!.message.value);
+      expect(letter.headers?.[DLQ_HEADERS.reason]?.toString()).toMatch(original!.reason);
+      expect(letter.headers?.[DLQ_HEADERS.sourceTopic]?.toString()).toBe(feedback);
     }
   });
 

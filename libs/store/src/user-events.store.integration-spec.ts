@@ -1,4 +1,4 @@
-import { favouritesPattern, seededRandom } from '@app/clustering';
+import { favouritesPattern } from '@app/clustering';
 import { type RedisConfig } from '@app/config';
 import { type IngestEvent, MAX_TIMESTAMP } from '@app/events';
 import { clusterTotals } from '@app/recommend';
@@ -15,6 +15,7 @@ import {
   publishModel,
   rawRedis,
   readState,
+  shuffled,
   stateAsStored,
   type TestStores,
 } from '@app/testing';
@@ -331,10 +332,10 @@ describe.each(
       const events = generateEvents(600, { seed: 21, users: 12, movies: 10, feedback: true });
       expect(new Set(events.map((e) => e.kind)).size).toBe(5);
       const assignments = await assign(new Set(events.map((e) => e.userId)));
-      const shuffled = shuffle(events, 4);
+      const reordered = shuffled(events, 4);
 
-      for (let i = 0; i < shuffled.length; i += 40) await apply(shuffled.slice(i, i + 40));
-      await apply(shuffle(events, 5));
+      for (let i = 0; i < reordered.length; i += 40) await apply(reordered.slice(i, i + 40));
+      await apply(shuffled(events, 5));
 
       await expectStateMatches(events, assignments);
       const hidden = [...(await sut.users.readUser(events[0]!.userId)).hidden].sort(
@@ -470,17 +471,6 @@ describe.each(
     });
   });
 });
-
-/** The events in a seeded random order. */
-function shuffle<T>(items: readonly T[], seed: number): T[] {
-  const random = seededRandom(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /** A client whose n-th call of the given script fails, as if the process died right there. */
 function failingOnce(client: RedisClient, sha: string, n: number): RedisClient {

@@ -27,8 +27,28 @@ export const aFeedback = (
   overrides: Partial<Omit<FeedbackInput, 'kind'>> = {},
 ): FeedbackInput => ({ kind, userId: 1, movieId: 10, timestamp: 1_000, ...overrides });
 
-/** The wire form of an event: what a producer puts in the message value. */
-export const toWire = ({ kind: _kind, ...event }: IngestEvent): string => JSON.stringify(event);
+/**
+ * The wire form of an event: what a producer puts in the message value. A rating or a favourite
+ * added has a topic of its own; a feedback event says its kind.
+ */
+export const toWire = (event: IngestEvent): string => {
+  if (event.kind !== 'rating' && event.kind !== 'favourite') return JSON.stringify(event);
+  const { kind: _kind, ...fields } = event;
+  return JSON.stringify(fields);
+};
+
+/** The items in a seeded random order (Fisher-Yates). */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const random = seededRandom(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const swap = out[i] as T;
+    out[i] = out[j] as T;
+    out[j] = swap;
+  }
+  return out;
+}
 
 /**
  * A seeded stream of valid events with the hard cases mixed in: re-ratings (later and earlier
