@@ -30,7 +30,9 @@ describe('npm run topics', () => {
           configNames: ['cleanup.policy'],
         })),
       });
-      const policies = resources.map((r) => [r.resourceName, r.configEntries[0]?.configValue]);
+      const policies = resources.map(
+        (r) => [r.resourceName, r.configEntries[0]?.configValue] as const,
+      );
       expect(new Map(policies)).toEqual(
         new Map([
           [env.kafka.moviesTopic, 'compact'],

@@ -69,7 +69,7 @@ export interface KafkaConfig {
     replicationFactor: number;
     minInsyncReplicas?: number;
     /** Topics created compacted: the movies topic. */
-    compacted: string[];
+    compacted?: string[];
   };
   /** The user event topics ingestion consumes, by the kind of event each carries. */
   topics: { rating: string; favourite: string; feedback: string };

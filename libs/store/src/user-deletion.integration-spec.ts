@@ -38,7 +38,8 @@ async function dump(stores: TestStores, redis: RedisConfig): Promise<Map<string,
   for (const key of (await keysOf(redis, '*')).sort()) {
     const type = await client.type(key);
     if (type === 'hash') contents.set(key, await client.hgetall(key));
-    else if (type === 'zset') contents.set(key, await client.zrange(key, 0, -1, 'WITHSCORES'));
+    else if (type === 'zset')
+      contents.set(key, await client.zrangebyscore(key, '-inf', '+inf', 'WITHSCORES'));
     else if (type === 'set') contents.set(key, (await client.smembers(key)).sort());
     else if (type === 'list') contents.set(key, await client.lrange(key, 0, -1));
     else if (type === 'stream') contents.set(key, await client.xrange(key, '-', '+'));
