@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';
-import { MovieLensFileError } from '@app/movielens';
 import { runService } from '@app/observability';
 import { queryEnvSchema } from './query.config';
 import { QueryModule } from './query.module';
@@ -14,6 +13,4 @@ runService({
   module: (config) => QueryModule.forRoot(config),
   listening: (config) =>
     `HTTP on port ${config.port} (GET /v1/openapi.json), RPC on port ${config.rpc.port}`,
-  describeStartupError: (error) =>
-    error instanceof MovieLensFileError ? `QUERY_MOVIES_FILE: ${error.message}` : undefined,
 });

@@ -25,7 +25,7 @@ export const queryEnvSchema = z
     QUERY_PORT: serviceEnv.QUERY_PORT,
     QUERY_RPC_HOST: envHost('0.0.0.0'),
     QUERY_RPC_PORT: serviceEnv.QUERY_RPC_PORT,
-    QUERY_MOVIES_FILE: z.string().min(1).default('data/ml-latest-small/movies.csv'),
+    QUERY_CATALOGUE_REFRESH_MS: envInt(5_000, { min: 100, max: 3_600_000 }),
     QUERY_REFRESH_MS: envInt(5_000, { min: 100, max: 3_600_000 }),
     QUERY_REDIS_TIMEOUT_MS: envInt(500, { min: 10, max: 60_000 }),
     QUERY_PRIOR_WEIGHT: envInt(DEFAULT_SHRINKAGE.priorWeight, { min: 0, max: 10_000 }),
@@ -57,7 +57,7 @@ export const queryEnvSchema = z
         hostVariable: 'QUERY_RPC_HOST',
         portVariable: 'QUERY_RPC_PORT',
       },
-      moviesFile: env.QUERY_MOVIES_FILE,
+      catalogueRefreshMs: env.QUERY_CATALOGUE_REFRESH_MS,
       refreshMs: env.QUERY_REFRESH_MS,
       redisTimeoutMs: env.QUERY_REDIS_TIMEOUT_MS,
       shrinkage: {
@@ -76,7 +76,8 @@ export interface QueryConfig {
   port: number;
   /** The NestJS TCP RPC server. */
   rpc: ListenAddress;
-  moviesFile: string;
+  /** How often the movie catalogue's version is asked for; the catalogue is read when it moved. */
+  catalogueRefreshMs: number;
   refreshMs: number;
   redisTimeoutMs: number;
   shrinkage: ShrinkageSettings;

@@ -7,7 +7,6 @@ import {
   type UnexpectedErrorListener,
   UnmatchedRouteController,
 } from '@app/http';
-import { readMovies } from '@app/movielens';
 import {
   HealthController,
   MetricsController,
@@ -20,12 +19,15 @@ import {
   ClusterAggregatesStore,
   IngestCounters,
   ModelStore,
+  MovieCatalogueStore,
   ProfileStore,
   RedisConnection,
   ReclusterSchedule,
   storeProviders,
+  UserDeletion,
   UserEventStore,
 } from '@app/store';
+import { CatalogueRefresher } from './catalogue.refresher';
 import { DashboardController } from './dashboard.controller';
 import { OpenApiController } from './openapi.controller';
 import { queryErrorAnswer } from './query-error.mapping';
@@ -35,6 +37,7 @@ import { queryReadinessChecks } from './query.readiness';
 import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsRpcController } from './recommendations.rpc-controller';
 import { SnapshotRefresher } from './snapshot.refresher';
+import { UsersController } from './users.controller';
 
 /**
  * The snapshot refresh reads every cluster's aggregates, megabytes at a time; on a connection of
@@ -52,6 +55,7 @@ export class QueryModule {
       controllers: [
         RecommendationsController,
         RecommendationsRpcController,
+        UsersController,
         OpenApiController,
         DashboardController,
         HealthController,
@@ -64,19 +68,26 @@ export class QueryModule {
         // Requests fail fast without Redis, and answer 503.
         ...storeProviders(
           config.redis,
-          [UserEventStore, ProfileStore, ModelStore, IngestCounters, ReclusterSchedule],
+          [
+            UserEventStore,
+            ProfileStore,
+            ModelStore,
+            IngestCounters,
+            ReclusterSchedule,
+            UserDeletion,
+          ],
           { failFastMs: config.redisTimeoutMs, onError },
         ),
         {
           provide: SNAPSHOT_CONNECTION,
           useFactory: () => new RedisConnection(config.redis, { onError }),
         },
+        { provide: MovieCatalogue, useFactory: () => new MovieCatalogue() },
         {
-          provide: MovieCatalogue,
-          useFactory: async () =>
-            new MovieCatalogue(
-              new Map((await readMovies(config.moviesFile)).map((m) => [m.movieId, m])),
-            ),
+          // The whole catalogue, megabytes for a large one, is read on the snapshot's connection.
+          provide: MovieCatalogueStore,
+          useFactory: (connection: RedisConnection) => new MovieCatalogueStore(connection),
+          inject: [SNAPSHOT_CONNECTION],
         },
         {
           provide: QuerySnapshotCache,
@@ -136,6 +147,7 @@ export class QueryModule {
           inject: [Registry],
         },
         SnapshotRefresher,
+        CatalogueRefresher,
         {
           provide: READINESS_CHECKS,
           useFactory: queryReadinessChecks,

@@ -1,0 +1,67 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { repeatLimitedErrorLogger } from '@app/observability';
+import { MovieCatalogue } from '@app/query';
+import { isRedisUnavailable, MovieCatalogueStore } from '@app/store';
+import { type QueryConfig } from './query.config';
+import { QUERY_CONFIG } from './query.constants';
+
+/**
+ * Keeps the movie catalogue fresh: once at boot, then every QUERY_CATALOGUE_REFRESH_MS, reading
+ * the whole catalogue only when ingestion changed it. New and renamed movies are named in answers
+ * without a restart.
+ */
+@Injectable()
+export class CatalogueRefresher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(CatalogueRefresher.name);
+  private timer: NodeJS.Timeout | undefined;
+  /** The refresh in flight: a timer tick while one waits on Redis does not start another. */
+  private running: Promise<void> | undefined;
+  private readonly warnFailed = repeatLimitedErrorLogger(this.logger, (error) =>
+    isRedisUnavailable(error)
+      ? `could not refresh the movie catalogue, Redis (REDIS_URL) is unavailable: ${error.message}`
+      : `could not refresh the movie catalogue: ${error.message}`,
+  );
+
+  constructor(
+    @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
+    private readonly catalogue: MovieCatalogue,
+    private readonly store: MovieCatalogueStore,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.config.catalogueRefreshMs);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Never throws: a failed refresh keeps the catalogue it had and is retried next time. */
+  private refresh(): Promise<void> {
+    this.running ??= this.read().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async read(): Promise<void> {
+    try {
+      const refresh = await this.catalogue.refresh(this.store);
+      if (!refresh.read) return;
+      this.logger.log(`movie catalogue version ${refresh.version}: ${refresh.movies} movies`);
+      if (refresh.invalid.length > 0) {
+        this.logger.warn(
+          `left out ${refresh.invalid.length} catalogue entries that are not movie events ` +
+            `(movie ids ${refresh.invalid.slice(0, 10).join(', ')})`,
+        );
+      }
+    } catch (error) {
+      this.warnFailed(error as Error);
+    }
+  }
+}
