@@ -6,3 +6,4 @@ export * from './query-snapshot.cache';
 export * from './query.errors';
 export * from './recommender';
 export * from './taste-factors';
+export * from './variant';

@@ -6,6 +6,8 @@ import {
   type StoredModel,
 } from '@app/store';
 import { QuerySnapshot } from './query-snapshot';
+import { StoreUnavailableError } from './query.errors';
+import { type Variant, variantOf } from './variant';
 
 /** What the snapshot is read from. */
 export interface SnapshotStores {
@@ -30,6 +32,18 @@ interface HeldVersion {
   clusters: HeldCluster[];
 }
 
+/** How the cache splits users between the active model and the candidate. */
+export interface VariantSettings {
+  /** The share of users (0..1, by a hash of their id) answered from the candidate, if any. */
+  candidateShare: number;
+}
+
+/** The snapshot a user's request is answered from, and which model it holds. */
+export interface UserSnapshot {
+  snapshot: QuerySnapshot;
+  variant: Variant;
+}
+
 /**
  * The snapshot requests are answered from. Aggregates change with every ingested event, so they
  * are brought up to date every refresh interval when events were ingested or the model switched:
@@ -37,27 +51,61 @@ interface HeldVersion {
  * (ClusterAggregatesStore.readChanges), so a refresh reads from Redis in proportion to what
  * changed, not to the catalogue. Requests stay in memory but for the one command that reads the
  * user.
+ *
+ * While a candidate model is published and a share of users goes to it, its clusters are held
+ * and refreshed the same way, in a second snapshot that shares the popular lists of the first.
  */
 export class QuerySnapshotCache {
   private snapshot: QuerySnapshot | undefined;
+  private candidateSnapshot: QuerySnapshot | undefined;
   /** A version's centres and description never change, so they are read once per version. */
   private model: StoredModel | undefined;
+  private candidateModel: StoredModel | undefined;
   private refreshing: Promise<QuerySnapshot> | undefined;
-  /** Model version and ingested-event count the snapshot was read at: unchanged, no re-read. */
+  /**
+   * Model versions and ingested-event count the snapshots were read at: unchanged, no re-read.
+   */
   private loadedMarker: string | undefined;
   private allUsers: HeldVersion | undefined;
   private clusters: HeldVersion | undefined;
+  private candidateClusters: HeldVersion | undefined;
   /** Clusters read whole and clusters brought up to date from their changes, since start. */
   readonly reads = { whole: 0, changes: 0 };
 
   constructor(
     private readonly stores: SnapshotStores,
     private readonly shrinkage: ShrinkageSettings,
+    private readonly variants: VariantSettings = { candidateShare: 0 },
   ) {}
 
-  /** The latest snapshot; undefined until the first read succeeded. */
+  /** The latest snapshot of the active model; undefined until the first read succeeded. */
   get current(): QuerySnapshot | undefined {
     return this.snapshot;
+  }
+
+  /** The latest snapshot of the candidate: undefined without one, or with no share of users. */
+  get candidate(): QuerySnapshot | undefined {
+    return this.candidateSnapshot;
+  }
+
+  /**
+   * The snapshot a user is answered from: the candidate's for the share of users variantOf
+   * sends there, while one is loaded; else the active model's. Throws StoreUnavailableError
+   * until the first read succeeded.
+   */
+  forUser(userId: number): UserSnapshot {
+    const active = this.snapshot;
+    if (active === undefined) {
+      throw new StoreUnavailableError(new Error('the snapshot has not been read from Redis yet'));
+    }
+    const candidate = this.candidateSnapshot;
+    if (
+      candidate !== undefined &&
+      variantOf(userId, this.variants.candidateShare) === 'candidate'
+    ) {
+      return { snapshot: candidate, variant: 'candidate' };
+    }
+    return { snapshot: active, variant: 'active' };
   }
 
   /** Re-reads what changed; concurrent calls share one read. */
@@ -70,15 +118,22 @@ export class QuerySnapshotCache {
 
   private async load(): Promise<QuerySnapshot> {
     const { models, counters } = this.stores;
+    // With no share of users to answer, a candidate is not worth its memory.
+    const candidateVersion = () =>
+      this.variants.candidateShare > 0 ? models.candidateVersion() : Promise.resolve(undefined);
     // Read before the aggregates: ingestion counts a batch only after its writes landed, so
     // aggregates read after this count hold at least what it counts.
-    const [version, totals] = await Promise.all([models.currentVersion(), counters.totals()]);
-    const marker = `${version ?? '-'}:${totals.events}`;
+    const [version, candidate, totals] = await Promise.all([
+      models.currentVersion(),
+      candidateVersion(),
+      counters.totals(),
+    ]);
+    const marker = `${version ?? '-'}:${candidate ?? '-'}:${totals.events}`;
     if (this.snapshot !== undefined && marker === this.loadedMarker) return this.snapshot;
-    if (version !== undefined && this.model?.description.version !== version) {
-      this.model = await models.load(version);
-    }
-    const model = version === undefined ? undefined : this.model;
+    this.model = await this.modelAt(version, this.model);
+    this.candidateModel = await this.modelAt(candidate, this.candidateModel);
+    const model = this.model;
+    const candidateModel = this.candidateModel;
     this.allUsers = await this.follow(0, 1, this.allUsers);
     if (model !== undefined) {
       this.clusters = await this.follow(
@@ -87,6 +142,14 @@ export class QuerySnapshotCache {
         this.clusters,
       );
     }
+    this.candidateClusters =
+      candidateModel === undefined
+        ? undefined
+        : await this.follow(
+            candidateModel.description.version,
+            candidateModel.description.clusters,
+            this.candidateClusters,
+          );
     const [allUsers] = this.allUsers.clusters;
     if (allUsers === undefined) throw new Error('the all-users aggregate was not read');
     const snapshot = new QuerySnapshot(
@@ -96,10 +159,36 @@ export class QuerySnapshotCache {
         : { stored: model, clusters: this.clusters.clusters.map((held) => held.aggregates) },
       this.shrinkage,
     );
+    // A candidate promoted or discarded while it was read may have lost its keys part-way: it
+    // is left out until the next refresh reads the pointers again.
+    const kept = candidate !== undefined && (await candidateVersion()) === candidate;
+    const candidateSnapshot =
+      !kept || candidateModel === undefined || this.candidateClusters === undefined
+        ? undefined
+        : new QuerySnapshot(
+            snapshot,
+            {
+              stored: candidateModel,
+              clusters: this.candidateClusters.clusters.map((held) => held.aggregates),
+            },
+            this.shrinkage,
+          );
     await snapshot.warm();
+    await candidateSnapshot?.warm();
     this.snapshot = snapshot;
-    this.loadedMarker = marker;
+    this.candidateSnapshot = candidateSnapshot;
+    this.loadedMarker = kept || candidate === undefined ? marker : undefined;
     return this.snapshot;
+  }
+
+  /** A version's stored model: the one held when it is that version, else read. */
+  private async modelAt(
+    version: number | undefined,
+    held: StoredModel | undefined,
+  ): Promise<StoredModel | undefined> {
+    if (version === undefined) return undefined;
+    if (held?.description.version === version) return held;
+    return this.stores.models.load(version);
   }
 
   /**

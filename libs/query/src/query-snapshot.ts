@@ -7,23 +7,35 @@ import {
 import { type StoredModel } from '@app/store';
 import { ModelSnapshot } from './model-snapshot';
 
+/** Everyone's statistics per movie and the popular lists: one read, whatever the model. */
+export interface PopularLists {
+  readonly movies: MovieStatistics;
+  readonly popular: ClusterRanking;
+}
+
 /**
  * What requests are answered from: every user's ratings and favourites per movie (the popular
- * lists, and each movie's mean), and the model in use, if one was published yet.
+ * lists, and each movie's mean), and the model in use, if one was published yet. A candidate's
+ * snapshot shares the popular lists of the active one (given as `everyone`).
  */
-export class QuerySnapshot {
+export class QuerySnapshot implements PopularLists {
   readonly movies: MovieStatistics;
   /** Everyone as one cluster: the most favoured and the best rated movies overall. */
   readonly popular: ClusterRanking;
   readonly model: ModelSnapshot | undefined;
 
   constructor(
-    allUsers: ClusterAggregates,
+    everyone: ClusterAggregates | PopularLists,
     model: { stored: StoredModel; clusters: readonly ClusterAggregates[] } | undefined,
     shrinkage: ShrinkageSettings,
   ) {
-    this.movies = new MovieStatistics([allUsers], shrinkage);
-    this.popular = new ClusterRanking([allUsers], shrinkage, this.movies);
+    if ('popular' in everyone) {
+      this.movies = everyone.movies;
+      this.popular = everyone.popular;
+    } else {
+      this.movies = new MovieStatistics([everyone], shrinkage);
+      this.popular = new ClusterRanking([everyone], shrinkage, this.movies);
+    }
     this.model =
       model === undefined
         ? undefined
