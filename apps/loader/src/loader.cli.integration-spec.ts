@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigResourceTypes } from 'kafkajs';
 import { createKafka, untilLed } from '@app/kafka';
 import { isolatedEnvironment, lastJsonLine, readTopic, runCliSource } from '@app/testing';
 
@@ -56,33 +57,48 @@ describe('npm run load', () => {
     return offsets.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
   }
 
+  /** A topic's cleanup.policy: "compact" keeps the latest message of each key. */
+  async function cleanupPolicyOf(name: string): Promise<string | undefined> {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy'] }],
+    });
+    return resources[0]?.configEntries[0]?.configValue;
+  }
+
   beforeAll(() => admin.connect());
   afterAll(() => admin.disconnect());
 
   it.each([
     [
       'movies.csv',
+      'KAFKA_MOVIES_TOPIC',
       'movieId,title,genres\n1,Toy Story (1995),Animation|Comedy\n2,"Jumanji, The (1995)",(no genres listed)\n',
     ],
     [
       'u.item',
+      '--topic',
       '1|Toy Story (1995)|01-Jan-1995||http://example.org/|0|0|0|1|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n' +
         '2|Jumanji, The (1995)|||http://example.org/|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n',
     ],
     [
       'movies.dat',
+      '--topic',
       '1::Toy Story (1995)::Animation|Comedy\n2::Jumanji, The (1995)::(no genres listed)\n',
     ],
   ])(
-    'publishes %s to the movies topic, one movie event per movie keyed by its id',
-    async (name, content) => {
+    'publishes %s to the movies topic named by %s, one movie event per movie keyed by its id',
+    async (name, naming, content) => {
       const file = join(dir, name);
       writeFileSync(file, content);
 
-      // Each layout on a movies topic of its own, named by KAFKA_MOVIES_TOPIC.
+      // Each layout on a movies topic of its own.
       const movies = `${env.kafka.moviesTopic}-${name}`;
 
-      const sut = await loadWith({ KAFKA_MOVIES_TOPIC: movies }, file);
+      const sut =
+        naming === '--topic'
+          ? await load(file, '--topic', movies)
+          : await loadWith({ KAFKA_MOVIES_TOPIC: movies }, file);
 
       expect(sut.code).toBe(0);
       expect(lastJsonLine(sut.stdout)).toMatchObject({
@@ -102,6 +118,7 @@ describe('npm run load', () => {
         },
         { key: '2', value: { movieId: 2, title: 'Jumanji, The (1995)', genres: [], year: 1995 } },
       ]);
+      expect(await cleanupPolicyOf(movies)).toBe('compact');
     },
     120_000,
   );

@@ -64,6 +64,8 @@ interface Load {
   noun: string;
   count: number;
   format?: string;
+  /** The topic keeps the latest event of each key (the catalogue's), even when named by --topic. */
+  compacted: boolean;
   publish: (
     publisher: EventPublisher,
     limit: number,
@@ -137,6 +139,7 @@ async function check(kind: MovieLensFileKind, file: string): Promise<Load> {
       return {
         noun: 'ratings',
         count: ratings,
+        compacted: false,
         format,
         publish: async (publisher, limit, onProgress) =>
           (
@@ -154,6 +157,7 @@ async function check(kind: MovieLensFileKind, file: string): Promise<Load> {
       return {
         noun: 'movies',
         count: movies.length,
+        compacted: true,
         publish: async (publisher, limit) =>
           (await publishMovies(publisher, movies.slice(0, limit))).published,
       };
@@ -163,6 +167,7 @@ async function check(kind: MovieLensFileKind, file: string): Promise<Load> {
       return {
         noun: 'feedback events',
         count: events.length,
+        compacted: false,
         publish: async (publisher, limit) =>
           (await publishFeedback(publisher, events.slice(0, limit))).published,
       };
@@ -181,7 +186,14 @@ async function publish(
   load: Load,
   toPublish: number,
 ): Promise<{ published: number; seconds: number }> {
-  await ensureTopics(kafka, [topic], config.topicLayout);
+  const { topicLayout } = config;
+  await ensureTopics(
+    kafka,
+    [topic],
+    load.compacted
+      ? { ...topicLayout, compacted: [...(topicLayout.compacted ?? []), topic] }
+      : topicLayout,
+  );
   const publisher = new EventPublisher(kafka, topic);
   await publisher.connect();
   const started = performance.now();
