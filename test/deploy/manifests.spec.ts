@@ -202,6 +202,32 @@ describe.each(RENDERINGS)('deploy/k8s/%s', (rendering) => {
     }
   });
 
+  it('gives query and recluster the admin token from its Secret, and no token from a literal', () => {
+    const tokens = podOwners(objects).flatMap(({ name, spec }) =>
+      containersOf(spec).flatMap((container) =>
+        (container.env ?? [])
+          .filter((variable) => variable.name.includes('TOKEN'))
+          .map((variable) => ({ owner: name, variable })),
+      ),
+    );
+    const admin = tokens.filter(({ variable }) => variable.name === 'ADMIN_TOKEN');
+
+    expect(admin.map(({ owner }) => owner).sort()).toEqual([
+      'Deployment query',
+      'Deployment recluster',
+    ]);
+    for (const { variable } of admin) {
+      // A pod without the Secret does not start, rather than start with its admin routes locked.
+      expect(variable.valueFrom?.secretKeyRef?.optional).toBeUndefined();
+    }
+    for (const { variable } of tokens) {
+      expect(variable.value).toBeUndefined();
+      expect(variable.valueFrom?.secretKeyRef?.name).toBe('recommender-admin-token');
+    }
+    // Nothing opens the admin routes: ADMIN_AUTH=disabled is for a developer's machine.
+    expect(JSON.stringify(objects)).not.toContain('ADMIN_AUTH');
+  });
+
   it('refers only to ConfigMaps it renders', () => {
     const rendered = new Set(ofKind(objects, ConfigMap.is).map(identityOf));
     const references = podOwners(objects).flatMap(({ name, namespace, spec }) =>
