@@ -37,16 +37,16 @@ FROM deps AS prod-deps
 RUN npm prune --omit=dev --ignore-scripts
 
 # The bundled MovieLens set, cut down to what the chosen service reads: the loader publishes
-# ratings.csv, the query service reads titles from movies.csv; the others get no data. The
-# data set's README (its license) travels with any file of it.
+# ratings.csv and the catalogue's movies.csv; the services get no data (the query service reads
+# titles from the catalogue in Redis). The data set's README (its license) travels with any file
+# of it.
 FROM base AS data
 ARG APP
 COPY data/ml-latest-small /data/ml-latest-small
 RUN set -eu; \
     cd /data/ml-latest-small; \
     case "${APP}" in \
-      loader) keep="README.txt ratings.csv" ;; \
-      query) keep="README.txt movies.csv" ;; \
+      loader) keep="README.txt ratings.csv movies.csv" ;; \
       *) keep="" ;; \
     esac; \
     for file in *; do \
