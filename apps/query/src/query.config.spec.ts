@@ -13,6 +13,7 @@ describe('queryEnvSchema', () => {
       refreshMs: 5_000,
       redisTimeoutMs: 500,
       shrinkage: { priorWeight: 5, minSupport: 3 },
+      variants: { candidateShare: 0 },
       redis: { url: 'redis://127.0.0.1:6379', cluster: false },
     });
   });
@@ -44,6 +45,9 @@ describe('queryEnvSchema', () => {
     ['QUERY_REDIS_TIMEOUT_MS', '5'],
     ['QUERY_PRIOR_WEIGHT', '-3'],
     ['QUERY_MIN_SUPPORT', '0'],
+    ['QUERY_CANDIDATE_SHARE', '1.5'],
+    ['QUERY_CANDIDATE_SHARE', '-0.1'],
+    ['QUERY_CANDIDATE_SHARE', 'half'],
     ['REDIS_URL', 'redis//missing-colon'],
     ['REDIS_KEY_PREFIX', 'a b'],
     ['REDIS_SCRIPT_BATCH_USERS', '0'],
@@ -53,6 +57,12 @@ describe('queryEnvSchema', () => {
 
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(new RegExp(`${variable}: `));
+  });
+
+  it('reads the share of users answered from the candidate model', () => {
+    expect(loadConfig(queryEnvSchema, { QUERY_CANDIDATE_SHARE: '0.25' }).variants).toEqual({
+      candidateShare: 0.25,
+    });
   });
 
   it('names the variables of the RPC address, for a server that cannot listen there', () => {

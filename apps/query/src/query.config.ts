@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   envHost,
   envInt,
+  envNumber,
   type ListenAddress,
   loggingEnvSchema,
   type LogLevelName,
@@ -18,6 +19,7 @@ import {
   toAccessPolicy,
   toHttpLimits,
 } from '@app/http';
+import { type VariantSettings } from '@app/query';
 import { DEFAULT_SHRINKAGE, type ShrinkageSettings } from '@app/recommend';
 
 export const queryEnvSchema = z
@@ -34,6 +36,7 @@ export const queryEnvSchema = z
       max: 10_000,
     }),
     QUERY_MIN_SUPPORT: envInt(DEFAULT_SHRINKAGE.minSupport, { min: 1, max: 1_000_000 }),
+    QUERY_CANDIDATE_SHARE: envNumber(0, { min: 0, max: 1 }),
   })
   .extend(redisEnvSchema.shape)
   .extend(loggingEnvSchema.shape)
@@ -65,6 +68,7 @@ export const queryEnvSchema = z
         clusterPriorWeight: env.QUERY_CLUSTER_PRIOR_WEIGHT,
         minSupport: env.QUERY_MIN_SUPPORT,
       },
+      variants: { candidateShare: env.QUERY_CANDIDATE_SHARE },
       access: toAccessPolicy(env, ctx),
       httpLimits: toHttpLimits(env),
     };
@@ -81,6 +85,8 @@ export interface QueryConfig {
   refreshMs: number;
   redisTimeoutMs: number;
   shrinkage: ShrinkageSettings;
+  /** The share of users answered from the candidate model, while one is published. */
+  variants: VariantSettings;
   /** Who may call the admin routes (profile writes, deletion) and, optionally, the reads. */
   access: AccessPolicy;
   httpLimits: HttpLimits;

@@ -1,4 +1,5 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Counter, Registry } from 'prom-client';
 import {
   accessProviders,
@@ -38,6 +39,8 @@ import { RecommendationsController } from './recommendations.controller';
 import { RecommendationsRpcController } from './recommendations.rpc-controller';
 import { SnapshotRefresher } from './snapshot.refresher';
 import { UsersController } from './users.controller';
+import { VariantMetricsInterceptor } from './variant-metrics.interceptor';
+import { VariantMetrics } from './variant.metrics';
 
 /**
  * The snapshot refresh reads every cluster's aggregates, megabytes at a time; on a connection of
@@ -99,6 +102,7 @@ export class QueryModule {
                 counters: new IngestCounters(connection),
               },
               config.shrinkage,
+              config.variants,
             ),
           inject: [SNAPSHOT_CONNECTION],
         },
@@ -147,6 +151,9 @@ export class QueryModule {
           inject: [Registry],
         },
         SnapshotRefresher,
+        VariantMetrics,
+        // HTTP answers; the RPC server does not inherit the app's global interceptors.
+        { provide: APP_INTERCEPTOR, useClass: VariantMetricsInterceptor },
         CatalogueRefresher,
         {
           provide: READINESS_CHECKS,

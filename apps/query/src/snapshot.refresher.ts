@@ -18,6 +18,7 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(SnapshotRefresher.name);
   private timer: NodeJS.Timeout | undefined;
   private lastVersion: number | undefined;
+  private lastCandidate: number | undefined;
   private logged = false;
   /** The refresh in flight: a timer tick while one waits on Redis does not start another. */
   private running: Promise<void> | undefined;
@@ -96,6 +97,16 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
             ? 'no model yet: answering with the most popular movies until the first recluster'
             : `serving model ${model.version} (${model.clusterCount} clusters)`,
         );
+      }
+      const candidate = this.snapshots.candidate?.model;
+      if (candidate?.version !== this.lastCandidate) {
+        this.logger.log(
+          candidate === undefined
+            ? `no candidate model: answering every user from model ${model?.version ?? '-'}`
+            : `answering ${this.config.variants.candidateShare * 100}% of users from candidate ` +
+                `model ${candidate.version} (${candidate.clusterCount} clusters)`,
+        );
+        this.lastCandidate = candidate?.version;
       }
     } catch (error) {
       this.refreshes.inc({ outcome: 'failed' });

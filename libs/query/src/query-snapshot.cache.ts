@@ -1,3 +1,4 @@
+import { type ModelVariant } from '@app/query-client';
 import { type ClusterAggregates, type ShrinkageSettings } from '@app/recommend';
 import {
   type ClusterAggregatesStore,
@@ -7,7 +8,7 @@ import {
 } from '@app/store';
 import { QuerySnapshot } from './query-snapshot';
 import { StoreUnavailableError } from './query.errors';
-import { type Variant, variantOf } from './variant';
+import { variantOf } from './variant';
 
 /** What the snapshot is read from. */
 export interface SnapshotStores {
@@ -41,7 +42,7 @@ export interface VariantSettings {
 /** The snapshot a user's request is answered from, and which model it holds. */
 export interface UserSnapshot {
   snapshot: QuerySnapshot;
-  variant: Variant;
+  variant: ModelVariant;
 }
 
 /**

@@ -1,7 +1,4 @@
-/** Which model answers a user: the current one, or the candidate of an A/B test. */
-export type Variant = 'active' | 'candidate';
-
-export const VARIANTS: readonly Variant[] = ['active', 'candidate'];
+import { type ModelVariant } from '@app/query-client';
 
 /** 2^32: hashes are unsigned 32-bit integers. */
 const HASH_RANGE = 2 ** 32;
@@ -34,6 +31,6 @@ export function userHash(userId: number): number {
  * falls in the lowest `share` of the range. The same user always sees the same variant, and
  * raising the share only moves users from the active model to the candidate, never back.
  */
-export function variantOf(userId: number, share: number): Variant {
+export function variantOf(userId: number, share: number): ModelVariant {
   return userHash(userId) < share * HASH_RANGE ? 'candidate' : 'active';
 }
