@@ -25,6 +25,10 @@ export function decodeMovieMessage({
     return { ok: false, reason: `key: expected the movie id, got "${keyText.slice(0, 100)}"` };
   }
   if (value === null) return { ok: true, change: { movieId, movie: null } };
+  if (value.length === 0) {
+    // Compaction keeps an empty value as an entry: only a missing value is a tombstone.
+    return { ok: false, reason: 'empty message value (a removal is a message with no value)' };
+  }
   let json: unknown;
   try {
     json = JSON.parse(value.toString('utf8'));
