@@ -12,7 +12,6 @@ const aMessage = (key: string | null, value: string | null, offset = '0'): Kafka
   offset,
   timestamp: '0',
   attributes: 0,
-  size: 0,
   headers: {},
 });
 
