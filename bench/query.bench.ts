@@ -122,6 +122,11 @@ command.run(
           QUERY_PORT: String(port),
           QUERY_RPC_PORT: String(await freePort()),
           LOG_LEVEL: 'warn',
+          // One client address sends every request: a rate limit from the shell would time the
+          // 429s, and a read token the 401s.
+          HTTP_RATE_LIMIT_PER_MINUTE: '0',
+          READ_TOKEN: '',
+          READ_TOKEN_FILE: '',
         });
         processes.push(service);
         const url = `http://127.0.0.1:${port}`;
