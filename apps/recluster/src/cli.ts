@@ -20,7 +20,7 @@ const CANDIDATE_OPTIONS = ['k', 'values', 'min-cluster-size', 'seed'] as const;
 
 const command = new Command({
   synopsis:
-    'npm run recluster -- <run|rollback|resume|history|candidate|promote|discard> [--for DURATION] [--k N --values V --min-cluster-size N --seed N]',
+    'npm run recluster -- <run|rollback|resume|history|candidate|promote|discard> [options]',
   summary: `Commands:
   run        recluster now and publish the new model (after the run in progress, if any, for
              up to RECLUSTER_LOCK_TTL_MS; skipped while a rollback pins the model)
@@ -42,10 +42,10 @@ const command = new Command({
       max: 10_000,
     }),
     values: option.choice(MATRIX_VALUES, 'with candidate: matrix values (RECLUSTER_VALUES)'),
-    'min-cluster-size': option.int(
-      'with candidate: users of smaller clusters move to another (RECLUSTER_MIN_CLUSTER_SIZE)',
-      { min: 1, max: 10_000_000 },
-    ),
+    'min-cluster-size': option.int('with candidate: the merge size (RECLUSTER_MIN_CLUSTER_SIZE)', {
+      min: 1,
+      max: 10_000_000,
+    }),
     seed: option.int('with candidate: the k-means seed (RECLUSTER_SEED)'),
   },
   positionals: { names: 'a command', min: 1, max: 1 },

@@ -116,4 +116,26 @@ describe(ReclusterScheduler.name, () => {
     expect(a.status).toBe('published');
     expect((await stores.models.history()).map((m) => m.version)).toEqual([(await current())!]);
   });
+
+  it('builds a candidate after a run in progress rather than joining it, then promotes it', async () => {
+    // No scheduled run meanwhile: only the ones asked for.
+    const sut = start(aConfig({ pollMs: 3_600_000 }));
+    await applyToActiveModels(stores, generateEvents(100, { seed: 5, users: 12, movies: 10 }));
+
+    const [run, candidate] = await Promise.all([sut.runNow(), sut.candidate({ k: 3 })]);
+
+    if (run.status !== 'published' || candidate.status !== 'published') {
+      throw new Error(`not published: ${JSON.stringify([run, candidate])}`);
+    }
+    expect(candidate.reason).toBe('candidate');
+    expect(candidate.version).toBeGreaterThan(run.version);
+    expect(candidate.model.settings.k).toBe(3);
+    expect(await stores.models.candidateVersion()).toBe(candidate.version);
+    const promoted = await sut.promote();
+    expect(promoted).toMatchObject({
+      status: 'published',
+      model: { promotedFrom: candidate.version },
+    });
+    expect(await sut.discard()).toEqual({ status: 'skipped', reason: 'no candidate model' });
+  });
 });
