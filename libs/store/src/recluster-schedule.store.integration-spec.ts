@@ -78,7 +78,9 @@ describe(ReclusterSchedule.name, () => {
     expect(await sut.renew(frozen, 1_000)).toBe(false);
     await expect(stores.models.setNext(frozen)).rejects.toThrow(FencedOutError);
     await expect(stores.models.publish(frozen, 3)).rejects.toThrow(FencedOutError);
+    await expect(stores.models.publishCandidate(frozen)).rejects.toThrow(FencedOutError);
     expect(await stores.models.currentVersion()).toBe(newer.version);
+    expect(await stores.models.candidateVersion()).toBeUndefined();
   });
 
   it('keeps a rolled-back model pinned until resumed, and lets only rollbacks through', async () => {
@@ -109,5 +111,33 @@ describe(ReclusterSchedule.name, () => {
 
     expect(await sut.pin()).toBeUndefined();
     expect('claimed' in (await sut.claim('b', { kind: 'now' }, 10_000))).toBe(true);
+  });
+
+  it('claims work on the candidate through a pin, leaving the schedule as it was', async () => {
+    const rollback = claimed(await sut.claim('a', { kind: 'rollback' }, 10_000));
+    await publish(stores, rollback, {});
+    await sut.release(rollback);
+    await stores.counters.countBatch(7, 0);
+
+    const candidate = claimed(await sut.claim('b', { kind: 'candidate' }, 10_000));
+
+    expect(candidate).toMatchObject({ reason: 'candidate', version: rollback.version + 1 });
+    expect(await sut.eventsSinceLastRun()).toBe(7);
+    await stores.models.save({
+      description: aModelDescription(candidate.version, 2),
+      centroids: new Float32Array(2),
+      movieIds: Float64Array.of(1),
+    });
+    await stores.models.setNext(candidate);
+    expect(await stores.models.publishCandidate(candidate)).toBeUndefined();
+    await sut.release(candidate);
+    expect(await stores.models.currentVersion()).toBe(rollback.version);
+    expect(await stores.models.nextVersion()).toBeUndefined();
+    expect(await stores.models.candidateVersion()).toBe(candidate.version);
+    expect((await sut.pin())?.version).toBe(rollback.version);
+    // The pin still holds for the runs that replace the current model.
+    expect(await sut.claim('c', { kind: 'now' }, 10_000)).toEqual({
+      skipped: `model ${rollback.version} is pinned by a rollback; resume scheduling first`,
+    });
   });
 });
