@@ -1,7 +1,9 @@
+import { type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { z } from 'zod';
 import { freePort, ServiceProcess } from '@app/cli';
 import { variantOf } from '@app/query';
-import { recommendationsResponseSchema } from '@app/query-client';
+import { QueryClient, QueryClientModule, recommendationsResponseSchema } from '@app/query-client';
 import {
   applyToActiveModels,
   generateEvents,
@@ -38,6 +40,20 @@ const errorSchema = z.object({
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
 
+/** A QueryClient of the service's RPC port, for the time of one use. */
+async function withQueryClient<T>(port: number, use: (client: QueryClient) => Promise<T>) {
+  @Module({ imports: [QueryClientModule.register({ host: '127.0.0.1', port })] })
+  class CallerModule {}
+  const caller: INestApplicationContext = await NestFactory.createApplicationContext(CallerModule, {
+    logger: false,
+  });
+  try {
+    return await use(caller.get(QueryClient));
+  } finally {
+    await caller.close();
+  }
+}
+
 async function call(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, init);
   return { status: response.status, body: await response.json() };
@@ -70,6 +86,7 @@ describe('A/B of two models over the running services', () => {
   let stores: TestStores;
   let common: Record<string, string>;
   let queryUrl: string;
+  let queryRpcPort: number;
   let api: ReturnType<typeof modelApi>;
 
   /** Every user's answer, as the query service gives it now. */
@@ -138,6 +155,7 @@ describe('A/B of two models over the running services', () => {
       query.waitForLog(/HTTP on port/),
     ]);
     queryUrl = `http://127.0.0.1:${queryPort}`;
+    queryRpcPort = rpcPort;
     api = modelApi(`http://127.0.0.1:${reclusterPort}`);
   }, 120_000);
 
@@ -183,15 +201,25 @@ describe('A/B of two models over the running services', () => {
     expect(toCandidate).toBeGreaterThan(USERS * 0.25);
     expect(toCandidate).toBeLessThan(USERS * 0.75);
 
+    // Over RPC, the same users get the same variants and models.
+    const overRpc = await withQueryClient(queryRpcPort, (client) =>
+      Promise.all(split.map(({ userId }) => client.recommendations({ userId, limit: 5 }))),
+    );
+    expect(overRpc.map((a) => [a.variant, a.modelVersion])).toEqual(
+      split.map((a) => [a.variant, a.modelVersion]),
+    );
+
     const metrics = parseMetrics(await (await fetch(`${queryUrl}/metrics`)).text());
-    const answered = (variant: string) =>
+    const answered = (transport: string, variant: string) =>
       metricValue(metrics, 'recommender_answer_seconds_count', {
         operation: 'recommendations',
-        transport: 'http',
+        transport,
         variant,
       });
-    expect(answered('candidate')).toBeGreaterThanOrEqual(2 * toCandidate);
-    expect(answered('active')).toBeGreaterThanOrEqual(2 * (USERS - toCandidate));
+    expect(answered('http', 'candidate')).toBeGreaterThanOrEqual(2 * toCandidate);
+    expect(answered('http', 'active')).toBeGreaterThanOrEqual(2 * (USERS - toCandidate));
+    expect(answered('rpc', 'candidate')).toBe(toCandidate);
+    expect(answered('rpc', 'active')).toBe(USERS - toCandidate);
 
     // Promoted from the command line: everyone gets the promoted model.
     const promote = await cli('promote');
