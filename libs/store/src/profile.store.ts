@@ -2,7 +2,10 @@ import { type UserProfile } from '@app/events';
 import { internalsOf, type RedisConnection } from './redis-connection';
 import { toProfile } from './stored-values';
 
-/** Users' demographics, for cold start. */
+/**
+ * Users' demographics, for cold start. A profile goes with the rest of the user's data when the
+ * user is deleted (UserEventStore.deleteUser).
+ */
 export class ProfileStore {
   constructor(private readonly connection: RedisConnection) {}
 
