@@ -167,13 +167,14 @@ export class Reclusterer {
 
   /**
    * Builds a candidate with the worker's settings but for `overrides`, as a run would, and
-   * publishes it beside the current model, replacing the candidate before it, if any. Neither
-   * the pin nor the schedule stops or moves it: the current model stays as it is.
+   * publishes it beside the current model, replacing the candidate before it, if any. It needs
+   * a current model. Neither the pin nor the schedule stops or moves it: the current model stays
+   * as it is.
    */
   async candidate(overrides: CandidateOverrides = {}): Promise<ReclusterOutcome> {
     const settings: ReclusterSettings = { ...this.settings, ...overrides };
     return this.claimed({ kind: 'candidate' }, async (claim) => {
-      // Discarding a candidate republishes the current model (see discard).
+      // Discarding a candidate republishes the current model (see discard): there must be one.
       if ((await this.stores.models.currentVersion()) === undefined) {
         return { status: 'skipped', reason: 'no current model to compare a candidate with' };
       }
