@@ -10,6 +10,7 @@ import { Kafka } from 'kafkajs';
 import { deadLetterTopic } from '@app/events';
 import { CatalogueBatchHandler } from '@app/ingest';
 import {
+  BrokersUnreachableError,
   checkBrokers,
   CommittingConsumer,
   createKafka,
@@ -43,8 +44,9 @@ export class CatalogueConsumer implements OnApplicationBootstrap, OnModuleDestro
   private readonly logStartError = repeatLimitedErrorLogger(
     this.logger,
     (error) =>
-      `waiting for Kafka (KAFKA_BROKERS=${this.config.kafka.brokers.join(',')}): ${error.message}; ` +
-      `trying again every ${START_RETRY_MS / 1000} s`,
+      `could not start consuming ${this.config.kafka.moviesTopic} (KAFKA_BROKERS=` +
+      `${this.config.kafka.brokers.join(',')}): ${error.message}; trying again every ` +
+      `${START_RETRY_MS / 1000} s`,
   );
 
   constructor(
@@ -95,7 +97,10 @@ export class CatalogueConsumer implements OnApplicationBootstrap, OnModuleDestro
         this.logger.log(`consuming ${topic} into the catalogue as group ${this.groupId}`);
         return;
       } catch (error) {
-        this.logStartError(error as Error);
+        // Brokers that do not answer are the events consumer's to report, for the same
+        // KAFKA_BROKERS: one line for the process, not one per consumer.
+        if (error instanceof BrokersUnreachableError) this.logger.debug(error.message);
+        else this.logStartError(error as Error);
         await this.consumer.stop().catch(() => undefined);
         await sleep(START_RETRY_MS, undefined, { signal: this.stopping.signal }).catch(
           () => undefined,
