@@ -51,7 +51,8 @@ export const fastifyOptionsFor = (limits: HttpLimits): FastifyServerOptions => (
  * Fastify refuses a body over its limit before any route runs (on its declared length, or once
  * that many bytes arrived), as a 413 that Nest's default filter would answer in its own shape.
  * This global filter answers it in the API's, naming the limit; every other error it leaves to
- * Nest's default, as before (route errors never reach it: each controller has its own filter).
+ * Nest's default, as before. The API's controllers answer their own errors (HttpErrorFilter comes
+ * first), so it sees only what fails outside them: a body, or a probe.
  */
 @Catch(HttpException)
 class BodyLimitFilter extends BaseExceptionFilter {
