@@ -1,4 +1,4 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller, UseFilters, UseInterceptors } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { RequireAccess, validateRequest } from '@app/http';
 import { Recommender } from '@app/query';
@@ -15,10 +15,12 @@ import {
   saveProfileRequestSchema,
 } from '@app/query-client';
 import { RpcErrorFilter } from './rpc-error.filter';
+import { VariantMetricsInterceptor } from './variant-metrics.interceptor';
 
 /** The same operations as the HTTP API, as message patterns for other services (QueryClient). */
 @Controller()
 @UseFilters(RpcErrorFilter)
+@UseInterceptors(VariantMetricsInterceptor)
 @RequireAccess('read')
 export class RecommendationsRpcController {
   constructor(private readonly recommender: Recommender) {}

@@ -103,6 +103,9 @@ export const predictionResponseSchema = z.object({
   cluster: z.number().int().nullable(),
   support: z.number().int().describe("the cluster's ratings of the movie"),
   modelVersion: z.number().int().nullable(),
+  variant: z
+    .enum(MODEL_VARIANTS)
+    .describe('the model that answered: the active one, or the candidate compared with it'),
 });
 
 export const genreShareSchema = z.object({

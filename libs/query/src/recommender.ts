@@ -95,7 +95,7 @@ export class Recommender {
   ): Promise<RecommendationsResponse> {
     const { userId, limit, offset = 0 } = request;
     const end = offset + limit;
-    const snapshot = this.snapshot();
+    const { snapshot, variant } = this.snapshots.forUser(userId);
     const user = await this.readUser(userId);
     const predicted = request.rank === 'predicted' ? predictedFor(snapshot, user) : undefined;
     const rank = LIST_RANK[request.rank];
@@ -132,7 +132,7 @@ export class Recommender {
       cluster,
       provisional,
       rank: predicted !== undefined ? 'predicted' : similar.length > 0 ? 'similar' : rank,
-      variant: 'active',
+      variant,
       filters: { ...filter.applied(), offset },
       backfilled:
         basis === 'popularity' ? 0 : items.filter((item) => item.source === 'popular').length,
@@ -149,7 +149,7 @@ export class Recommender {
    */
   async prediction(request: { userId: number; movieId: number }): Promise<PredictionResponse> {
     const { userId, movieId } = request;
-    const snapshot = this.snapshot();
+    const { snapshot, variant } = this.snapshots.forUser(userId);
     const title = this.catalogue.describe(movieId).title;
     if (!snapshot.knows(movieId) && title === null) throw new MovieNotFoundError(movieId);
     const user = await this.readUser(userId);
@@ -169,6 +169,7 @@ export class Recommender {
       ...(rating === undefined ? {} : { rating, source: 'als' as const }),
       cluster: placed?.cluster ?? null,
       modelVersion: model?.version ?? null,
+      variant,
     };
   }
 
@@ -195,14 +196,6 @@ export class Recommender {
   async saveProfile(request: { userId: number; profile: UserProfile }): Promise<ProfileResponse> {
     await this.store(() => this.stores.profiles.save(request.userId, request.profile));
     return request;
-  }
-
-  private snapshot(): QuerySnapshot {
-    const snapshot = this.snapshots.current;
-    if (snapshot === undefined) {
-      throw new StoreUnavailableError(new Error('the snapshot has not been read from Redis yet'));
-    }
-    return snapshot;
   }
 
   private summarise(model: ModelSnapshot, id: number, top: number): ClusterSummary {
