@@ -325,6 +325,13 @@ export class UserEventStore {
       keys.userProfile(userId),
       keys.userHidden(userId),
     ];
+    // Before the script, never after: a user an event recreates between the two must stay in the
+    // sets (a recluster reads the users set), while an id left there with nothing behind it,
+    // by an older event applied between the two, is harmless.
+    await Promise.all([
+      client.srem(keys.users(), String(userId)),
+      client.srem(keys.profiles(), String(userId)),
+    ]);
     let changed: number;
     try {
       if (config.cluster) {
@@ -345,11 +352,6 @@ export class UserEventStore {
         ? new StaleModelsError(error)
         : error;
     }
-    // After the script: an event applied meanwhile, later than the deletion, puts the user back.
-    await Promise.all([
-      client.srem(keys.users(), String(userId)),
-      client.srem(keys.profiles(), String(userId)),
-    ]);
     return changed === 1;
   }
 
