@@ -162,22 +162,30 @@ describe('admin routes, tokens and request limits', () => {
           (error: unknown) => (error instanceof QueryClientError ? error.status : 500),
         );
 
+      const profileWrite = (client: QueryClient) =>
+        status(client.saveProfile({ userId: 9002, profile: PROFILE }));
       await withQueryClient(query.rpcPort, async (client) => {
-        // The typed client has no field for the token yet; the payload carries it all the same.
-        const asReader = { userId: 1, authorization: `Bearer ${READ_TOKEN}` };
-        const profileWrite = (authorization?: string) => {
-          const request = { userId: 9002, profile: PROFILE, authorization };
-          return status(client.saveProfile(request));
-        };
-
         expect(await status(client.recommendations({ userId: 1 }))).toBe(401);
-        expect(await status(client.recommendations(asReader))).toBe(200);
-        expect(await profileWrite()).toBe(401);
-        expect(await profileWrite(`Bearer ${READ_TOKEN}`)).toBe(401);
-        expect((await stores.profiles.readAll()).has(9002)).toBe(false);
-        expect(await profileWrite(`Bearer ${ADMIN_TOKEN}`)).toBe(200);
-        expect((await stores.profiles.readAll()).has(9002)).toBe(true);
+        expect(await profileWrite(client)).toBe(401);
       });
+      await withQueryClient(
+        query.rpcPort,
+        async (client) => {
+          expect(await status(client.recommendations({ userId: 1 }))).toBe(200);
+          expect(await profileWrite(client)).toBe(401);
+        },
+        READ_TOKEN,
+      );
+      expect((await stores.profiles.readAll()).has(9002)).toBe(false);
+      await withQueryClient(
+        query.rpcPort,
+        async (client) => {
+          expect(await status(client.recommendations({ userId: 1 }))).toBe(200);
+          expect(await profileWrite(client)).toBe(200);
+        },
+        ADMIN_TOKEN,
+      );
+      expect((await stores.profiles.readAll()).has(9002)).toBe(true);
     });
 
     it("deletes a user's data with the admin token only: out of every aggregate, idempotently", async () => {
@@ -366,8 +374,9 @@ describe('admin routes, tokens and request limits', () => {
 async function withQueryClient(
   port: number,
   use: (client: QueryClient) => Promise<void>,
+  token?: string,
 ): Promise<void> {
-  @Module({ imports: [QueryClientModule.register({ host: '127.0.0.1', port })] })
+  @Module({ imports: [QueryClientModule.register({ host: '127.0.0.1', port, token })] })
   class CallerModule {}
   const caller: INestApplicationContext = await NestFactory.createApplicationContext(CallerModule, {
     logger: false,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { openApiDocument } from './openapi.document';
 
-const recommendationsOperation = z.object({
+const recommendationsOperation = z.looseObject({
   parameters: z.array(z.looseObject({ name: z.string() })),
   responses: z.object({
     200: z.object({
@@ -62,5 +62,22 @@ describe(openApiDocument.name, () => {
       },
     });
     expect(required).toEqual(expect.arrayContaining(['variant', 'filters', 'backfilled']));
+  });
+
+  it('locks the profile write and the deletion behind the bearer token, and reads optionally', () => {
+    const operations = z
+      .object({
+        paths: z.object({
+          '/v1/users/{userId}/profile': z.object({ put: z.looseObject({ security: z.unknown() }) }),
+          '/v1/users/{userId}': z.object({ delete: z.looseObject({ security: z.unknown() }) }),
+        }),
+        components: z.object({ securitySchemes: z.object({ bearer: z.looseObject({}) }) }),
+      })
+      .parse(openApiDocument());
+
+    expect(operations.paths['/v1/users/{userId}/profile'].put.security).toEqual([{ bearer: [] }]);
+    expect(operations.paths['/v1/users/{userId}'].delete.security).toEqual([{ bearer: [] }]);
+    expect(operations.components.securitySchemes.bearer).toMatchObject({ scheme: 'bearer' });
+    expect(sut).toMatchObject({ security: [{ bearer: [] }, {}] });
   });
 });

@@ -63,7 +63,25 @@ const errorResponse = {
 const ok = (schema: z.ZodType, description: string) => ({
   200: { description, content: { 'application/json': { schema: json(schema) } } },
   400: errorResponse,
+  401: {
+    ...errorResponse,
+    description: 'no valid bearer token (`WWW-Authenticate: Bearer` says which realm)',
+  },
+  429: { ...errorResponse, description: 'over HTTP_RATE_LIMIT_PER_MINUTE; see `Retry-After`' },
   503: errorResponse,
+});
+
+/** Reads need the read token only when the service has one (READ_TOKEN); else none. */
+const READ_ACCESS = [{ bearer: [] }, {}];
+/** Writes and deletion need the admin token (ADMIN_TOKEN). */
+const ADMIN_ACCESS = [{ bearer: [] }];
+
+const userDeletedSchema = z.object({
+  userId: z.number().int(),
+  deleted: z.literal(true),
+  found: z
+    .boolean()
+    .describe('whether anything was stored of the user: false for a second call, or a stranger'),
 });
 
 /** The OpenAPI 3.1 document of the HTTP API, generated from the schemas that validate it. */
@@ -83,6 +101,7 @@ export function openApiDocument(): object {
             "The best movies of the user's cluster that the user has not seen, under the " +
             'filters asked for, a page at a time',
           parameters: parameters(recommendationsRequestSchema, ['userId']),
+          security: READ_ACCESS,
           responses: ok(recommendationsResponseSchema, 'the recommendations and why'),
         },
       },
@@ -90,6 +109,7 @@ export function openApiDocument(): object {
         get: {
           summary: "The user's predicted rating of a movie",
           parameters: parameters(predictionRequestSchema, ['userId', 'movieId']),
+          security: READ_ACCESS,
           responses: ok(predictionResponseSchema, 'the prediction and what it rests on'),
         },
       },
@@ -97,16 +117,31 @@ export function openApiDocument(): object {
         put: {
           summary: 'Stores the demographics used for users without ratings',
           parameters: parameters(predictionRequestSchema.pick({ userId: true }), ['userId']),
+          security: ADMIN_ACCESS,
           requestBody: {
             required: true,
             content: { 'application/json': { schema: json(userProfileSchema, 'input') } },
           },
-          responses: ok(profileResponseSchema, 'the stored profile'),
+          responses: {
+            ...ok(profileResponseSchema, 'the stored profile'),
+            413: { ...errorResponse, description: 'a body over HTTP_BODY_LIMIT_BYTES' },
+          },
+        },
+      },
+      '/v1/users/{userId}': {
+        delete: {
+          summary:
+            "Deletes the user's ratings, favourites, feedback, profile and cluster assignment, " +
+            'and their part of every cluster aggregate; idempotent',
+          parameters: parameters(predictionRequestSchema.pick({ userId: true }), ['userId']),
+          security: ADMIN_ACCESS,
+          responses: ok(userDeletedSchema, 'the user is gone'),
         },
       },
       '/v1/clusters': {
         get: {
           summary: 'Every cluster of the current model',
+          security: READ_ACCESS,
           responses: ok(clustersResponseSchema, 'the clusters'),
         },
       },
@@ -114,10 +149,21 @@ export function openApiDocument(): object {
         get: {
           summary: 'One cluster: size, top movies, genre profile',
           parameters: parameters(clusterRequestSchema, ['id']),
+          security: READ_ACCESS,
           responses: {
             ...ok(clusterSummarySchema, 'the cluster'),
             404: errorResponse,
           },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'ADMIN_TOKEN for writes and deletion; READ_TOKEN (or the admin one) for reads',
         },
       },
     },

@@ -24,13 +24,21 @@ import {
 import { QUERY_PATTERNS, type QueryPattern } from './query.patterns';
 
 export const QUERY_SERVICE = Symbol('QUERY_SERVICE');
-const QUERY_CLIENT_TIMEOUT = Symbol('QUERY_CLIENT_TIMEOUT');
+const QUERY_CLIENT_SETTINGS = Symbol('QUERY_CLIENT_SETTINGS');
+
+type QueryClientSettings = Required<Pick<QueryClientOptions, 'timeoutMs'>> &
+  Pick<QueryClientOptions, 'token'>;
 
 export interface QueryClientOptions {
   host: string;
   port: number;
   /** A call that gets no answer in this time fails with status 504. */
   timeoutMs?: number;
+  /**
+   * Sent with every call as the payload's `authorization` (`Bearer <token>`): the read token
+   * when the query service has one, the admin token for profile writes.
+   */
+  token?: string;
 }
 
 /**
@@ -41,7 +49,7 @@ export interface QueryClientOptions {
 export class QueryClient implements OnModuleDestroy {
   constructor(
     @Inject(QUERY_SERVICE) private readonly proxy: ClientProxy,
-    @Inject(QUERY_CLIENT_TIMEOUT) private readonly timeoutMs: number,
+    @Inject(QUERY_CLIENT_SETTINGS) private readonly settings: QueryClientSettings,
   ) {}
 
   recommendations(request: RecommendationsRequest): Promise<RecommendationsResponse> {
@@ -76,11 +84,16 @@ export class QueryClient implements OnModuleDestroy {
         { field: '(request)', message: 'expected an object' },
       ]);
     }
+    const { timeoutMs, token } = this.settings;
+    const payload =
+      token === undefined || typeof data !== 'object'
+        ? data
+        : { ...data, authorization: `Bearer ${token}` };
     try {
-      return await firstValueFrom(this.proxy.send<T>(pattern, data).pipe(timeout(this.timeoutMs)));
+      return await firstValueFrom(this.proxy.send<T>(pattern, payload).pipe(timeout(timeoutMs)));
     } catch (error) {
       if (error instanceof Error && error.name === 'TimeoutError') {
-        throw new QueryClientError(504, `no answer to ${pattern} in ${this.timeoutMs} ms`, [], {
+        throw new QueryClientError(504, `no answer to ${pattern} in ${timeoutMs} ms`, [], {
           cause: error,
         });
       }
@@ -89,10 +102,10 @@ export class QueryClient implements OnModuleDestroy {
   }
 }
 
-/** Import `QueryClientModule.register({ host, port })` and inject `QueryClient`. */
+/** Import `QueryClientModule.register({ host, port, token? })` and inject `QueryClient`. */
 @Module({})
 export class QueryClientModule {
-  static register({ host, port, timeoutMs = 5_000 }: QueryClientOptions): DynamicModule {
+  static register({ host, port, timeoutMs = 5_000, token }: QueryClientOptions): DynamicModule {
     return {
       module: QueryClientModule,
       imports: [
@@ -100,7 +113,7 @@ export class QueryClientModule {
           { name: QUERY_SERVICE, transport: Transport.TCP, options: { host, port } },
         ]),
       ],
-      providers: [{ provide: QUERY_CLIENT_TIMEOUT, useValue: timeoutMs }, QueryClient],
+      providers: [{ provide: QUERY_CLIENT_SETTINGS, useValue: { timeoutMs, token } }, QueryClient],
       exports: [QueryClient],
     };
   }
