@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Kafka } from 'kafkajs';
 import { z } from 'zod';
 import {
   Command,
@@ -11,7 +12,7 @@ import {
   startLocalStack,
 } from '@app/cli';
 import { loadConfig } from '@app/config';
-import { publishRatingsFile } from '@app/ingest';
+import { publishMovies, publishRatingsFile } from '@app/ingest';
 import {
   BrokersUnreachableError,
   checkBrokers,
@@ -21,27 +22,39 @@ import {
   EventPublisher,
   TopicCreationError,
 } from '@app/kafka';
-import { countRatings, MovieLensFileError } from '@app/movielens';
-import { clustersResponseSchema, recommendationsResponseSchema } from '@app/query-client';
+import { countRatings, MovieLensFileError, readMovies } from '@app/movielens';
+import {
+  clustersResponseSchema,
+  type RecommendationsResponse,
+  recommendationsResponseSchema,
+} from '@app/query-client';
 import { RedisConnection, RedisUnreachableError } from '@app/store';
 import { demoEnvSchema } from './demo.config';
 
 const ROOT = projectRoot();
 const DEFAULT_RATINGS = join(ROOT, 'data/ml-latest-small/ratings.csv');
+const DEFAULT_MOVIES = join(ROOT, 'data/ml-latest-small/movies.csv');
 const EXAMPLE_USERS = [1, 42, 414];
 
 const command = new Command({
-  synopsis: 'npm run demo [-- --ratings FILE] [--users 1,42,...] [--exit] [--no-stack]',
+  synopsis:
+    'npm run demo [-- --ratings FILE] [--movies FILE] [--users 1,42,...] [--exit] [--no-stack]',
   summary: `Runs the whole system on one machine: starts the local Kafka broker and Redis
 (deploy/local/stack.sh), the ingest and query services, streams a MovieLens ratings file
-through Kafka into Redis, starts the recluster service and reclusters the users, and prints
-example recommendations and the URLs to ask for more. The services keep running until Ctrl-C.`,
+through Kafka into Redis (with the catalogue of a MovieLens movies file), starts the recluster
+service and reclusters the users, and prints example recommendations, one answer under filters
+(a genre, a movie left out) and the first user's answer after they dislike their top movie, and
+the URLs to ask for more. The services keep running until Ctrl-C.`,
   options: {
     ratings: option.string(
       'ratings file to stream (default: the bundled ml-latest-small ratings.csv)',
       {
         value: 'FILE',
       },
+    ),
+    movies: option.string(
+      'movies file for the catalogue (default: the bundled ml-latest-small movies.csv)',
+      { value: 'FILE' },
     ),
     users: option.intList('users to show recommendations for', { defaultValue: EXAMPLE_USERS }),
     exit: option.flag('stop the services once the examples are printed'),
@@ -59,6 +72,7 @@ command.run(
     // line naming it, not the services' logs of their retries.
     const ratingsFile = args.ratings ?? DEFAULT_RATINGS;
     await countRatings(ratingsFile);
+    const movies = await readMovies(args.movies ?? DEFAULT_MOVIES);
     const stack = args['no-stack'] ? {} : await startLocalStack(ROOT);
     const env = { ...process.env, ...stack };
     const config = loadConfig(demoEnvSchema, env);
@@ -90,7 +104,11 @@ command.run(
     try {
       start('ingest');
       start('query');
-      await ensureTopics(kafka, topics, config.kafka.topicLayout);
+      await ensureTopics(kafka, [...topics, config.kafka.moviesTopic], config.kafka.topicLayout);
+      await withPublisher(kafka, config.kafka.moviesTopic, (movieEvents) =>
+        publishMovies(movieEvents, movies),
+      );
+      log(`published ${movies.length} movies to the catalogue`);
       const publisher = new EventPublisher(kafka, config.kafka.topics.rating);
       await publisher.connect();
       const loadBar = progressBar('publish', ' bytes');
@@ -133,10 +151,34 @@ command.run(
       for (const userId of args.users) {
         await printRecommendations(config.queryUrl, userId);
       }
+      const [firstUser = EXAMPLE_USERS[0] ?? 1] = args.users;
+      const [top] = (await recommendationsOf(config.queryUrl, firstUser)).items;
+      if (top !== undefined) {
+        await printRecommendations(config.queryUrl, firstUser, {
+          query: `genres=Comedy&exclude=${top.movieId}`,
+          heading: `comedies only, leaving out ${top.title ?? `movie ${top.movieId}`}`,
+        });
+        // The feedback goes through Kafka and ingestion as any client's would.
+        await withPublisher(kafka, config.kafka.topics.feedback, (feedback) =>
+          feedback.publish(firstUser, {
+            kind: 'disliked',
+            userId: firstUser,
+            movieId: top.movieId,
+            timestamp: Math.floor(Date.now() / 1000),
+          }),
+        );
+        await waitForAnswer(config.queryUrl, firstUser, services, (body) =>
+          body.items.every((item) => item.movieId !== top.movieId),
+        );
+        await printRecommendations(config.queryUrl, firstUser, {
+          heading: `after disliking ${top.title ?? `movie ${top.movieId}`}`,
+        });
+      }
       process.stdout.write(
         `\nAsk for more:\n` +
-          `  curl '${config.queryUrl}/v1/users/${args.users[0]}/recommendations?limit=10&rank=rating'\n` +
-          `  curl '${config.queryUrl}/v1/users/${args.users[0]}/predictions/318'\n` +
+          `  curl '${config.queryUrl}/v1/users/${firstUser}/recommendations?limit=10&rank=rating'\n` +
+          `  curl '${config.queryUrl}/v1/users/${firstUser}/recommendations?genres=Drama,Crime&offset=10'\n` +
+          `  curl '${config.queryUrl}/v1/users/${firstUser}/predictions/318'\n` +
           `  curl '${config.queryUrl}/v1/clusters'\n` +
           `  API description: ${config.queryUrl}/v1/openapi.json\n` +
           `  dashboard: ${config.queryUrl}/dashboard\n` +
@@ -153,17 +195,30 @@ command.run(
   [MovieLensFileError, BrokersUnreachableError, RedisUnreachableError, TopicCreationError],
 );
 
-async function printRecommendations(queryUrl: string, userId: number): Promise<void> {
-  const body = recommendationsResponseSchema.parse(
-    await (await fetch(`${queryUrl}/v1/users/${userId}/recommendations?limit=5`)).json(),
-  );
+async function recommendationsOf(
+  queryUrl: string,
+  userId: number,
+  query = '',
+): Promise<RecommendationsResponse> {
+  const response = await fetch(`${queryUrl}/v1/users/${userId}/recommendations?limit=5&${query}`);
+  return recommendationsResponseSchema.parse(await response.json());
+}
+
+async function printRecommendations(
+  queryUrl: string,
+  userId: number,
+  { query, heading }: { query?: string; heading?: string } = {},
+): Promise<void> {
+  const body = await recommendationsOf(queryUrl, userId, query);
   const why =
     body.basis === 'cluster'
       ? `taste cluster ${body.cluster}: people like you loved these, and you have not seen them`
       : body.basis === 'demographics'
         ? `demographic cluster ${body.cluster}`
         : 'no ratings yet: popular movies';
-  process.stdout.write(`\nUser ${userId} (${why}):\n`);
+  process.stdout.write(
+    `\nUser ${userId}${heading === undefined ? '' : `, ${heading}`} (${why}):\n`,
+  );
   body.items.forEach((item, i) => {
     const mean =
       item.clusterMeanRating === null ? '' : `, mean ${item.clusterMeanRating.toFixed(1)}`;
@@ -171,6 +226,36 @@ async function printRecommendations(queryUrl: string, userId: number): Promise<v
       `  ${i + 1}. ${item.title ?? `movie ${item.movieId}`}  (${item.clusterFavourites} favourites${mean})\n`,
     );
   });
+}
+
+/** Waits until the user's answer shows what the caller is waiting for (an event ingested). */
+async function waitForAnswer(
+  queryUrl: string,
+  userId: number,
+  services: ServiceProcess[],
+  done: (body: RecommendationsResponse) => boolean,
+): Promise<void> {
+  for (;;) {
+    assertRunning(services);
+    if (done(await recommendationsOf(queryUrl, userId))) return;
+    await sleep(250);
+  }
+}
+
+/** Publishes with a producer of the topic's own, closed when done. */
+async function withPublisher(
+  kafka: Kafka,
+  topic: string,
+  publish: (publisher: EventPublisher) => Promise<unknown>,
+): Promise<void> {
+  const publisher = new EventPublisher(kafka, topic);
+  await publisher.connect();
+  try {
+    await publish(publisher);
+    await publisher.flush();
+  } finally {
+    await publisher.close();
+  }
 }
 
 async function waitForModel(queryUrl: string, version: number, services: ServiceProcess[]) {
