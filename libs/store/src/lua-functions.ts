@@ -81,7 +81,8 @@
  * changed, so the snapshot's contribution is taken back out.
  *
  * planErase(user, profile, deletedAt) reads what deleting a user changes: {fields (their `c:`
- * and `p:` fields), changed, deletedAt}; writeErase(user, profile, plan) deletes their data and
+ * and `p:` fields), changed, deletedAt (the later of the one given and the latest timestamp of
+ * anything stored of the user)}; writeErase(user, profile, plan) deletes their data and
  * leaves the tombstone (see delete-user.script).
  */
 /** Entries a cluster's change stream keeps, roughly (it is trimmed with MAXLEN ~). */
@@ -384,7 +385,15 @@ local function planErase(user, profile, deletedAt)
   end
   plan.changed = #plan.fields > 0
     or redis.call('EXISTS', user.ratings, user.favs, user.hidden, profile) > 0
-  plan.deletedAt = math.max(deletedAtOf(user.meta), deletedAt)
+  -- Up to the latest timestamp stored too: an event stamped later than the deletion (a fast
+  -- clock) would otherwise bring the user back when replayed.
+  local latest = math.max(deletedAtOf(user.meta), deletedAt)
+  for key, scale in pairs({[user.ratings] = 16, [user.favs] = 2, [user.hidden] = 4}) do
+    for _, value in ipairs(redis.call('HVALS', key)) do
+      latest = math.max(latest, math.floor(tonumber(value) / scale))
+    end
+  end
+  plan.deletedAt = latest
   return plan
 end
 

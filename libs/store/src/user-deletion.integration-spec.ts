@@ -172,6 +172,25 @@ describe.each(
     await expectOracle([...events, ...later], rest, new Map([[2, DELETED_AT]]));
   });
 
+  it('keeps out, when replayed, an event stamped later than the deletion (a clock ahead)', async () => {
+    const ahead = [
+      aRating({ userId: 4, movieId: 3, rating: 4, timestamp: 1_000 }),
+      aFavourite({ userId: 4, movieId: 5, timestamp: DELETED_AT + 60 }),
+      aFeedback('watched', { userId: 4, movieId: 6, timestamp: DELETED_AT + 30 }),
+    ];
+    await publishModel(stores, { clusters: CLUSTERS.length, assignments: new Map([[4, 1]]) });
+    await apply(ahead);
+    await sut.deleteUser(4, DELETED_AT);
+    const before = await dump(stores, redis);
+
+    await apply(ahead);
+
+    expect(await dump(stores, redis)).toEqual(before);
+    expect((await stores.users.readUser(4)).ratings.size).toBe(0);
+    await apply([aRating({ userId: 4, movieId: 7, rating: 3, timestamp: DELETED_AT + 61 })]);
+    expect([...(await stores.users.readUser(4)).ratings.keys()]).toEqual([7]);
+  });
+
   it('does not let a recluster in progress bring the deleted user back', async () => {
     const events = generateEvents(300, { seed: 33, users: 8, movies: 12 });
     await apply(events);
