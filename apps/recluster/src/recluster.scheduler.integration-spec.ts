@@ -138,4 +138,19 @@ describe(ReclusterScheduler.name, () => {
     });
     expect(await sut.discard()).toEqual({ status: 'skipped', reason: 'no candidate model' });
   });
+
+  it('builds each of two candidates asked for at once, with its own settings', async () => {
+    const sut = start(aConfig({ pollMs: 3_600_000 }));
+    await applyToActiveModels(stores, generateEvents(100, { seed: 6, users: 12, movies: 10 }));
+    await sut.runNow();
+
+    const [first, second] = await Promise.all([sut.candidate({ k: 2 }), sut.candidate({ k: 3 })]);
+
+    if (first.status !== 'published' || second.status !== 'published') {
+      throw new Error(`not published: ${JSON.stringify([first, second])}`);
+    }
+    expect([first.model.settings.k, second.model.settings.k]).toEqual([2, 3]);
+    expect(second.version).toBeGreaterThan(first.version);
+    expect(await stores.models.candidateVersion()).toBe(second.version);
+  });
 });

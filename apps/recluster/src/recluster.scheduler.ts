@@ -117,16 +117,17 @@ export class ReclusterScheduler implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /**
-   * Runs `work` alone in this process: a request of the kind in progress joins it (two
-   * recluster requests share one run); another kind waits for it to end (a candidate's
-   * settings are not a recluster's).
+   * Runs `work` alone in this process: a recluster request while a recluster is in progress
+   * joins it (two requests for the same thing share one run); any other request waits for the
+   * run in progress to end, as its arguments (a candidate's settings, a rollback's pin) may
+   * differ from the running one's.
    */
   private exclusive(
     kind: ReclusterKind,
     work: () => Promise<ReclusterOutcome>,
   ): Promise<ReclusterOutcome> {
     const before = this.running;
-    if (before?.kind === kind) return before.outcome;
+    if (kind === 'recluster' && before?.kind === kind) return before.outcome;
     const outcome = (before?.outcome ?? Promise.resolve())
       .catch(() => undefined)
       .then(work)
