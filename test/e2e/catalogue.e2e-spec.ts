@@ -9,6 +9,8 @@ import {
   aRating,
   isolatedEnvironment,
   lastJsonLine,
+  metricValue,
+  parseMetrics,
   produce,
   runBuilt,
   serviceEnvironment,
@@ -55,6 +57,15 @@ describe('the catalogue, over the running services', () => {
       timeoutMs: 30_000,
     });
 
+  /** The query service's catalogue gauges. */
+  async function catalogueMetrics(): Promise<{ movies?: number; version?: number }> {
+    const samples = parseMetrics(await (await fetch(`${queryUrl}/metrics`)).text());
+    return {
+      movies: metricValue(samples, 'recommender_catalogue_movies'),
+      version: metricValue(samples, 'recommender_catalogue_version'),
+    };
+  }
+
   const load = (file: string) => runBuilt('apps/loader/src/main.js', [file], common);
 
   beforeAll(async () => {
@@ -96,6 +107,8 @@ describe('the catalogue, over the running services', () => {
   it('answers with the id and a null title for movies the catalogue does not know', async () => {
     const answer = await popularAnswer();
 
+    expect(await catalogueMetrics()).toEqual({ movies: 0, version: 0 });
+
     expect(answer.items.map(({ movieId, title }) => ({ movieId, title }))).toEqual([
       { movieId: KNOWN_LATER, title: null },
       { movieId: NEVER_LOADED, title: null },
@@ -115,6 +128,7 @@ describe('the catalogue, over the running services', () => {
     });
     await untilTitled(KNOWN_LATER, 'Loaded Later (1999)');
     expect(await titleOf(NEVER_LOADED)).toBeNull();
+    expect(await catalogueMetrics()).toEqual({ movies: 1, version: 1 });
   }, 60_000);
 
   it('picks up a changed title, and forgets a removed movie', async () => {

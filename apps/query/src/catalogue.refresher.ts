@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { Gauge, Registry } from 'prom-client';
 import { repeatLimitedErrorLogger } from '@app/observability';
 import { MovieCatalogue } from '@app/query';
 import { isRedisUnavailable, MovieCatalogueStore } from '@app/store';
@@ -28,11 +29,26 @@ export class CatalogueRefresher implements OnApplicationBootstrap, OnModuleDestr
       : `could not refresh the movie catalogue: ${error.message}`,
   );
 
+  private readonly movies: Gauge;
+  private readonly version: Gauge;
+
   constructor(
     @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
     private readonly catalogue: MovieCatalogue,
     private readonly store: MovieCatalogueStore,
-  ) {}
+    registry: Registry,
+  ) {
+    this.movies = new Gauge({
+      name: 'recommender_catalogue_movies',
+      help: 'Movies of the catalogue this replica names in its answers, as of its last read',
+      registers: [registry],
+    });
+    this.version = new Gauge({
+      name: 'recommender_catalogue_version',
+      help: 'Version of the catalogue this replica last read (0: none loaded yet)',
+      registers: [registry],
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.refresh();
@@ -53,6 +69,8 @@ export class CatalogueRefresher implements OnApplicationBootstrap, OnModuleDestr
     try {
       const refresh = await this.catalogue.refresh(this.store);
       if (!refresh.read) return;
+      this.movies.set(refresh.movies);
+      this.version.set(refresh.version);
       this.logger.log(`movie catalogue version ${refresh.version}: ${refresh.movies} movies`);
       if (refresh.invalid.length > 0) {
         this.logger.warn(
