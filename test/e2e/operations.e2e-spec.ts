@@ -1,5 +1,3 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Kafka, type Producer } from 'kafkajs';
 import { freePort, ServiceProcess } from '@app/cli';
 import { type IngestEvent } from '@app/events';
@@ -473,32 +471,6 @@ describe('operations', () => {
       await service.waitForLog(/HTTP on port/);
       return { service, url: `http://127.0.0.1:${port}` };
     }
-
-    it('stops at start-up, naming the variable, when the movies file cannot be read', async () => {
-      const { env, common } = stackEnvironment();
-      const service = ServiceProcess.start('query', {
-        ...common,
-        REDIS_URL: env.redis.url,
-        QUERY_PORT: String(await freePort()),
-        QUERY_RPC_PORT: String(await freePort()),
-        QUERY_MOVIES_FILE: join(tmpdir(), 'no-such-dir', 'movies.csv'),
-      });
-      services.push(service);
-
-      await service.exited();
-
-      expect(service.exitCode).toBe(1);
-      const errors = jsonLines(service.logs).filter((line) => line.level === 'error');
-      // Nest logs the failed provider too; the service's own line says which setting to fix.
-      expect(errors).toContainEqual(
-        expect.objectContaining({
-          context: 'query',
-          message: expect.stringMatching(
-            /^QUERY_MOVIES_FILE: .*movies\.csv: cannot read/,
-          ) as unknown,
-        }),
-      );
-    });
 
     it('times requests by route pattern, method and status in /metrics', async () => {
       const { env, common } = stackEnvironment();
