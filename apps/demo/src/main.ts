@@ -148,10 +148,14 @@ command.run(
       process.stdout.write(
         `\nModel ${version}: ${clusters.clusters.length} taste clusters, built ${clusters.builtAt}\n`,
       );
+      const [firstUser = EXAMPLE_USERS[0] ?? 1] = args.users;
+      // Titles and genres come from the catalogue, which ingestion writes apart from the ratings.
+      await waitForAnswer(config.queryUrl, firstUser, services, (body) =>
+        body.items.every((item) => item.title !== null),
+      );
       for (const userId of args.users) {
         await printRecommendations(config.queryUrl, userId);
       }
-      const [firstUser = EXAMPLE_USERS[0] ?? 1] = args.users;
       const [top] = (await recommendationsOf(config.queryUrl, firstUser)).items;
       if (top !== undefined) {
         await printRecommendations(config.queryUrl, firstUser, {
