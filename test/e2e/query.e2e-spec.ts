@@ -21,6 +21,7 @@ import {
   type ExpectedState,
   generateEvents,
   isolatedEnvironment,
+  runBuilt,
   serviceEnvironment,
   produce,
   redisOutage,
@@ -78,6 +79,7 @@ async function startQuery(common: Record<string, string>, redisUrl?: string) {
     QUERY_RPC_PORT: String(rpcPort),
     QUERY_RPC_HOST: '127.0.0.1',
     QUERY_REFRESH_MS: '200',
+    QUERY_CATALOGUE_REFRESH_MS: '200',
     ADMIN_TOKEN,
     QUERY_PRIOR_WEIGHT: String(SHRINKAGE.priorWeight),
     QUERY_CLUSTER_PRIOR_WEIGHT: String(SHRINKAGE.clusterPriorWeight),
@@ -98,6 +100,20 @@ async function startStack(events: IngestEvent[], profiles: Map<number, object>):
   const query = await startQuery(common);
   services.push(query.service);
   await ingest.waitForLog(/consuming/);
+  // Titles and genres: the bundled catalogue, loaded as an operator loads it.
+  const loaded = await runBuilt(
+    'apps/loader/src/main.js',
+    ['data/ml-latest-small/movies.csv'],
+    common,
+  );
+  expect(loaded.code).toBe(0);
+  await waitFor(
+    async () => {
+      const { body } = await getJson(`${query.url}/v1/users/1/predictions/1`);
+      return (body as { title?: unknown }).title === 'Toy Story (1995)' ? true : undefined;
+    },
+    { what: 'the catalogue in the query service' },
+  );
 
   for (const [userId, profile] of profiles) {
     const { status } = await getJson(`${query.url}/v1/users/${userId}/profile`, {
