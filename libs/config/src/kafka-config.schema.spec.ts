@@ -35,6 +35,13 @@ describe(toKafkaConfig.name, () => {
     expect(problemsOf({ KAFKA_FEEDBACK_TOPIC: 'bad topic!' })).toEqual(['KAFKA_FEEDBACK_TOPIC']);
   });
 
+  it('refuses one topic name for two purposes, naming the second variable', () => {
+    expect(problemsOf({ KAFKA_FEEDBACK_TOPIC: 'ratings' })).toEqual(['KAFKA_FEEDBACK_TOPIC']);
+    expect(problemsOf({ KAFKA_RATINGS_TOPIC: 'x', KAFKA_MOVIES_TOPIC: 'x' })).toEqual([
+      'KAFKA_MOVIES_TOPIC',
+    ]);
+  });
+
   it('turns on TLS and SASL with the mechanism and both credentials', () => {
     const sut = loadConfig(schema, {
       KAFKA_SSL: 'true',

@@ -54,6 +54,13 @@ export const kafkaEnvSchema = z.object({
 
 export type KafkaEnv = z.output<typeof kafkaEnvSchema>;
 
+const TOPIC_VARIABLES = [
+  'KAFKA_RATINGS_TOPIC',
+  'KAFKA_FAVOURITES_TOPIC',
+  'KAFKA_FEEDBACK_TOPIC',
+  'KAFKA_MOVIES_TOPIC',
+] as const;
+
 export interface KafkaSasl {
   mechanism: KafkaSaslMechanism;
   username: string;
@@ -101,6 +108,20 @@ export function toKafkaConfig(env: KafkaEnv, ctx: z.RefinementCtx): KafkaConfig 
         code: 'custom',
         path: [variable],
         message: `required when KAFKA_SASL_MECHANISM is set (${mechanism})`,
+      });
+    }
+  }
+  // Ingestion tells an event's kind by its topic, and the movies topic is compacted: each
+  // topic name serves one purpose.
+  const named = new Map<string, string>();
+  for (const variable of TOPIC_VARIABLES) {
+    const first = named.get(env[variable]);
+    if (first === undefined) named.set(env[variable], variable);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: `names the same topic as ${first} ("${env[variable]}"); each needs its own`,
       });
     }
   }

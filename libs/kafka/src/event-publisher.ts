@@ -3,7 +3,8 @@ import { createProducer } from './kafka-client';
 import { PublishError } from './publish.error';
 
 /**
- * Publishes JSON events keyed by user, so one user's events stay in order on one partition.
+ * Publishes JSON events keyed by user (so one user's events stay in order on one partition), or
+ * by movie on the catalogue topic.
  * Up to `maxInFlight` batches are in flight at once; `flush` waits for all of them. After a
  * failed send, the next call throws a PublishError counting the events acknowledged so far.
  */
@@ -27,8 +28,9 @@ export class EventPublisher {
     return this.producer.connect();
   }
 
-  async publish(userId: number, event: object): Promise<void> {
-    this.pending.push({ key: String(userId), value: JSON.stringify(event) });
+  /** Queues an event keyed by `key`: the user id of a user's event, the movie id of a movie. */
+  async publish(key: number, event: object): Promise<void> {
+    this.pending.push({ key: String(key), value: JSON.stringify(event) });
     if (this.pending.length >= this.batchSize) await this.send();
   }
 
