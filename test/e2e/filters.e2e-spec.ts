@@ -262,10 +262,10 @@ describe('recommendation filters over the running query service', () => {
       'expected a genre name',
     ],
     [
-      `excludeGenres=${'x'.repeat(41)}`,
-      { excludeGenres: ['x'.repeat(41)] },
+      `excludeGenres=${'x'.repeat(51)}`,
+      { excludeGenres: ['x'.repeat(51)] },
       'excludeGenres.0',
-      'expected a genre name of at most 40 characters',
+      'expected a genre name of at most 50 characters',
     ],
     ['offset=-1', { offset: -1 }, 'offset', 'expected an integer from 0 to 1000'],
     ['offset=1001', { offset: 1_001 }, 'offset', 'expected an integer from 0 to 1000'],

@@ -39,7 +39,7 @@ describe(openApiDocument.name, () => {
       expect(parameter(name)).toMatchObject({
         style: 'form',
         explode: false,
-        schema: { type: 'array', maxItems: 30, items: { type: 'string', maxLength: 40 } },
+        schema: { type: 'array', maxItems: 30, items: { type: 'string', maxLength: 50 } },
       });
     }
     expect(parameter('offset')).toMatchObject({

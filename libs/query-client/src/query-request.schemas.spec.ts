@@ -71,9 +71,9 @@ describe('recommendationsRequestSchema', () => {
     [{ exclude: 5 }, 'exclude', 'expected a comma-separated list of at most 1000 movie ids'],
     [{ genres: 'Drama,,Comedy' }, 'genres.1', 'expected a genre name'],
     [
-      { excludeGenres: 'x'.repeat(41) },
+      { excludeGenres: 'x'.repeat(51) },
       'excludeGenres.0',
-      'expected a genre name of at most 40 characters',
+      'expected a genre name of at most 50 characters',
     ],
     [
       { genres: ids(31).join(',') },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { userProfileSchema } from '@app/events';
+import { MAX_GENRE_LENGTH, userProfileSchema } from '@app/events';
 import { RANK_BY } from '@app/recommend';
 
 /**
@@ -53,7 +53,6 @@ export type QueryRank = (typeof QUERY_RANKS)[number];
 export const MAX_EXCLUDED = 1_000;
 export const MAX_OFFSET = 1_000;
 export const MAX_GENRES = 30;
-const MAX_GENRE_LENGTH = 40;
 
 /**
  * A list of values: over HTTP one comma-separated parameter (`exclude=1,2,3`; the API takes no
