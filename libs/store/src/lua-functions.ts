@@ -4,7 +4,7 @@
  * owns them, as script arguments.
  *
  * Stored values. A user's rating of a movie is one integer, timestamp * 16 + rating in half
- * stars (1..10); an explicit favourite is timestamp * 2 + 1 when added (0 when removed). Either
+ * stars (1..10); an explicit favourite is timestamp * 2 + 1 when added (+ 0 when removed). Either
  * orders by (timestamp, value), so last-writer-wins is one comparison of integers, exact below
  * 2^53 (events bound timestamps to 2^49 - 1), and Redis keeps them in its compact integer
  * encoding. Lua numbers are doubles: fmt() writes them as integers, never as "1.2e+15".

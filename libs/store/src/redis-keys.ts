@@ -2,7 +2,8 @@
  * Every Redis key this project uses is built here and nowhere else; only libs/store sees them.
  *
  * Keys carry hash tags so that each Lua script touches one slot on Redis Cluster:
- * - `{u:<userId>}` groups one user's ratings, explicit favourites, metadata and outbox;
+ * - `{u:<userId>}` groups one user's ratings, explicit favourites, hidden movies, profile,
+ *   metadata and outbox;
  * - `{c:<version>:<cluster>}` groups one cluster's aggregates in one model version (version 0,
  *   cluster 0 is the all-users aggregate, kept whatever models exist);
  * - `{m:<version>}` groups a model version's description, centres, demographics and ALS factors;
@@ -21,7 +22,10 @@ export class RedisKeys {
     return `${this.prefix}:${this.userTag(userId)}:ratings`;
   }
 
-  /** Hash movieId -> timestamp * 2 + 1 (added): explicit favourites; by rating are derived. */
+  /**
+   * Hash movieId -> timestamp * 2 + 1 (added) or timestamp * 2 (removed): explicit favourites;
+   * favourites by rating are derived.
+   */
   userExplicitFavourites(userId: number): string {
     return `${this.prefix}:${this.userTag(userId)}:favs`;
   }
