@@ -9,6 +9,8 @@ import {
   profileResponseSchema,
   recommendationsRequestSchema,
   recommendationsResponseSchema,
+  userDeletedResponseSchema,
+  userRequestSchema,
 } from '@app/query-client';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => {
@@ -76,14 +78,6 @@ const READ_ACCESS = [{ bearer: [] }, {}];
 /** Writes and deletion need the admin token (ADMIN_TOKEN). */
 const ADMIN_ACCESS = [{ bearer: [] }];
 
-const userDeletedSchema = z.object({
-  userId: z.number().int(),
-  deleted: z.literal(true),
-  found: z
-    .boolean()
-    .describe('whether anything was stored of the user: false for a second call, or a stranger'),
-});
-
 /** The OpenAPI 3.1 document of the HTTP API, generated from the schemas that validate it. */
 export function openApiDocument(): object {
   return {
@@ -116,7 +110,7 @@ export function openApiDocument(): object {
       '/v1/users/{userId}/profile': {
         put: {
           summary: 'Stores the demographics used for users without ratings',
-          parameters: parameters(predictionRequestSchema.pick({ userId: true }), ['userId']),
+          parameters: parameters(userRequestSchema, ['userId']),
           security: ADMIN_ACCESS,
           requestBody: {
             required: true,
@@ -133,9 +127,9 @@ export function openApiDocument(): object {
           summary:
             "Deletes the user's ratings, favourites, feedback, profile and cluster assignment, " +
             'and their part of every cluster aggregate; idempotent',
-          parameters: parameters(predictionRequestSchema.pick({ userId: true }), ['userId']),
+          parameters: parameters(userRequestSchema, ['userId']),
           security: ADMIN_ACCESS,
-          responses: ok(userDeletedSchema, 'the user is gone'),
+          responses: ok(userDeletedResponseSchema, 'the user is gone'),
         },
       },
       '/v1/clusters': {

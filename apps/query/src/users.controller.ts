@@ -1,18 +1,8 @@
 import { Controller, Delete, HttpCode, UseFilters } from '@nestjs/common';
 import { type z } from 'zod';
 import { HttpErrorFilter, RequestInput, RequireAccess } from '@app/http';
-import { predictionRequestSchema } from '@app/query-client';
+import { type UserDeletedResponse, userRequestSchema } from '@app/query-client';
 import { UserDeletion } from '@app/store';
-
-/** The user id of a path, validated as every user route validates it. */
-const userRequestSchema = predictionRequestSchema.pick({ userId: true });
-
-export interface UserDeletedResponse {
-  userId: number;
-  deleted: true;
-  /** Whether anything was stored of the user; false for a second call, or a user never seen. */
-  found: boolean;
-}
 
 /** A user's data on request: its deletion, for the admin token only. */
 @Controller('v1/users')

@@ -122,6 +122,9 @@ export const predictionRequestSchema = request({ userId: id(1), movieId: id(1) }
 
 export const clusterRequestSchema = request({ id: id(0) });
 
+/** A user of a path, as `DELETE /v1/users/:userId` takes one. */
+export const userRequestSchema = request({ userId: id(1) });
+
 export const saveProfileRequestSchema = request({ userId: id(1), profile: userProfileSchema });
 
 export type RecommendationsRequest = z.input<typeof recommendationsRequestSchema>;

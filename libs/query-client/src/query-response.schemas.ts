@@ -132,6 +132,14 @@ export const profileResponseSchema = z.object({
   profile: userProfileSchema,
 });
 
+export const userDeletedResponseSchema = z.object({
+  userId: z.number().int(),
+  deleted: z.literal(true),
+  found: z
+    .boolean()
+    .describe('whether anything was stored of the user: false for a second call, or a stranger'),
+});
+
 export type RecommendedMovie = z.infer<typeof recommendedMovieSchema>;
 export type RecommendationBasis = (typeof RECOMMENDATION_BASES)[number];
 export type ListSource = (typeof LIST_SOURCES)[number];
@@ -143,3 +151,4 @@ export type GenreShare = z.infer<typeof genreShareSchema>;
 export type ClusterSummary = z.infer<typeof clusterSummarySchema>;
 export type ClustersResponse = z.infer<typeof clustersResponseSchema>;
 export type ProfileResponse = z.infer<typeof profileResponseSchema>;
+export type UserDeletedResponse = z.infer<typeof userDeletedResponseSchema>;
