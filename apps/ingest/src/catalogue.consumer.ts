@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Inject,
   Injectable,
@@ -7,23 +6,18 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
-import { deadLetterTopic } from '@app/events';
 import { CatalogueBatchHandler } from '@app/ingest';
 import {
   BrokersUnreachableError,
-  checkBrokers,
   CommittingConsumer,
   createKafka,
   DeadLetterPublisher,
-  ensureTopics,
 } from '@app/kafka';
 import { repeatLimitedErrorLogger } from '@app/observability';
 import { MovieCatalogueStore, RedisConnection } from '@app/store';
+import { START_RETRY_MS, startWhenKafkaAnswers } from './consumer-start';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
-
-/** Between attempts to reach Kafka at start-up. */
-const START_RETRY_MS = 5_000;
 
 /** The catalogue's consumer group: its own, so catalogue and user events never share a batch. */
 export const catalogueGroupId = (groupId: string): string => `${groupId}-catalogue`;
@@ -71,6 +65,11 @@ export class CatalogueConsumer implements OnApplicationBootstrap, OnModuleDestro
     );
   }
 
+  /** Why the catalogue is not being consumed, or undefined when it is (see ingest.readiness). */
+  notReady(): string | undefined {
+    return this.consumer.isJoined ? undefined : `joining the consumer group ${this.groupId}`;
+  }
+
   /** Starts consuming without holding up the HTTP server, which listens next. */
   onApplicationBootstrap(): void {
     this.starting = this.start();
@@ -85,27 +84,20 @@ export class CatalogueConsumer implements OnApplicationBootstrap, OnModuleDestro
 
   private async start(): Promise<void> {
     const topic = this.config.kafka.moviesTopic;
-    while (!this.stopping.signal.aborted) {
-      try {
-        await checkBrokers(this.probe, this.config.kafka);
-        await ensureTopics(
-          this.kafka,
-          [topic, deadLetterTopic(topic)],
-          this.config.kafka.topicLayout,
-        );
-        await this.consumer.start();
-        this.logger.log(`consuming ${topic} into the catalogue as group ${this.groupId}`);
-        return;
-      } catch (error) {
-        // Brokers that do not answer are the events consumer's to report, for the same
-        // KAFKA_BROKERS: one line for the process, not one per consumer.
+    const started = await startWhenKafkaAnswers({
+      kafka: this.kafka,
+      probe: this.probe,
+      config: this.config.kafka,
+      topics: [topic],
+      consumer: this.consumer,
+      signal: this.stopping.signal,
+      // Brokers that do not answer are the events consumer's to report, for the same
+      // KAFKA_BROKERS: one line for the process, not one per consumer.
+      failed: (error) => {
         if (error instanceof BrokersUnreachableError) this.logger.debug(error.message);
-        else this.logStartError(error as Error);
-        await this.consumer.stop().catch(() => undefined);
-        await sleep(START_RETRY_MS, undefined, { signal: this.stopping.signal }).catch(
-          () => undefined,
-        );
-      }
-    }
+        else this.logStartError(error);
+      },
+    });
+    if (started) this.logger.log(`consuming ${topic} into the catalogue as group ${this.groupId}`);
   }
 }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Inject,
   Injectable,
@@ -7,24 +6,19 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
-import { deadLetterTopic } from '@app/events';
 import { IngestBatchHandler } from '@app/ingest';
 import {
-  checkBrokers,
   CommittingConsumer,
   createKafka,
   DeadLetterPublisher,
-  ensureTopics,
   type StalledPartition,
 } from '@app/kafka';
 import { repeatLimitedErrorLogger } from '@app/observability';
 import { IngestCounters, ModelStore, RedisConnection, UserEventStore } from '@app/store';
+import { START_RETRY_MS, startWhenKafkaAnswers } from './consumer-start';
 import { type IngestConfig } from './ingest.config';
 import { INGEST_CONFIG, KAFKA } from './ingest.constants';
 import { IngestMetrics } from './ingest.metrics';
-
-/** Between attempts to reach Kafka at start-up. */
-const START_RETRY_MS = 5_000;
 
 /**
  * Consumes the rating, favourite and feedback topics into Redis for as long as the app runs. It
@@ -115,28 +109,21 @@ export class EventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async start(): Promise<void> {
     const topics = Object.values(this.config.kafka.topics);
-    while (!this.stopping.signal.aborted) {
-      try {
-        // Asked first with a client that gives up within seconds, so readiness soon says why.
-        await checkBrokers(this.probe, this.config.kafka);
-        await ensureTopics(
-          this.kafka,
-          [...topics, ...topics.map(deadLetterTopic)],
-          this.config.kafka.topicLayout,
-        );
-        await this.consumer.start();
-        this.startError = undefined;
-        this.logger.log(`consuming ${topics.join(', ')} as group ${this.config.groupId}`);
-        return;
-      } catch (error) {
-        this.startError = (error as Error).message;
-        this.logStartError(error as Error);
-        await this.consumer.stop().catch(() => undefined);
-        await sleep(START_RETRY_MS, undefined, { signal: this.stopping.signal }).catch(
-          () => undefined,
-        );
-      }
-    }
+    const started = await startWhenKafkaAnswers({
+      kafka: this.kafka,
+      probe: this.probe,
+      config: this.config.kafka,
+      topics,
+      consumer: this.consumer,
+      signal: this.stopping.signal,
+      failed: (error) => {
+        this.startError = error.message;
+        this.logStartError(error);
+      },
+    });
+    if (!started) return;
+    this.startError = undefined;
+    this.logger.log(`consuming ${topics.join(', ')} as group ${this.config.groupId}`);
   }
 }
 

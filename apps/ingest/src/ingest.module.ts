@@ -57,7 +57,7 @@ export class IngestModule {
         {
           provide: READINESS_CHECKS,
           useFactory: ingestReadinessChecks,
-          inject: [EventsConsumer, RedisConnection],
+          inject: [EventsConsumer, CatalogueConsumer, RedisConnection],
         },
       ],
     };
