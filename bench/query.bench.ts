@@ -28,9 +28,10 @@ import {
 } from '@app/config';
 import { deadLetterTopic, type IngestEvent } from '@app/events';
 import { createKafka, ensureTopics } from '@app/kafka';
-import { inspectRatingsFile, MovieLensFileError, readRatings } from '@app/movielens';
+import { inspectRatingsFile, MovieLensFileError, readMovies, readRatings } from '@app/movielens';
 import { clustersResponseSchema } from '@app/query-client';
 import { Reclusterer } from '@app/recluster';
+import { MovieCatalogueStore } from '@app/store';
 import {
   deleteKeysOf,
   metricValue,
@@ -44,10 +45,12 @@ const ROOT = projectRoot();
 
 const command = new Command({
   synopsis:
-    'npm run bench:query -- [--ratings FILE] [--rate N] [--duration S] [--replicas N] [--ingest-rate N]',
+    'npm run bench:query -- [--ratings FILE] [--movies FILE] [--query PARAMS] [--rate N] [--duration S]\n' +
+    '  [--replicas N] [--ingest-rate N]',
   summary: `Loads a MovieLens ratings file into Redis (under a fresh key prefix), reclusters it, starts
 --replicas query services, each its own process, and drives GET /v1/users/:id/recommendations for
-random users over loopback: first as fast as the first replica answers (autocannon), then at a
+random users (with --query's parameters, e.g. filters) over loopback, the catalogue loaded from
+--movies: first as fast as the first replica answers (autocannon), then at a
 steady rate spread over the replicas, each request sent at its scheduled time and timed from then.
 The floor runs next, at the same rate with the same load generator: as many bare Fastify
 processes that answer the same route from the one Redis command a request costs (the user's
@@ -60,6 +63,14 @@ Keys and topics are removed afterwards.`,
       value: 'FILE',
       defaultValue: join(ROOT, 'data/ml-latest-small/ratings.csv'),
     }),
+    movies: option.string('movies file loaded into the catalogue, for titles and genre filters', {
+      value: 'FILE',
+      defaultValue: join(ROOT, 'data/ml-latest-small/movies.csv'),
+    }),
+    query: option.string(
+      'more query parameters of every request, e.g. "genres=Comedy,Drama&exclude=1,2&offset=10"',
+      { value: 'PARAMS', defaultValue: '' },
+    ),
     rate: option.int('requests per second of the fixed-rate run', { min: 1, defaultValue: 2_000 }),
     duration: option.number('seconds of each run', { min: 0, aboveMin: true, defaultValue: 15 }),
     connections: option.int('concurrent connections of the as-fast-as-possible run', {
@@ -98,6 +109,10 @@ command.run(
     let ingestion: Ingestion | undefined;
     try {
       const { userIds, movieIds } = await load(stores, args.ratings);
+      const catalogue = await readMovies(args.movies);
+      await new MovieCatalogueStore(stores.connection).apply(
+        catalogue.map((movie) => ({ movieId: movie.movieId, movie })),
+      );
       const outcome = await new Reclusterer(stores, {
         ...DEFAULT_MODEL_SETTINGS,
         demographicK: 8,
@@ -159,7 +174,8 @@ command.run(
       }
 
       const path = () =>
-        `/v1/users/${userIds[Math.floor(Math.random() * userIds.length)]}/recommendations?limit=10`;
+        `/v1/users/${userIds[Math.floor(Math.random() * userIds.length)]}/recommendations?limit=10` +
+        (args.query === '' ? '' : `&${args.query}`);
       const [first = ''] = replicas;
       await drive(first, path, { duration: 2, connections: args.connections });
       const fastest = await drive(first, path, {
@@ -185,6 +201,7 @@ command.run(
       process.stdout.write(
         `${JSON.stringify({
           ratings: args.ratings,
+          query: args.query,
           users: userIds.length,
           replicas: args.replicas,
           targetRate: args.rate,
