@@ -9,6 +9,7 @@ import { Gauge, Registry } from 'prom-client';
 import { repeatLimitedErrorLogger } from '@app/observability';
 import { MovieCatalogue } from '@app/query';
 import { isRedisUnavailable, MovieCatalogueStore } from '@app/store';
+import { PeriodicRefresh } from './periodic-refresh';
 import { type QueryConfig } from './query.config';
 import { QUERY_CONFIG } from './query.constants';
 
@@ -20,9 +21,7 @@ import { QUERY_CONFIG } from './query.constants';
 @Injectable()
 export class CatalogueRefresher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CatalogueRefresher.name);
-  private timer: NodeJS.Timeout | undefined;
-  /** The refresh in flight: a timer tick while one waits on Redis does not start another. */
-  private running: Promise<void> | undefined;
+  private readonly periodic: PeriodicRefresh;
   private readonly warnFailed = repeatLimitedErrorLogger(this.logger, (error) =>
     isRedisUnavailable(error)
       ? `could not refresh the movie catalogue, Redis (REDIS_URL) is unavailable: ${error.message}`
@@ -33,11 +32,12 @@ export class CatalogueRefresher implements OnApplicationBootstrap, OnModuleDestr
   private readonly version: Gauge;
 
   constructor(
-    @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
+    @Inject(QUERY_CONFIG) config: QueryConfig,
     private readonly catalogue: MovieCatalogue,
     private readonly store: MovieCatalogueStore,
     registry: Registry,
   ) {
+    this.periodic = new PeriodicRefresh(() => this.read(), config.catalogueRefreshMs);
     this.movies = new Gauge({
       name: 'recommender_catalogue_movies',
       help: 'Movies of the catalogue this replica names in its answers, as of its last read',
@@ -50,21 +50,15 @@ export class CatalogueRefresher implements OnApplicationBootstrap, OnModuleDestr
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.catalogueRefreshMs);
+  onApplicationBootstrap(): Promise<void> {
+    return this.periodic.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.periodic.stop();
   }
 
   /** Never throws: a failed refresh keeps the catalogue it had and is retried next time. */
-  private refresh(): Promise<void> {
-    this.running ??= this.read().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
   private async read(): Promise<void> {
     try {
       const refresh = await this.catalogue.refresh(this.store);

@@ -9,6 +9,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { repeatLimitedErrorLogger } from '@app/observability';
 import { QuerySnapshotCache } from '@app/query';
 import { isRedisUnavailable } from '@app/store';
+import { PeriodicRefresh } from './periodic-refresh';
 import { type QueryConfig } from './query.config';
 import { QUERY_CONFIG } from './query.constants';
 
@@ -16,12 +17,10 @@ import { QUERY_CONFIG } from './query.constants';
 @Injectable()
 export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SnapshotRefresher.name);
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic: PeriodicRefresh;
   private lastVersion: number | undefined;
   private lastCandidate: number | undefined;
   private logged = false;
-  /** The refresh in flight: a timer tick while one waits on Redis does not start another. */
-  private running: Promise<void> | undefined;
   private readonly warnFailed = repeatLimitedErrorLogger(this.logger, (error) =>
     isRedisUnavailable(error)
       ? `could not refresh the model snapshot, Redis (REDIS_URL) is unavailable: ${error.message}`
@@ -35,6 +34,7 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
     private readonly snapshots: QuerySnapshotCache,
     registry: Registry,
   ) {
+    this.periodic = new PeriodicRefresh(() => this.read(), config.refreshMs);
     this.refreshes = new Counter({
       name: 'recommender_snapshot_refreshes_total',
       help: 'Snapshot refreshes: "read" when events or a new model made one read Redis, "unchanged" when neither did, "failed"',
@@ -62,24 +62,18 @@ export class SnapshotRefresher implements OnApplicationBootstrap, OnModuleDestro
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.refreshMs);
+  onApplicationBootstrap(): Promise<void> {
+    return this.periodic.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.periodic.stop();
   }
 
   /**
    * Never throws: a failed refresh keeps serving the last snapshot and is retried next time; the
    * same failure is logged at most every 30 s.
    */
-  private refresh(): Promise<void> {
-    this.running ??= this.read().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
   private async read(): Promise<void> {
     const before = this.snapshots.current;
     const started = performance.now();
